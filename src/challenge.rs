@@ -1,0 +1,146 @@
+//! `WWW-Authenticate` challenges (RFC 9110 section 11.6.1) and the RFC 6750 error they carry.
+
+/// One challenge: a scheme and its parameters (a token68 is kept under the name `token68`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Challenge {
+    /// Auth scheme as sent (`Bearer`, `Basic`, `Key`).
+    pub scheme: String,
+    /// `(name, value)` with names lowercased and quoted values unescaped.
+    pub params: Vec<(String, String)>,
+}
+
+impl Challenge {
+    /// A parameter by name (lowercase).
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Parses every challenge of one header value. Garbage yields what could be read, never a panic.
+pub fn parse(value: &str) -> Vec<Challenge> {
+    let mut challenges: Vec<Challenge> = Vec::new();
+    for element in split_elements(value) {
+        let element = element.trim();
+        if element.is_empty() {
+            continue;
+        }
+        // An element starting with `token SP` (or a lone token) opens a new challenge.
+        let first_space = element.find(|c: char| c == ' ' || c == '\t');
+        let first_eq = element.find('=');
+        let opens = match (first_space, first_eq) {
+            (Some(s), Some(e)) => s < e,
+            (None, None) => true,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+        };
+        if opens {
+            let (scheme, rest) = match first_space {
+                Some(s) => (element.get(..s).unwrap_or(""), element.get(s..).unwrap_or("")),
+                None => (element, ""),
+            };
+            let mut challenge = Challenge {
+                scheme: scheme.to_string(),
+                params: Vec::new(),
+            };
+            let rest = rest.trim();
+            if !rest.is_empty() {
+                match param(rest).filter(|_| !is_token68(rest)) {
+                    Some(p) => challenge.params.push(p),
+                    None => challenge.params.push(("token68".into(), rest.to_string())),
+                }
+            }
+            challenges.push(challenge);
+        } else if let (Some(current), Some(p)) = (challenges.last_mut(), param(element)) {
+            current.params.push(p);
+        }
+    }
+    challenges
+}
+
+/// RFC 9110 `token68`: `abc123==`.
+fn is_token68(text: &str) -> bool {
+    let body = text.trim_end_matches('=');
+    !body.is_empty()
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+}
+
+/// Splits at commas that are not inside a quoted string.
+fn split_elements(value: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut start, mut quoted, mut escaped) = (0, false, false);
+    for (i, c) in value.char_indices() {
+        match (quoted, escaped, c) {
+            (true, true, _) => escaped = false,
+            (true, false, '\\') => escaped = true,
+            (_, false, '"') => quoted = !quoted,
+            (false, _, ',') => {
+                out.push(value.get(start..i).unwrap_or(""));
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(value.get(start..).unwrap_or(""));
+    out
+}
+
+/// `name=value` or `name="quoted \"value\""`.
+fn param(text: &str) -> Option<(String, String)> {
+    let (name, value) = text.split_once('=')?;
+    let name = name.trim();
+    if name.is_empty() || !name.bytes().all(crate::config::is_tchar) {
+        return None;
+    }
+    let value = value.trim();
+    let value = match value.strip_prefix('"') {
+        Some(inner) => {
+            let mut out = String::new();
+            let mut escaped = false;
+            for c in inner.chars() {
+                match (escaped, c) {
+                    (true, c) => {
+                        out.push(c);
+                        escaped = false;
+                    }
+                    (false, '\\') => escaped = true,
+                    (false, '"') => break,
+                    (false, c) => out.push(c),
+                }
+            }
+            out
+        }
+        None => value.to_string(),
+    };
+    Some((name.to_ascii_lowercase(), value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table() {
+        let c = parse(r#"Bearer realm="api", error="invalid_token", error_description="The access token expired""#);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].scheme, "Bearer");
+        assert_eq!(c[0].param("error"), Some("invalid_token"));
+        assert_eq!(c[0].param("error_description"), Some("The access token expired"));
+
+        let c = parse(r#"Basic realm="a, b", Bearer error=insufficient_scope, scope="x y""#);
+        assert_eq!(c.len(), 2);
+        assert_eq!(c[0].param("realm"), Some("a, b"));
+        assert_eq!(c[1].scheme, "Bearer");
+        assert_eq!(c[1].param("scope"), Some("x y"));
+
+        assert_eq!(parse("Bearer")[0].params.len(), 0);
+        assert_eq!(parse("Negotiate abc123==")[0].param("token68"), Some("abc123=="));
+        assert!(parse("").is_empty());
+        assert!(parse(",,,").is_empty());
+        assert_eq!(parse(r#"Key realm="kong\"#)[0].param("realm"), Some("kong"));
+    }
+}

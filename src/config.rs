@@ -1,0 +1,560 @@
+//! Filter configuration, in two steps: serde reads the JSON into [`RawConfig`] (unknown fields and
+//! wrong types are parse errors), then [`Config::check`] turns it into a checked [`Config`]
+//! (values out of range are check errors). Both errors name the field.
+
+use crate::cidr::Cidr;
+use crate::text::printable;
+use serde::Deserialize;
+use std::fmt;
+
+/// Where the filter sits and what it may do (SPEC section 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// After Kong's auth plugins: annotates the 401s that reach it, never changes a response.
+    #[default]
+    Observe,
+    /// On routes whose auth plugins use `anonymous`: answers 401 itself for the anonymous consumer.
+    Enforce,
+    /// Attached at nginx level before Kong's access phase (experimental).
+    Edge,
+}
+
+/// Who may see the response header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Expose {
+    /// Every annotated response carries the header.
+    #[default]
+    Always,
+    /// Only requests carrying `X-Auth-Diagnosis-Token` equal to `token`.
+    Token,
+    /// Never: the log line only.
+    Never,
+}
+
+/// Level of the diagnosis log line, as proxy-wasm names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogLevel {
+    /// proxy-wasm debug.
+    Debug,
+    /// proxy-wasm info (hidden by Kong's default `log_level = notice`).
+    Info,
+    /// proxy-wasm warn: shown by Kong's default log level.
+    #[default]
+    Warn,
+    /// proxy-wasm error.
+    Error,
+    /// proxy-wasm critical.
+    Critical,
+}
+
+/// The config exactly as JSON gives it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    /// `observe`, `enforce` or `edge`.
+    #[serde(default)]
+    pub mode: Mode,
+    /// Response statuses that get annotated.
+    pub statuses: Option<Vec<u16>>,
+    /// `always`, `token` or `never`.
+    #[serde(default)]
+    pub expose: Expose,
+    /// Secret a request must carry in `X-Auth-Diagnosis-Token` when `expose = "token"`.
+    pub token: Option<String>,
+    /// Name of the response header.
+    pub header_name: Option<String>,
+    /// The Kong auth plugins guarding the route, with their config.
+    pub auth: Option<RawAuth>,
+    /// Username of Kong's anonymous consumer (enforce).
+    pub anonymous: Option<String>,
+    /// Seconds of leeway when judging `exp` and `nbf`.
+    #[serde(default)]
+    pub clock_skew: u64,
+    /// CIDRs of the proxies in front of Kong.
+    #[serde(default)]
+    pub trusted_ips: Vec<String>,
+    /// Hosts the route should be reached with.
+    #[serde(default)]
+    pub expected_hosts: Vec<String>,
+    /// The client is meant to reach the service over TLS.
+    #[serde(default)]
+    pub require_https: bool,
+    /// Level of the diagnosis log line.
+    #[serde(default)]
+    pub log_level: LogLevel,
+}
+
+/// The `auth` object: one optional entry per Kong auth plugin, with the plugin's own field names.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAuth {
+    /// key-auth.
+    pub key_auth: Option<RawKeyAuth>,
+    /// jwt.
+    pub jwt: Option<RawJwt>,
+    /// basic-auth (no options matter to the diagnosis).
+    pub basic_auth: Option<Empty>,
+    /// hmac-auth.
+    pub hmac_auth: Option<RawHmacAuth>,
+    /// oauth2.
+    pub oauth2: Option<RawOauth2>,
+    /// openid-connect (bearer tokens; no options matter to the diagnosis).
+    pub openid_connect: Option<Empty>,
+}
+
+/// A plugin entry without options.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Empty {}
+
+/// key-auth's options, with Kong's defaults.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawKeyAuth {
+    /// Header and query parameter names the key is read from.
+    pub key_names: Vec<String>,
+    /// Read the key from headers.
+    pub key_in_header: bool,
+    /// Read the key from the query string.
+    pub key_in_query: bool,
+    /// Read the key from the body.
+    pub key_in_body: bool,
+}
+
+impl Default for RawKeyAuth {
+    fn default() -> Self {
+        Self {
+            key_names: vec!["apikey".into()],
+            key_in_header: true,
+            key_in_query: true,
+            key_in_body: false,
+        }
+    }
+}
+
+/// Claims the jwt plugin can be asked to verify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Claim {
+    /// Expiry.
+    Exp,
+    /// Not-before.
+    Nbf,
+}
+
+/// jwt's options, with Kong's defaults.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawJwt {
+    /// Headers the token is read from (`Bearer <token>`).
+    pub header_names: Vec<String>,
+    /// Query parameters the token is read from.
+    pub uri_param_names: Vec<String>,
+    /// Cookies the token is read from.
+    pub cookie_names: Vec<String>,
+    /// Claim that names the consumer's jwt credential.
+    pub key_claim_name: String,
+    /// Registered claims to verify.
+    pub claims_to_verify: Vec<Claim>,
+    /// Longest lifetime accepted, in seconds (0: no limit).
+    pub maximum_expiration: u64,
+}
+
+impl Default for RawJwt {
+    fn default() -> Self {
+        Self {
+            header_names: vec!["authorization".into()],
+            uri_param_names: vec!["jwt".into()],
+            cookie_names: Vec::new(),
+            key_claim_name: "iss".into(),
+            claims_to_verify: Vec::new(),
+            maximum_expiration: 0,
+        }
+    }
+}
+
+/// hmac-auth's options, with Kong's defaults.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawHmacAuth {
+    /// Seconds a request's Date may differ from Kong's clock.
+    pub clock_skew: u64,
+}
+
+impl Default for RawHmacAuth {
+    fn default() -> Self {
+        Self { clock_skew: 300 }
+    }
+}
+
+/// oauth2's options, with Kong's defaults.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawOauth2 {
+    /// Header the access token is read from.
+    pub auth_header_name: String,
+}
+
+impl Default for RawOauth2 {
+    fn default() -> Self {
+        Self {
+            auth_header_name: "authorization".into(),
+        }
+    }
+}
+
+/// The checked configuration the filter runs with.
+#[derive(Debug)]
+pub struct Config {
+    /// Deployment mode.
+    pub mode: Mode,
+    /// Statuses that get annotated.
+    pub statuses: Vec<u16>,
+    /// Who sees the header.
+    pub expose: Expose,
+    /// Token for `expose = "token"`.
+    pub token: Option<String>,
+    /// Response header name, lowercase.
+    pub header_name: String,
+    /// Auth plugins guarding the route.
+    pub auth: Auth,
+    /// Anonymous consumer's username.
+    pub anonymous: Option<String>,
+    /// Leeway for `exp` and `nbf`.
+    pub clock_skew: u64,
+    /// Trusted proxies.
+    pub trusted_ips: Vec<Cidr>,
+    /// Expected hosts, lowercase, without port.
+    pub expected_hosts: Vec<String>,
+    /// TLS expected at the client.
+    pub require_https: bool,
+    /// Level of the log line.
+    pub log_level: LogLevel,
+}
+
+/// The auth plugins guarding the route. `None` means the plugin is not on the route.
+#[derive(Debug)]
+pub struct Auth {
+    /// key-auth.
+    pub key_auth: Option<RawKeyAuth>,
+    /// jwt.
+    pub jwt: Option<RawJwt>,
+    /// basic-auth.
+    pub basic_auth: bool,
+    /// hmac-auth.
+    pub hmac_auth: Option<RawHmacAuth>,
+    /// oauth2.
+    pub oauth2: Option<RawOauth2>,
+    /// openid-connect.
+    pub openid_connect: bool,
+}
+
+impl Auth {
+    /// Every plugin with Kong's defaults: what the filter judges against when `auth` is absent.
+    pub fn all_defaults() -> Self {
+        Self {
+            key_auth: Some(RawKeyAuth::default()),
+            jwt: Some(RawJwt::default()),
+            basic_auth: true,
+            hmac_auth: Some(RawHmacAuth::default()),
+            oauth2: Some(RawOauth2::default()),
+            openid_connect: true,
+        }
+    }
+}
+
+/// Why a configuration was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ConfigError {
+    /// Not JSON, or JSON of the wrong shape: an unknown field or a wrong type.
+    Parse {
+        /// Dotted path of the field (`.` for the document itself).
+        field: String,
+        /// What serde said.
+        problem: String,
+    },
+    /// Well-formed JSON with a value out of range.
+    Check {
+        /// Dotted path of the field.
+        field: String,
+        /// What is wrong and what is expected.
+        problem: String,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::Parse { field, problem } => {
+                write!(f, "invalid configuration: field `{field}`: {problem}")
+            }
+            ConfigError::Check { field, problem } => {
+                write!(f, "invalid configuration: field `{field}`: {problem}")
+            }
+        }
+    }
+}
+
+fn check_error(field: &str, problem: impl Into<String>) -> ConfigError {
+    ConfigError::Check {
+        field: field.into(),
+        problem: problem.into(),
+    }
+}
+
+/// Reads the bytes Kong passes to `on_configure`. Empty (or whitespace) means all defaults.
+pub fn parse(bytes: &[u8]) -> Result<RawConfig, ConfigError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(RawConfig::default());
+    }
+    // serde would also take a JSON array as a struct, by position: only an object is a config.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ConfigError::Parse {
+            field: ".".into(),
+            problem: "the configuration must be a JSON object".into(),
+        });
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let raw: RawConfig = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let problem = printable(&e.inner().to_string(), 200);
+        ConfigError::Parse {
+            field: unknown_field_path(&path, &problem),
+            problem,
+        }
+    })?;
+    de.end().map_err(|e| ConfigError::Parse {
+        field: ".".into(),
+        problem: printable(&e.to_string(), 200),
+    })?;
+    Ok(raw)
+}
+
+/// serde_path_to_error reports an unknown top-level field as `.`; name the field itself.
+fn unknown_field_path(path: &str, problem: &str) -> String {
+    let unknown = problem
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split('`').next());
+    match unknown {
+        Some(name) if path == "." => name.to_string(),
+        _ => path.to_string(),
+    }
+}
+
+/// Parses and checks in one call: what `on_configure` uses.
+pub fn load(bytes: &[u8]) -> Result<Config, ConfigError> {
+    Config::check(parse(bytes)?)
+}
+
+impl Config {
+    /// Checks the values serde cannot: ranges, combinations, syntax of names and CIDRs.
+    pub fn check(raw: RawConfig) -> Result<Config, ConfigError> {
+        let statuses = raw.statuses.unwrap_or_else(|| vec![401]);
+        if statuses.is_empty() {
+            return Err(check_error("statuses", "must list at least one status"));
+        }
+        if let Some(bad) = statuses.iter().find(|s| !(100..=599).contains(*s)) {
+            return Err(check_error(
+                "statuses",
+                format!("{bad} is not an HTTP status (100-599)"),
+            ));
+        }
+        match (&raw.expose, &raw.token) {
+            (Expose::Token, None) => {
+                return Err(check_error("token", "required when expose is \"token\""))
+            }
+            (Expose::Token, Some(t)) if t.is_empty() => {
+                return Err(check_error("token", "must not be empty"))
+            }
+            (Expose::Always | Expose::Never, Some(_)) => {
+                return Err(check_error(
+                    "token",
+                    "is set but expose is not \"token\"; set expose to \"token\" or remove token",
+                ))
+            }
+            _ => {}
+        }
+        let header_name = raw
+            .header_name
+            .unwrap_or_else(|| "X-Auth-Diagnosis".into());
+        if header_name.is_empty() || !header_name.bytes().all(is_tchar) {
+            return Err(check_error(
+                "header_name",
+                "must be an HTTP header name (RFC 9110 token characters)",
+            ));
+        }
+        let auth = check_auth(raw.auth)?;
+        if let Some(a) = &raw.anonymous {
+            if a.trim().is_empty() {
+                return Err(check_error("anonymous", "must not be empty"));
+            }
+        }
+        let mut trusted_ips = Vec::with_capacity(raw.trusted_ips.len());
+        for (i, text) in raw.trusted_ips.iter().enumerate() {
+            let cidr = Cidr::parse(text).ok_or_else(|| {
+                check_error(
+                    &format!("trusted_ips[{i}]"),
+                    format!(
+                        "\"{}\" is not an IP address or CIDR",
+                        printable(text, 64)
+                    ),
+                )
+            })?;
+            trusted_ips.push(cidr);
+        }
+        let mut expected_hosts = Vec::with_capacity(raw.expected_hosts.len());
+        for (i, host) in raw.expected_hosts.iter().enumerate() {
+            if host.is_empty() || !host.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(check_error(
+                    &format!("expected_hosts[{i}]"),
+                    "must be a host name",
+                ));
+            }
+            expected_hosts.push(host.to_ascii_lowercase());
+        }
+        Ok(Config {
+            mode: raw.mode,
+            statuses,
+            expose: raw.expose,
+            token: raw.token,
+            header_name: header_name.to_ascii_lowercase(),
+            auth,
+            anonymous: raw.anonymous,
+            clock_skew: raw.clock_skew,
+            trusted_ips,
+            expected_hosts,
+            require_https: raw.require_https,
+            log_level: raw.log_level,
+        })
+    }
+}
+
+fn check_auth(raw: Option<RawAuth>) -> Result<Auth, ConfigError> {
+    let Some(raw) = raw else {
+        return Ok(Auth::all_defaults());
+    };
+    if let Some(key_auth) = &raw.key_auth {
+        check_names("auth.key_auth.key_names", &key_auth.key_names, false)?;
+    }
+    if let Some(jwt) = &raw.jwt {
+        check_names("auth.jwt.header_names", &jwt.header_names, true)?;
+        check_names("auth.jwt.uri_param_names", &jwt.uri_param_names, true)?;
+        check_names("auth.jwt.cookie_names", &jwt.cookie_names, true)?;
+        if jwt.key_claim_name.is_empty() {
+            return Err(check_error("auth.jwt.key_claim_name", "must not be empty"));
+        }
+        // Kong's jwt schema bounds maximum_expiration to one year.
+        if jwt.maximum_expiration > 31_536_000 {
+            return Err(check_error(
+                "auth.jwt.maximum_expiration",
+                "must be between 0 and 31536000 seconds",
+            ));
+        }
+    }
+    if let Some(oauth2) = &raw.oauth2 {
+        if oauth2.auth_header_name.is_empty() || !oauth2.auth_header_name.bytes().all(is_tchar) {
+            return Err(check_error(
+                "auth.oauth2.auth_header_name",
+                "must be an HTTP header name",
+            ));
+        }
+    }
+    Ok(Auth {
+        key_auth: raw.key_auth,
+        jwt: raw.jwt,
+        basic_auth: raw.basic_auth.is_some(),
+        hmac_auth: raw.hmac_auth,
+        oauth2: raw.oauth2,
+        openid_connect: raw.openid_connect.is_some(),
+    })
+}
+
+fn check_names(field: &str, names: &[String], may_be_empty: bool) -> Result<(), ConfigError> {
+    if names.is_empty() && !may_be_empty {
+        return Err(check_error(field, "must list at least one name"));
+    }
+    if let Some(i) = names.iter().position(|n| n.is_empty() || !n.bytes().all(is_tchar)) {
+        return Err(check_error(
+            &format!("{field}[{i}]"),
+            "must be a non-empty name of token characters",
+        ));
+    }
+    Ok(())
+}
+
+/// RFC 9110 `tchar`.
+pub fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(json: &str) -> ConfigError {
+        match load(json.as_bytes()) {
+            Ok(_) => panic!("{json} should be refused"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn empty_means_defaults() {
+        for input in ["", "  ", "{}"] {
+            let c = load(input.as_bytes()).unwrap();
+            assert_eq!(c.mode, Mode::Observe);
+            assert_eq!(c.statuses, vec![401]);
+            assert_eq!(c.expose, Expose::Always);
+            assert_eq!(c.header_name, "x-auth-diagnosis");
+            assert_eq!(c.log_level, LogLevel::Warn);
+            assert!(c.auth.key_auth.is_some() && c.auth.jwt.is_some() && c.auth.basic_auth);
+        }
+    }
+
+    #[test]
+    fn auth_given_means_only_those_plugins() {
+        let c = load(br#"{"auth":{"key_auth":{}}}"#).unwrap();
+        assert_eq!(c.auth.key_auth.unwrap().key_names, vec!["apikey"]);
+        assert!(c.auth.jwt.is_none() && !c.auth.basic_auth && c.auth.oauth2.is_none());
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let table: &[(&str, &str, bool)] = &[
+            (r#"{"mode":"audit"}"#, "mode", true),
+            (r#"{"mdoe":"observe"}"#, "mdoe", true),
+            (r#"{"statuses":[401,"403"]}"#, "statuses[1]", true),
+            (r#"{"statuses":[99]}"#, "statuses", false),
+            (r#"{"statuses":[]}"#, "statuses", false),
+            (r#"{"expose":"token"}"#, "token", false),
+            (r#"{"token":"abc"}"#, "token", false),
+            (r#"{"header_name":"X Bad"}"#, "header_name", false),
+            (r#"{"trusted_ips":["10.0.0.0/8","nope"]}"#, "trusted_ips[1]", false),
+            (r#"{"clock_skew":-1}"#, "clock_skew", true),
+            (r#"{"auth":{"jwt":{"claims_to_verify":["iat"]}}}"#, "auth.jwt.claims_to_verify[0]", true),
+            (r#"{"auth":{"key_auth":{"key_names":[]}}}"#, "auth.key_auth.key_names", false),
+            (r#"{"auth":{"ldap_auth":{}}}"#, "auth.ldap_auth", true),
+            (r#"{"auth":{"basic_auth":{"hide_credentials":true}}}"#, "auth.basic_auth.hide_credentials", true),
+            (r#"{"log_level":"notice"}"#, "log_level", true),
+            (r#"{"anonymous":""}"#, "anonymous", false),
+            ("[1,2]", ".", true),
+            (r#"["enforce"]"#, ".", true),
+            ("null", ".", true),
+            ("{\"mode\":", "mode", true),
+            (r#"{} {}"#, ".", true),
+        ];
+        for (json, field, is_parse) in table {
+            let e = err(json);
+            let (got_field, parse) = match &e {
+                ConfigError::Parse { field, .. } => (field.clone(), true),
+                ConfigError::Check { field, .. } => (field.clone(), false),
+            };
+            assert_eq!(&got_field, field, "{json}: {e}");
+            assert_eq!(parse, *is_parse, "{json}: {e}");
+            assert!(e.to_string().contains(field), "{e}");
+        }
+    }
+}

@@ -1,0 +1,467 @@
+//! Finding credentials: in every place the route's plugins read, and in the places clients put
+//! them by mistake. Each find says what it is, where it was, and which plugin (if any) reads it
+//! there — or why none does.
+
+use crate::bounds::MAX_HEADER_VALUE_BYTES;
+use crate::config::Auth;
+use crate::diagnosis::Plugin;
+use crate::jwt::looks_like_jwt;
+use crate::request::Request;
+use crate::text::{printable, same_name, squashed};
+
+/// What a credential looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// An API key (key-auth).
+    ApiKey,
+    /// A JWT (three base64url segments).
+    Jwt,
+    /// An opaque bearer token.
+    Bearer,
+    /// Basic credentials.
+    Basic,
+    /// An hmac-auth signature.
+    Hmac,
+    /// Something credential-like of no recognisable kind.
+    Opaque,
+}
+
+impl Kind {
+    /// Name used in output (`credential=jwt:len=…`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::ApiKey => "api-key",
+            Kind::Jwt => "jwt",
+            Kind::Bearer => "bearer",
+            Kind::Basic => "basic",
+            Kind::Hmac => "hmac",
+            Kind::Opaque => "token",
+        }
+    }
+}
+
+/// Where a credential was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    /// A request header (lowercase name).
+    Header(String),
+    /// A query-string parameter.
+    Query(String),
+    /// A cookie.
+    Cookie(String),
+}
+
+impl Place {
+    /// `header x-api-key`, `query parameter jwt`, `cookie token`.
+    pub fn describe(&self) -> String {
+        match self {
+            Place::Header(n) => format!("header {}", printable(n, 60)),
+            Place::Query(n) => format!("query parameter {}", printable(n, 60)),
+            Place::Cookie(n) => format!("cookie {}", printable(n, 60)),
+        }
+    }
+}
+
+/// Why no plugin of the route reads a credential where it was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Miss {
+    /// The header is read, but not with this scheme.
+    Scheme {
+        /// What the plugins reading this header accept (`Bearer`, `Basic` …).
+        accepted: Vec<&'static str>,
+    },
+    /// No plugin reads this name; the route reads these instead.
+    Name,
+    /// A name a plugin reads, but not in this place.
+    Location {
+        /// The plugin whose name it is.
+        plugin: Plugin,
+        /// Why it does not look there.
+        why: &'static str,
+    },
+}
+
+/// One credential found on the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found<'a> {
+    /// What it looks like.
+    pub kind: Kind,
+    /// Where it was.
+    pub place: Place,
+    /// The Authorization scheme as sent, for header credentials that have one.
+    pub scheme: Option<String>,
+    /// The credential itself (after the scheme). Never printed.
+    pub value: &'a [u8],
+    /// Plugins of the route that read it here.
+    pub readers: Vec<Plugin>,
+    /// Why none does, when `readers` is empty.
+    pub miss: Option<Miss>,
+}
+
+impl Found<'_> {
+    /// The plugin the finding is about: its first reader, or the one whose name it used.
+    pub fn plugin(&self) -> Option<Plugin> {
+        match (&self.readers.first(), &self.miss) {
+            (Some(p), _) => Some(**p),
+            (None, Some(Miss::Location { plugin, .. })) => Some(*plugin),
+            _ => None,
+        }
+    }
+}
+
+/// Header and parameter names clients use for credentials, squashed (letters and digits only).
+const CREDENTIAL_NAMES: [&str; 27] = [
+    "apikey", "xapikey", "apitoken", "xapitoken", "key", "xkey", "token", "xtoken",
+    "accesstoken", "xaccesstoken", "authtoken", "xauthtoken", "auth", "xauth",
+    "authorization", "xauthorization", "authorisation", "bearer", "jwt", "xjwt", "idtoken",
+    "xidtoken", "sessiontoken", "xsessiontoken", "secret", "xsecret", "xapiauth",
+];
+
+/// Headers that look credential-like but are not credentials for Kong's auth plugins.
+const NOT_CREDENTIALS: [&str; 3] = ["x-auth-diagnosis-token", "x-credential-identifier", "x-csrf-token"];
+
+/// Every credential on the request.
+pub fn find<'a>(request: &'a Request, auth: &Auth) -> Vec<Found<'a>> {
+    let mut out = Vec::new();
+    for header in request.headers.iter() {
+        if NOT_CREDENTIALS.contains(&header.name.as_str()) {
+            continue;
+        }
+        let value = clip(&header.value);
+        if is_authorization_header(&header.name, auth) {
+            out.push(authorization(&header.name, value, auth));
+        } else if let Some(found) = key_header(&header.name, value, auth) {
+            out.push(found);
+        } else if is_near_miss(&header.name, auth) || looks_like_jwt(strip_bearer(value)) {
+            out.push(Found {
+                kind: shape(strip_bearer(value)),
+                place: Place::Header(header.name.clone()),
+                scheme: None,
+                value: strip_bearer(value),
+                readers: Vec::new(),
+                miss: Some(Miss::Name),
+            });
+        }
+    }
+    for param in request.query() {
+        out.extend(query_param(param.name, param.value, auth));
+    }
+    for cookie in request.cookies() {
+        out.extend(cookie_credential(cookie.name, cookie.value, auth));
+    }
+    out
+}
+
+fn clip(value: &[u8]) -> &[u8] {
+    value.get(..MAX_HEADER_VALUE_BYTES).unwrap_or(value)
+}
+
+fn strip_bearer(value: &[u8]) -> &[u8] {
+    let trimmed = value.trim_ascii();
+    match trimmed.get(..7) {
+        Some(prefix) if prefix.eq_ignore_ascii_case(b"bearer ") => {
+            trimmed.get(7..).unwrap_or_default().trim_ascii()
+        }
+        _ => trimmed,
+    }
+}
+
+fn shape(value: &[u8]) -> Kind {
+    if looks_like_jwt(value) {
+        Kind::Jwt
+    } else {
+        Kind::ApiKey
+    }
+}
+
+/// Headers read as `Authorization`-style `<scheme> <credentials>`.
+fn is_authorization_header(name: &str, auth: &Auth) -> bool {
+    name == "authorization"
+        || name == "proxy-authorization"
+        || auth
+            .jwt
+            .as_ref()
+            .is_some_and(|j| j.header_names.iter().any(|n| same_name(n, name)))
+        || auth
+            .oauth2
+            .as_ref()
+            .is_some_and(|o| same_name(&o.auth_header_name, name))
+}
+
+fn authorization<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Found<'a> {
+    let trimmed = value.trim_ascii_start();
+    let split = trimmed.iter().position(|b| b.is_ascii_whitespace());
+    let (scheme, rest) = match split {
+        Some(i) => (
+            trimmed.get(..i).unwrap_or_default(),
+            trimmed.get(i..).unwrap_or_default().trim_ascii(),
+        ),
+        None => (&b""[..], trimmed.trim_ascii_end()),
+    };
+    let scheme_text = String::from_utf8_lossy(scheme).into_owned();
+    let lower = scheme_text.to_ascii_lowercase();
+    let kind = match lower.as_str() {
+        "basic" => Kind::Basic,
+        "hmac" => Kind::Hmac,
+        _ if looks_like_jwt(rest) => Kind::Jwt,
+        "bearer" => Kind::Bearer,
+        _ => Kind::Opaque,
+    };
+    let is_auth = name == "authorization" || name == "proxy-authorization";
+    let mut readers = Vec::new();
+    let mut accepted = Vec::new();
+    if let Some(jwt) = &auth.jwt {
+        if jwt.header_names.iter().any(|n| same_name(n, name)) {
+            accepted.push("Bearer");
+            // Kong's jwt matches `\s*[Bb]earer\s+(.+)`: only these two spellings.
+            if scheme == b"Bearer" || scheme == b"bearer" {
+                readers.push(Plugin::Jwt);
+            }
+        }
+    }
+    if let Some(oauth2) = &auth.oauth2 {
+        if same_name(&oauth2.auth_header_name, name) {
+            accepted.push("Bearer");
+            if lower == "bearer" || lower == "token" {
+                readers.push(Plugin::Oauth2);
+            }
+        }
+    }
+    if auth.openid_connect && name == "authorization" {
+        accepted.push("Bearer");
+        if lower == "bearer" {
+            readers.push(Plugin::OpenidConnect);
+        }
+    }
+    if auth.basic_auth && is_auth {
+        accepted.push("Basic");
+        if scheme == b"Basic" || scheme == b"basic" {
+            readers.push(Plugin::BasicAuth);
+        }
+    }
+    if auth.hmac_auth.is_some() && is_auth {
+        accepted.push("hmac");
+        if lower == "hmac" {
+            readers.push(Plugin::HmacAuth);
+        }
+    }
+    accepted.dedup();
+    let miss = if !readers.is_empty() {
+        None
+    } else if accepted.is_empty() {
+        Some(Miss::Name)
+    } else {
+        Some(Miss::Scheme { accepted })
+    };
+    Found {
+        kind,
+        place: Place::Header(name.to_string()),
+        scheme: (!scheme.is_empty()).then_some(scheme_text),
+        value: if scheme.is_empty() { trimmed.trim_ascii_end() } else { rest },
+        readers,
+        miss,
+    }
+}
+
+fn key_header<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Option<Found<'a>> {
+    let key_auth = auth.key_auth.as_ref()?;
+    key_auth.key_names.iter().find(|k| same_name(k, name))?;
+    let (readers, miss) = if key_auth.key_in_header {
+        (vec![Plugin::KeyAuth], None)
+    } else {
+        (
+            Vec::new(),
+            Some(Miss::Location {
+                plugin: Plugin::KeyAuth,
+                why: "key_in_header is false",
+            }),
+        )
+    };
+    Some(Found {
+        kind: shape(value),
+        place: Place::Header(name.to_string()),
+        scheme: None,
+        value,
+        readers,
+        miss,
+    })
+}
+
+fn is_near_miss(name: &str, auth: &Auth) -> bool {
+    let squashed = squashed(name);
+    if CREDENTIAL_NAMES.contains(&squashed.as_str()) {
+        return true;
+    }
+    auth.key_auth
+        .as_ref()
+        .is_some_and(|k| k.key_names.iter().any(|n| crate::text::squashed(n) == squashed))
+}
+
+fn query_param<'a>(name: &'a str, value: &'a [u8], auth: &Auth) -> Option<Found<'a>> {
+    let place = Place::Query(name.to_string());
+    let found = |readers: Vec<Plugin>, miss: Option<Miss>| Found {
+        kind: shape(value),
+        place: place.clone(),
+        scheme: None,
+        value,
+        readers,
+        miss,
+    };
+    if let Some(key_auth) = &auth.key_auth {
+        if key_auth.key_names.iter().any(|k| k == name) {
+            return Some(if key_auth.key_in_query {
+                found(vec![Plugin::KeyAuth], None)
+            } else {
+                found(
+                    Vec::new(),
+                    Some(Miss::Location {
+                        plugin: Plugin::KeyAuth,
+                        why: "key_in_query is false",
+                    }),
+                )
+            });
+        }
+    }
+    if let Some(jwt) = &auth.jwt {
+        if jwt.uri_param_names.iter().any(|k| k == name) {
+            let mut f = found(vec![Plugin::Jwt], None);
+            f.kind = Kind::Jwt;
+            return Some(f);
+        }
+    }
+    if auth.oauth2.is_some() && name == "access_token" {
+        return Some(found(vec![Plugin::Oauth2], None));
+    }
+    let squashed = squashed(name);
+    if CREDENTIAL_NAMES.contains(&squashed.as_str()) || looks_like_jwt(value) {
+        return Some(found(Vec::new(), Some(Miss::Name)));
+    }
+    None
+}
+
+fn cookie_credential<'a>(name: &'a str, value: &'a [u8], auth: &Auth) -> Option<Found<'a>> {
+    let place = Place::Cookie(name.to_string());
+    if let Some(jwt) = &auth.jwt {
+        if jwt.cookie_names.iter().any(|k| k == name) {
+            return Some(Found {
+                kind: Kind::Jwt,
+                place,
+                scheme: None,
+                value,
+                readers: vec![Plugin::Jwt],
+                miss: None,
+            });
+        }
+    }
+    let squashed = squashed(name);
+    let named = CREDENTIAL_NAMES.contains(&squashed.as_str());
+    if !named && !looks_like_jwt(value) {
+        return None;
+    }
+    let is_key_name = auth
+        .key_auth
+        .as_ref()
+        .is_some_and(|k| k.key_names.iter().any(|n| crate::text::squashed(n) == squashed));
+    let (plugin, why) = if looks_like_jwt(value) && auth.jwt.is_some() {
+        (Plugin::Jwt, "the cookie is not in jwt's cookie_names")
+    } else if is_key_name || auth.key_auth.is_some() {
+        (Plugin::KeyAuth, "key-auth never reads cookies")
+    } else {
+        return Some(Found {
+            kind: shape(value),
+            place,
+            scheme: None,
+            value,
+            readers: Vec::new(),
+            miss: Some(Miss::Name),
+        });
+    };
+    Some(Found {
+        kind: shape(value),
+        place,
+        scheme: None,
+        value,
+        readers: Vec::new(),
+        miss: Some(Miss::Location { plugin, why }),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{load, Config};
+    use crate::request::Headers;
+
+    fn request(path: &str, headers: &[(&str, &str)]) -> Request {
+        Request {
+            method: "GET".into(),
+            path: path.into(),
+            headers: Headers::from_pairs(
+                headers
+                    .iter()
+                    .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec())),
+            ),
+            ..Request::default()
+        }
+    }
+
+    fn config(json: &str) -> Config {
+        load(json.as_bytes()).unwrap()
+    }
+
+    const JWT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJhIn0.c2ln";
+
+    #[test]
+    fn table() {
+        let defaults = config("{}");
+        let key_only = config(r#"{"auth":{"key_auth":{}}}"#);
+        let key_no_query = config(r#"{"auth":{"key_auth":{"key_in_query":false}}}"#);
+        let jwt_only = config(r#"{"auth":{"jwt":{}}}"#);
+        let bearer = format!("Bearer {JWT}");
+        let upper = format!("BEARER {JWT}");
+        let bare = JWT.to_string();
+        let query = format!("/x?jwt={JWT}");
+        let session = format!("session={JWT}");
+        // (config, path, headers, expected kind, place, readers, miss)
+        type Case<'a> = (&'a Config, &'a str, Vec<(&'a str, &'a str)>, Kind, Place, Vec<Plugin>, Option<Miss>);
+        let cases: Vec<Case> = vec![
+            (&defaults, "/", vec![("apikey", "k1")], Kind::ApiKey, Place::Header("apikey".into()), vec![Plugin::KeyAuth], None),
+            (&defaults, "/", vec![("API_KEY", "k1")], Kind::ApiKey, Place::Header("api_key".into()), vec![], Some(Miss::Name)),
+            (&key_only, "/", vec![("x-api-key", "k1")], Kind::ApiKey, Place::Header("x-api-key".into()), vec![], Some(Miss::Name)),
+            (&defaults, "/", vec![("authorization", &bearer)], Kind::Jwt, Place::Header("authorization".into()), vec![Plugin::Jwt, Plugin::Oauth2, Plugin::OpenidConnect], None),
+            (&jwt_only, "/", vec![("authorization", &upper)], Kind::Jwt, Place::Header("authorization".into()), vec![], Some(Miss::Scheme { accepted: vec!["Bearer"] })),
+            (&jwt_only, "/", vec![("authorization", &bare)], Kind::Jwt, Place::Header("authorization".into()), vec![], Some(Miss::Scheme { accepted: vec!["Bearer"] })),
+            (&defaults, "/", vec![("authorization", "Basic dTpw")], Kind::Basic, Place::Header("authorization".into()), vec![Plugin::BasicAuth], None),
+            (&key_only, "/", vec![("authorization", "Basic dTpw")], Kind::Basic, Place::Header("authorization".into()), vec![], Some(Miss::Name)),
+            (&jwt_only, &query, vec![], Kind::Jwt, Place::Query("jwt".into()), vec![Plugin::Jwt], None),
+            (&key_no_query, "/x?apikey=k1", vec![], Kind::ApiKey, Place::Query("apikey".into()), vec![], Some(Miss::Location { plugin: Plugin::KeyAuth, why: "key_in_query is false" })),
+            (&key_only, "/x?api_key=k1", vec![], Kind::ApiKey, Place::Query("api_key".into()), vec![], Some(Miss::Name)),
+            (&jwt_only, "/", vec![("cookie", &session)], Kind::Jwt, Place::Cookie("session".into()), vec![], Some(Miss::Location { plugin: Plugin::Jwt, why: "the cookie is not in jwt's cookie_names" })),
+            (&key_only, "/", vec![("x-access-token", &bearer)], Kind::Jwt, Place::Header("x-access-token".into()), vec![], Some(Miss::Name)),
+        ];
+        for (i, (cfg, path, headers, kind, place, readers, miss)) in cases.into_iter().enumerate() {
+            let r = request(path, &headers);
+            let found = find(&r, &cfg.auth);
+            assert_eq!(found.len(), 1, "case {i}: {found:?}");
+            let f = &found[0];
+            assert_eq!((f.kind, &f.place, &f.readers, &f.miss), (kind, &place, &readers, &miss), "case {i}");
+        }
+    }
+
+    #[test]
+    fn nothing_credential_like() {
+        let r = request(
+            "/orders?id=7&page=2",
+            &[("accept", "*/*"), ("cookie", "BIGipServerpool=1.2.3; lang=en"), ("x-auth-diagnosis-token", "t0ken-value")],
+        );
+        assert!(find(&r, &config("{}").auth).is_empty());
+    }
+
+    #[test]
+    fn credential_value_excludes_scheme() {
+        let r = request("/", &[("authorization", "  Bearer   abc.def  ")]);
+        let found = find(&r, &config("{}").auth);
+        assert_eq!(found[0].value, b"abc.def");
+        assert_eq!(found[0].scheme.as_deref(), Some("Bearer"));
+    }
+}

@@ -1,0 +1,493 @@
+//! The decision: from the request (and the response, when there is one) to the ordered list of
+//! diagnoses. Pure: everything it needs arrives as plain data.
+
+use crate::bounds::{MAX_DIAGNOSES, MAX_SENTENCE_BYTES};
+use crate::challenge;
+use crate::config::{Auth, Config, Mode};
+use crate::credential::{self, Found, Miss};
+use crate::diagnosis::{At, Code, Diagnosis, Plugin};
+use crate::fingerprint;
+use crate::forwarding::{self, Hop, KONG_TRUSTED_ONLY};
+use crate::judge;
+use crate::request::{Answerer, Request, Response};
+use crate::text::{printable, printable_bytes};
+
+/// Everything the decision looks at.
+pub struct Input<'a> {
+    /// Checked config.
+    pub config: &'a Config,
+    /// The request as Kong sees it.
+    pub request: &'a Request,
+    /// The response being annotated; `None` when enforce decides before the upstream.
+    pub response: Option<&'a Response>,
+    /// Host clock, unix seconds.
+    pub now: i64,
+    /// Kong's auth fell back to the anonymous consumer.
+    pub anonymous: bool,
+}
+
+/// The decision.
+#[derive(Debug, Default)]
+pub struct Verdict {
+    /// Diagnoses, most likely first; never empty.
+    pub diagnoses: Vec<Diagnosis>,
+    /// The credential the diagnosis is about, described by kind, length and hash prefix.
+    pub credential: Option<String>,
+}
+
+/// Whether the request is a CORS preflight.
+pub fn is_preflight(request: &Request) -> bool {
+    request.method.eq_ignore_ascii_case("OPTIONS")
+        && request.headers.has("origin")
+        && request.headers.has("access-control-request-method")
+}
+
+/// Decides.
+pub fn diagnose(input: &Input<'_>) -> Verdict {
+    let Input { config, request, response, now, anonymous } = *input;
+    let found = credential::find(request, &config.auth);
+    let hops = forwarding::hops(request);
+    let answerer = response.map_or(Answerer::Kong, Response::answerer);
+    let from_upstream = answerer == Answerer::Upstream
+        || (answerer == Answerer::Unknown && config.mode == Mode::Observe);
+    let mut out: Vec<Diagnosis> = Vec::new();
+
+    if is_preflight(request) {
+        out.push(
+            Diagnosis::new(
+                Code::PreflightRejected,
+                format!(
+                    "a CORS preflight (OPTIONS {} from an Origin with Access-Control-Request-Method) got the {}; browsers never send credentials on a preflight",
+                    printable(path_only(&request.path), 80),
+                    response.map_or(401, |r| r.status)
+                ),
+                "set run_on_preflight=false on the route's auth plugin, or put the cors plugin on the route",
+            )
+            .at(At::Kong),
+        );
+    } else if found.is_empty() {
+        out.push(missing(request, config, &hops, from_upstream));
+    } else {
+        judge_found(&found, request, config, now, &mut out);
+        if from_upstream && response.is_some() {
+            if let Some(d) = upstream_rejected(response, &found) {
+                out.push(d);
+            }
+        }
+        let problems = !out.is_empty();
+        if !problems && (!from_upstream || anonymous) {
+            if let Some(d) = not_recognized(&found) {
+                out.push(d);
+            }
+        }
+    }
+    context(config, request, &mut out);
+    if anonymous {
+        out.push(
+            Diagnosis::new(
+                Code::AnonymousConsumer,
+                "Kong's auth plugins did not authenticate the request and fell back to the anonymous consumer",
+                "fix the cause listed first; the route answers 401 to the anonymous consumer",
+            )
+            .at(At::Client),
+        );
+    }
+    if out.is_empty() {
+        out.push(unknown(&found, &hops, response));
+    }
+    out.sort_by_key(|d| d.code);
+    out.dedup_by_key(|d| d.code);
+    out.truncate(MAX_DIAGNOSES);
+    let secrets: Vec<&[u8]> = found.iter().map(|f| f.value).collect();
+    for d in &mut out {
+        d.detail = printable(&scrub(&d.detail, &secrets), MAX_SENTENCE_BYTES);
+        d.hint = printable(&scrub(&d.hint, &secrets), MAX_SENTENCE_BYTES);
+    }
+    let primary = found.iter().find(|f| !f.readers.is_empty()).or(found.first());
+    Verdict {
+        diagnoses: out,
+        credential: primary.map(|f| fingerprint::describe(f.kind.as_str(), f.value)),
+    }
+}
+
+fn path_only(path: &str) -> &str {
+    path.split('?').next().unwrap_or(path)
+}
+
+/// Where the route's plugins read credentials, for hints: `header apikey or query apikey (key-auth)`.
+pub fn expected_places(auth: &Auth) -> String {
+    let mut parts = Vec::new();
+    if let Some(k) = &auth.key_auth {
+        let names = k.key_names.join("/");
+        let mut places = Vec::new();
+        if k.key_in_header {
+            places.push(format!("header {names}"));
+        }
+        if k.key_in_query {
+            places.push(format!("query {names}"));
+        }
+        if k.key_in_body {
+            places.push(format!("body {names}"));
+        }
+        parts.push(format!("{} (key-auth)", places.join(" or ")));
+    }
+    if let Some(j) = &auth.jwt {
+        let mut places: Vec<String> = j.header_names.iter().map(|h| format!("{h}: Bearer <jwt>")).collect();
+        places.extend(j.uri_param_names.iter().map(|q| format!("query {q}")));
+        places.extend(j.cookie_names.iter().map(|c| format!("cookie {c}")));
+        parts.push(format!("{} (jwt)", places.join(" or ")));
+    }
+    if auth.basic_auth {
+        parts.push("Authorization: Basic (basic-auth)".into());
+    }
+    if auth.hmac_auth.is_some() {
+        parts.push("Authorization: hmac with Date (hmac-auth)".into());
+    }
+    if let Some(o) = &auth.oauth2 {
+        parts.push(format!("{}: Bearer or query access_token (oauth2)", o.auth_header_name));
+    }
+    if auth.openid_connect {
+        parts.push("Authorization: Bearer (openid-connect)".into());
+    }
+    printable(&parts.join("; "), 240)
+}
+
+fn only_plugin(auth: &Auth) -> Option<Plugin> {
+    let plugins = [
+        auth.key_auth.as_ref().map(|_| Plugin::KeyAuth),
+        auth.jwt.as_ref().map(|_| Plugin::Jwt),
+        auth.basic_auth.then_some(Plugin::BasicAuth),
+        auth.hmac_auth.as_ref().map(|_| Plugin::HmacAuth),
+        auth.oauth2.as_ref().map(|_| Plugin::Oauth2),
+        auth.openid_connect.then_some(Plugin::OpenidConnect),
+    ];
+    let mut on = plugins.into_iter().flatten();
+    match (on.next(), on.next()) {
+        (Some(p), None) => Some(p),
+        _ => None,
+    }
+}
+
+fn is_consumer(request: &Request) -> bool {
+    let anonymous = request
+        .headers
+        .text("x-anonymous-consumer")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    !anonymous && (request.headers.has("x-consumer-id") || request.headers.has("x-consumer-username"))
+}
+
+fn missing(request: &Request, config: &Config, hops: &[Hop], from_upstream: bool) -> Diagnosis {
+    let places = expected_places(&config.auth);
+    let plugin = only_plugin(&config.auth);
+    if from_upstream && is_consumer(request) {
+        let who = request
+            .headers
+            .first("x-consumer-username")
+            .or(request.headers.first("x-consumer-id"))
+            .map(|v| printable_bytes(v, 60))
+            .unwrap_or_default();
+        return Diagnosis::new(
+            Code::CredentialsHidden,
+            format!("Kong authenticated consumer {who} and forwarded no credential (hide_credentials removed it), but the upstream answered 401 and still wants one"),
+            "set hide_credentials=false on the route's auth plugin, or make the upstream trust Kong's X-Consumer-* headers",
+        )
+        .maybe_plugin(plugin)
+        .at(At::Kong);
+    }
+    if let Some(first) = hops.first() {
+        let marks: Vec<String> = hops.iter().take(3).map(|h| format!("{} ({})", h.what, h.mark)).collect();
+        return Diagnosis::new(
+            Code::StrippedByProxy,
+            format!(
+                "no credential reached Kong in any header, query parameter or cookie; the request came through {}",
+                marks.join(", ")
+            ),
+            proxy_hint(first.what, &places),
+        )
+        .maybe_plugin(plugin)
+        .at(At::Proxy);
+    }
+    Diagnosis::new(
+        Code::NoCredentials,
+        format!("no credential in any place the route reads ({places}) nor anywhere else in the request"),
+        format!("send the credential: {places}"),
+    )
+    .maybe_plugin(plugin)
+    .at(At::Client)
+}
+
+fn proxy_hint(what: &str, places: &str) -> String {
+    let fix = match what {
+        "F5 BIG-IP" | "F5 BIG-IP ASM" => "make the BIG-IP virtual server forward Authorization and the key header (check HTTP profiles and iRules that remove headers)",
+        "Amazon CloudFront" => "add Authorization (and the key header) to the CloudFront origin request policy: CloudFront does not forward it by default",
+        "Azure Front Door" => "check the Front Door rule sets: a rule that deletes request headers removes the credential",
+        "Cloudflare" => "check Cloudflare Transform Rules that remove request headers",
+        "AWS load balancer" => "check the listener rules and whatever sits in front of the load balancer",
+        _ => "make every proxy in front of Kong forward the Authorization header and the key header",
+    };
+    printable(&format!("{fix}; the client must send {places}"), 300)
+}
+
+fn judge_found(found: &[Found<'_>], request: &Request, config: &Config, now: i64, out: &mut Vec<Diagnosis>) {
+    let read: Vec<&Found<'_>> = found.iter().filter(|f| !f.readers.is_empty()).collect();
+    for f in &read {
+        out.extend(judge::judge(f, request, config, now));
+    }
+    if let Some(d) = duplicates(request, &read) {
+        out.push(d);
+    }
+    let places = expected_places(&config.auth);
+    for f in found.iter().filter(|f| f.readers.is_empty()) {
+        let Some(miss) = &f.miss else { continue };
+        let what = f.kind.as_str();
+        let where_ = f.place.describe();
+        let len = f.value.len();
+        let d = match miss {
+            Miss::Scheme { accepted } => Diagnosis::new(
+                Code::SchemeMismatch,
+                format!(
+                    "{where_} has {} ({what}, {len} bytes); the route accepts {}",
+                    f.scheme.as_deref().map_or("no scheme".to_string(), |s| format!("scheme {}", printable(s, 20))),
+                    accepted.join(", ")
+                ),
+                format!("send {}: {} <credential>", printable(header_name(&f.place), 40), accepted.first().copied().unwrap_or("Bearer")),
+            )
+            .maybe_plugin(only_plugin(&config.auth)),
+            Miss::Name => Diagnosis::new(
+                Code::CredentialWrongName,
+                format!("a {what} ({len} bytes) in {where_}, a name the route does not read; it reads {places}"),
+                format!("send it where the route reads it ({places}), or configure the plugin to read {}", printable(header_name(&f.place), 40)),
+            )
+            .maybe_plugin(only_plugin(&config.auth)),
+            Miss::Location { plugin, why } => Diagnosis::new(
+                Code::CredentialWrongLocation,
+                format!("a {what} ({len} bytes) in {where_}, where {} does not look ({why})", plugin.as_str()),
+                format!("send it where the route reads it: {places}"),
+            )
+            .plugin(*plugin),
+        };
+        out.push(d.at(At::Client));
+    }
+}
+
+fn header_name(place: &crate::credential::Place) -> &str {
+    match place {
+        crate::credential::Place::Header(n)
+        | crate::credential::Place::Query(n)
+        | crate::credential::Place::Cookie(n) => n,
+    }
+}
+
+fn duplicates(request: &Request, read: &[&Found<'_>]) -> Option<Diagnosis> {
+    let authorizations = request.headers.all("authorization").count();
+    if authorizations > 1 {
+        return Some(
+            Diagnosis::new(
+                Code::DuplicateCredentials,
+                format!("{authorizations} Authorization headers; Kong reads one"),
+                "send a single Authorization header (a proxy or client library may be adding a second)",
+            )
+            .at(At::Client),
+        );
+    }
+    for plugin in [Plugin::KeyAuth, Plugin::Jwt] {
+        let mine: Vec<&&Found<'_>> = read.iter().filter(|f| f.readers.contains(&plugin)).collect();
+        if mine.len() > 1 {
+            let places: Vec<String> = mine.iter().map(|f| f.place.describe()).collect();
+            let kong_says = if plugin == Plugin::KeyAuth { "Duplicate API key found" } else { "Multiple tokens provided" };
+            return Some(
+                Diagnosis::new(
+                    Code::DuplicateCredentials,
+                    format!("{} credentials for {} in {} (Kong: \"{kong_says}\")", mine.len(), plugin.as_str(), places.join(" and ")),
+                    "send the credential in one place only",
+                )
+                .plugin(plugin)
+                .at(At::Client),
+            );
+        }
+    }
+    None
+}
+
+fn upstream_rejected(response: Option<&Response>, found: &[Found<'_>]) -> Option<Diagnosis> {
+    let response = response?;
+    let challenges: Vec<challenge::Challenge> = response
+        .headers
+        .all("www-authenticate")
+        .filter_map(|v| std::str::from_utf8(v).ok())
+        .flat_map(challenge::parse)
+        .collect();
+    let sent = found.first().map(|f| format!("{} in {}", f.kind.as_str(), f.place.describe())).unwrap_or_default();
+    let said = match challenges.first() {
+        None => "without a WWW-Authenticate challenge".to_string(),
+        Some(c) => {
+            let mut s = format!("with WWW-Authenticate {}", printable(&c.scheme, 20));
+            for key in ["realm", "error", "error_description", "scope"] {
+                if let Some(v) = c.param(key) {
+                    s.push_str(&format!(" {key}=\"{}\"", printable(v, 100)));
+                }
+            }
+            s
+        }
+    };
+    let hint = match challenges.first().and_then(|c| c.param("error")) {
+        Some("invalid_token") => "the upstream refused the token itself: check it with the upstream's issuer (expiry, audience, signing key)",
+        Some("insufficient_scope") => "the token lacks a scope the upstream needs: request it with the required scope",
+        _ => "the upstream has its own auth: check what it expects, or let Kong handle auth and have the upstream trust Kong",
+    };
+    Some(
+        Diagnosis::new(
+            Code::UpstreamRejected,
+            format!("the upstream answered {} {said}; Kong forwarded the {sent}", response.status),
+            hint,
+        )
+        .at(At::Upstream),
+    )
+}
+
+fn not_recognized(found: &[Found<'_>]) -> Option<Diagnosis> {
+    let f = found.iter().find(|f| !f.readers.is_empty())?;
+    let plugin = f.plugin()?;
+    let check = match plugin {
+        Plugin::KeyAuth => "curl -s localhost:8001/key-auths/<the key> (404: no consumer has it) or curl -s localhost:8001/consumers/<name>/key-auth",
+        Plugin::Jwt => "curl -s localhost:8001/consumers/<name>/jwt and compare the credential key with the token's key claim",
+        Plugin::BasicAuth => "curl -s localhost:8001/consumers/<name>/basic-auth (check the username; passwords are stored hashed)",
+        Plugin::HmacAuth => "curl -s localhost:8001/consumers/<name>/hmac-auth (check the username and the signed headers)",
+        Plugin::Oauth2 => "curl -s localhost:8001/oauth2_tokens (the token may have expired or been issued for another service)",
+        Plugin::OpenidConnect => "check the identity provider's issuer and audience configured on the openid-connect plugin",
+    };
+    Some(
+        Diagnosis::new(
+            Code::CredentialNotRecognized,
+            format!(
+                "a well-formed {} ({} bytes) in {} was refused by {}: no consumer credential matches it",
+                f.kind.as_str(),
+                f.value.len(),
+                f.place.describe(),
+                plugin.as_str()
+            ),
+            format!("check that the consumer and its credential exist in Kong: {check}"),
+        )
+        .plugin(plugin)
+        .at(At::Kong),
+    )
+}
+
+fn context(config: &Config, request: &Request, out: &mut Vec<Diagnosis>) {
+    let xfp = request.headers.text("x-forwarded-proto").map(|v| v.trim().to_ascii_lowercase());
+    if config.require_https && request.scheme.eq_ignore_ascii_case("http") {
+        let detail = match xfp.as_deref() {
+            Some("https") => "the request reached Kong over http with X-Forwarded-Proto: https: TLS ended at a proxy in front of Kong".to_string(),
+            _ => "the request reached Kong over http, and the route expects the client to use https".to_string(),
+        };
+        out.push(
+            Diagnosis::new(
+                Code::ForwardedProtoHttp,
+                detail,
+                "call the service over https; if a load balancer ends TLS, add it to Kong's trusted_ips so X-Forwarded-Proto is honoured",
+            )
+            .at(At::Proxy),
+        );
+    }
+    let host = request.host();
+    let xfh = request
+        .headers
+        .text("x-forwarded-host")
+        .map(|v| crate::request::strip_port(v.split(',').next().unwrap_or(v)).to_ascii_lowercase());
+    if !config.expected_hosts.is_empty() && !config.expected_hosts.contains(&host) {
+        out.push(
+            Diagnosis::new(
+                Code::HostMismatch,
+                format!("the request was sent to host {}; the route expects {}", printable(&host, 80), printable(&config.expected_hosts.join(" or "), 160)),
+                "call the service with the expected host name (a proxy may be rewriting Host)",
+            )
+            .at(At::Client),
+        );
+    } else if let Some(fh) = xfh.filter(|fh| !fh.is_empty() && *fh != host) {
+        out.push(
+            Diagnosis::new(
+                Code::HostMismatch,
+                format!("Host is {} but X-Forwarded-Host is {}", printable(&host, 80), printable(&fh, 80)),
+                "make the proxy keep the original Host, or configure the upstream to use X-Forwarded-Host",
+            )
+            .at(At::Proxy),
+        );
+    }
+    if !config.trusted_ips.is_empty() {
+        let untrusted = request.peer.is_some_and(|peer| !config.trusted_ips.iter().any(|c| c.contains(peer)));
+        let sent: Vec<&str> = KONG_TRUSTED_ONLY.iter().copied().filter(|h| request.headers.has(h)).collect();
+        if untrusted && !sent.is_empty() {
+            out.push(
+                Diagnosis::new(
+                    Code::ForwardedUntrusted,
+                    format!(
+                        "{} came from peer {}, outside trusted_ips: Kong ignores them and passes its own values",
+                        sent.join(", "),
+                        request.peer.map(|p| p.to_string()).unwrap_or_default()
+                    ),
+                    "add the proxy's address to Kong's trusted_ips (and this filter's), or stop relying on those headers",
+                )
+                .at(At::Proxy),
+            );
+        }
+    }
+}
+
+fn unknown(found: &[Found<'_>], hops: &[Hop], response: Option<&Response>) -> Diagnosis {
+    let creds: Vec<String> = found.iter().take(3).map(|f| format!("{} in {}", f.kind.as_str(), f.place.describe())).collect();
+    let proxies: Vec<&str> = hops.iter().take(3).map(|h| h.what).collect();
+    Diagnosis::new(
+        Code::Unknown,
+        format!(
+            "checked credentials ({}), their format, proxies ({}), forwarding and the upstream's challenge ({}); nothing explains the {}",
+            if creds.is_empty() { "none".into() } else { creds.join(", ") },
+            if proxies.is_empty() { "none".into() } else { proxies.join(", ") },
+            if response.is_some_and(|r| r.headers.has("www-authenticate")) { "present" } else { "none" },
+            response.map_or(401, |r| r.status)
+        ),
+        "compare with a request that works; look at Kong's error.log for the same request_id",
+    )
+}
+
+/// Removes any 8-byte piece of a credential from output text: belt and braces over every place
+/// where request-controlled text could carry one.
+pub fn scrub(text: &str, secrets: &[&[u8]]) -> String {
+    const PIECE: usize = 8;
+    let bytes = text.as_bytes();
+    if bytes.len() < PIECE {
+        return text.to_string();
+    }
+    let mut leaked = vec![false; bytes.len()];
+    let mut any = false;
+    for secret in secrets.iter().filter(|s| s.len() >= PIECE) {
+        for start in 0..=bytes.len() - PIECE {
+            let Some(window) = bytes.get(start..start + PIECE) else { continue };
+            if secret.windows(PIECE).any(|w| w == window) {
+                any = true;
+                for flag in leaked.iter_mut().skip(start).take(PIECE) {
+                    *flag = true;
+                }
+            }
+        }
+    }
+    if !any {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut in_redaction = false;
+    for (i, c) in text.char_indices() {
+        if leaked.get(i).copied().unwrap_or(false) {
+            if !in_redaction {
+                out.push_str("[redacted]");
+                in_redaction = true;
+            }
+        } else {
+            in_redaction = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,112 @@
+//! The filter's own 401 in enforce mode: Kong-shaped JSON, a challenge for the expected scheme.
+
+use crate::diagnose::Verdict;
+use crate::diagnosis::Plugin;
+use serde_json::{json, Value};
+
+/// A response the filter sends by itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalResponse {
+    /// Always 401.
+    pub status: u32,
+    /// Response headers.
+    pub headers: Vec<(String, String)>,
+    /// JSON body.
+    pub body: String,
+}
+
+/// Builds the rejection. `header` is the diagnosis header (name, value) when it is exposed; the
+/// body lists the diagnoses only then too.
+pub fn reject(
+    verdict: &Verdict,
+    plugin: Option<Plugin>,
+    request_id: Option<&str>,
+    header: Option<(&str, &str)>,
+) -> LocalResponse {
+    let mut body = serde_json::Map::new();
+    body.insert("message".into(), Value::from("Unauthorized"));
+    if header.is_some() {
+        let diagnoses: Vec<Value> = verdict
+            .diagnoses
+            .iter()
+            .map(|d| {
+                json!({
+                    "code": d.code.as_str(),
+                    "plugin": d.plugin.map(Plugin::as_str),
+                    "at": d.at.map(|a| a.as_str()),
+                    "detail": d.detail,
+                    "hint": d.hint,
+                })
+            })
+            .collect();
+        body.insert("diagnosis".into(), Value::from(diagnoses));
+    }
+    if let Some(id) = request_id {
+        body.insert("request_id".into(), Value::from(id));
+    }
+    let mut headers = vec![
+        ("content-type".to_string(), "application/json; charset=utf-8".to_string()),
+        ("www-authenticate".to_string(), challenge(verdict, plugin)),
+    ];
+    if let Some((name, value)) = header {
+        headers.push((name.to_string(), value.to_string()));
+    }
+    LocalResponse {
+        status: 401,
+        headers,
+        body: Value::Object(body).to_string(),
+    }
+}
+
+/// RFC 9110 challenge for the plugin the client should satisfy; RFC 6750 form for bearer tokens.
+fn challenge(verdict: &Verdict, plugin: Option<Plugin>) -> String {
+    let first = verdict.diagnoses.first();
+    let first_code = first.map_or("unknown", |d| d.code.as_str());
+    let no_token = matches!(first_code, "no-credentials" | "stripped-by-proxy");
+    match plugin {
+        Some(Plugin::KeyAuth) => "Key realm=\"kong\"".into(),
+        Some(Plugin::BasicAuth) => "Basic realm=\"kong\"".into(),
+        Some(Plugin::HmacAuth) => "hmac realm=\"kong\"".into(),
+        Some(Plugin::Jwt | Plugin::Oauth2 | Plugin::OpenidConnect) | None if no_token => {
+            "Bearer realm=\"kong\"".into()
+        }
+        Some(Plugin::Jwt | Plugin::Oauth2 | Plugin::OpenidConnect) | None => format!(
+            "Bearer realm=\"kong\", error=\"invalid_token\", error_description=\"{first_code}\""
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnosis::{Code, Diagnosis};
+
+    fn verdict(code: Code) -> Verdict {
+        Verdict {
+            diagnoses: vec![Diagnosis::new(code, "d", "h")],
+            credential: None,
+        }
+    }
+
+    #[test]
+    fn kong_shaped() {
+        let r = reject(&verdict(Code::JwtExpired), Some(Plugin::Jwt), Some("abc"), Some(("X-Auth-Diagnosis", "jwt-expired")));
+        assert_eq!(r.status, 401);
+        let body: Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(body["message"], "Unauthorized");
+        assert_eq!(body["request_id"], "abc");
+        assert_eq!(body["diagnosis"][0]["code"], "jwt-expired");
+        let www = &r.headers.iter().find(|(n, _)| n == "www-authenticate").unwrap().1;
+        assert_eq!(www, "Bearer realm=\"kong\", error=\"invalid_token\", error_description=\"jwt-expired\"");
+    }
+
+    #[test]
+    fn hidden_when_not_exposed() {
+        let r = reject(&verdict(Code::NoCredentials), Some(Plugin::KeyAuth), None, None);
+        let body: Value = serde_json::from_str(&r.body).unwrap();
+        assert!(body.get("diagnosis").is_none());
+        assert!(body.get("request_id").is_none());
+        assert!(r.headers.iter().any(|(n, v)| n == "www-authenticate" && v == "Key realm=\"kong\""));
+        assert_eq!(r.headers.len(), 2);
+    }
+}

@@ -1,0 +1,315 @@
+//! The only module that talks to the host. It gathers plain data through `hostcalls` (bytes
+//! variants only; every `Result` handled), hands it to the pure core, and applies the result.
+
+use crate::config::{self, Config, Expose, LogLevel as ConfigLevel, Mode};
+use crate::diagnose::{diagnose, Input, Verdict};
+use crate::diagnosis::Code;
+use crate::enforce;
+use crate::header;
+use crate::logline::{self, Correlation};
+use crate::metrics;
+use crate::request::{Headers, Request, Response};
+use proxy_wasm::hostcalls;
+use proxy_wasm::traits::{Context, HttpContext, RootContext};
+use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType, MetricType};
+use std::rc::Rc;
+use std::time::UNIX_EPOCH;
+
+/// Header a request carries to see the diagnosis when `expose = "token"`.
+const TOKEN_HEADER: &str = "x-auth-diagnosis-token";
+
+/// Registers the root context. Called once from `_initialize`.
+pub fn register() {
+    // Installs the SDK's logger and its panic hook, which logs at critical as a last resort.
+    proxy_wasm::set_log_level(LogLevel::Trace);
+    proxy_wasm::set_root_context(|_| Box::<Root>::default());
+}
+
+/// Counter ids, one per code, in [`Code::ALL`] order; `None` when the host refused one.
+type Counters = Rc<Vec<Option<u32>>>;
+
+#[derive(Default)]
+struct Root {
+    config: Option<Rc<Config>>,
+    counters: Counters,
+}
+
+impl Context for Root {}
+
+impl RootContext for Root {
+    fn on_vm_start(&mut self, _vm_configuration_size: usize) -> bool {
+        true
+    }
+
+    fn on_configure(&mut self, plugin_configuration_size: usize) -> bool {
+        let bytes = match hostcalls::get_buffer(
+            BufferType::PluginConfiguration,
+            0,
+            plugin_configuration_size,
+        ) {
+            Ok(bytes) => bytes.unwrap_or_default(),
+            Err(status) => {
+                log(LogLevel::Error, &format!("auth-diagnosis: cannot read the configuration (host status {status:?})"));
+                return false;
+            }
+        };
+        match config::load(&bytes) {
+            Ok(config) => {
+                self.config = Some(Rc::new(config));
+                if self.counters.is_empty() {
+                    self.counters = Rc::new(
+                        Code::ALL
+                            .iter()
+                            .map(|&code| hostcalls::define_metric(MetricType::Counter, &metrics::counter_name(code)).ok())
+                            .collect(),
+                    );
+                }
+                true
+            }
+            Err(error) => {
+                log(LogLevel::Error, &format!("auth-diagnosis: {error}"));
+                false
+            }
+        }
+    }
+
+    fn get_type(&self) -> Option<ContextType> {
+        Some(ContextType::HttpContext)
+    }
+
+    fn create_http_context(&self, _context_id: u32) -> Option<Box<dyn HttpContext>> {
+        let config = self.config.clone()?;
+        Some(Box::new(Http {
+            config,
+            counters: Rc::clone(&self.counters),
+            answered: false,
+        }))
+    }
+}
+
+struct Http {
+    config: Rc<Config>,
+    counters: Counters,
+    /// Enforce answered this request itself: nothing left to annotate.
+    answered: bool,
+}
+
+impl Context for Http {}
+
+impl HttpContext for Http {
+    fn on_http_request_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
+        if self.config.mode != Mode::Enforce || !self.is_anonymous() {
+            return Action::Continue;
+        }
+        let request = gather_request();
+        let verdict = diagnose(&Input {
+            config: &self.config,
+            request: &request,
+            response: None,
+            now: now(),
+            anonymous: true,
+        });
+        let correlation = correlation();
+        let exposed = self.exposed(&request);
+        let value = header::serialize(&verdict.diagnoses);
+        let shown = value.as_deref().filter(|_| exposed);
+        let plugin = verdict.diagnoses.iter().find_map(|d| d.plugin);
+        let reply = enforce::reject(
+            &verdict,
+            plugin,
+            correlation.request_id.as_deref(),
+            shown.map(|v| (self.config.header_name.as_str(), v)),
+        );
+        let headers: Vec<(&str, &str)> = reply.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        match hostcalls::send_http_response(reply.status, headers, Some(reply.body.as_bytes())) {
+            Ok(()) => {
+                self.answered = true;
+                self.record(401, &verdict, &correlation);
+                Action::Pause
+            }
+            Err(status) => {
+                log(LogLevel::Error, &format!("auth-diagnosis: could not send the 401 (host status {status:?})"));
+                Action::Continue
+            }
+        }
+    }
+
+    fn on_http_response_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
+        if self.answered {
+            return Action::Continue;
+        }
+        let status = match hostcalls::get_map_value_bytes(MapType::HttpResponseHeaders, ":status") {
+            Ok(Some(bytes)) => parse_status(&bytes),
+            _ => None,
+        };
+        let Some(status) = status.filter(|s| self.config.statuses.contains(s)) else {
+            return Action::Continue;
+        };
+        let request = gather_request();
+        let response = Response {
+            status,
+            headers: map(MapType::HttpResponseHeaders),
+            upstream_status: property(&["ngx", "upstream_status"]),
+        };
+        let verdict = diagnose(&Input {
+            config: &self.config,
+            request: &request,
+            response: Some(&response),
+            now: now(),
+            anonymous: false,
+        });
+        let name = self.config.header_name.as_str();
+        let value = header::serialize(&verdict.diagnoses).filter(|_| self.exposed(&request));
+        // An upstream's own header of that name is never passed on: replaced, or removed.
+        let result = match &value {
+            Some(v) => hostcalls::set_map_value_bytes(MapType::HttpResponseHeaders, name, Some(v.as_bytes())),
+            None => hostcalls::set_map_value_bytes(MapType::HttpResponseHeaders, name, None),
+        };
+        if let Err(status) = result {
+            log(LogLevel::Warn, &format!("auth-diagnosis: could not set {name} (host status {status:?})"));
+        }
+        self.record(status, &verdict, &correlation());
+        Action::Continue
+    }
+}
+
+impl Http {
+    /// Kong's auth fell back to the anonymous consumer.
+    fn is_anonymous(&self) -> bool {
+        let flag = header_value("x-anonymous-consumer")
+            .is_some_and(|v| v.trim_ascii().eq_ignore_ascii_case(b"true"));
+        flag || self.config.anonymous.as_deref().is_some_and(|anonymous| {
+            header_value("x-consumer-username").is_some_and(|v| v.trim_ascii() == anonymous.as_bytes())
+        })
+    }
+
+    fn exposed(&self, request: &Request) -> bool {
+        match self.config.expose {
+            Expose::Always => true,
+            Expose::Never => false,
+            Expose::Token => match (&self.config.token, request.headers.first(TOKEN_HEADER)) {
+                (Some(token), Some(sent)) => constant_time_eq(token.as_bytes(), sent.trim_ascii()),
+                _ => false,
+            },
+        }
+    }
+
+    /// The log line and the counters.
+    fn record(&self, status: u16, verdict: &Verdict, correlation: &Correlation) {
+        let line = logline::render(status, &verdict.diagnoses, correlation, verdict.credential.as_deref());
+        log(level(self.config.log_level), &line);
+        for d in &verdict.diagnoses {
+            let index = Code::ALL.iter().position(|c| *c == d.code);
+            if let Some(id) = index.and_then(|i| self.counters.get(i).copied().flatten()) {
+                // A host without metrics must not cost the request anything.
+                let _ = hostcalls::increment_metric(id, 1);
+            }
+        }
+    }
+}
+
+fn gather_request() -> Request {
+    let pairs = match hostcalls::get_map_bytes(MapType::HttpRequestHeaders) {
+        Ok(pairs) => pairs,
+        Err(_) => Vec::new(),
+    };
+    let pseudo = |name: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+            .unwrap_or_default()
+    };
+    let (method, path, scheme, authority) = (pseudo(":method"), pseudo(":path"), pseudo(":scheme"), pseudo(":authority"));
+    let peer = property(&["source", "address"]).and_then(|a| crate::cidr::peer_ip(&a));
+    Request {
+        method,
+        path,
+        scheme,
+        authority,
+        headers: Headers::from_pairs(pairs),
+        peer,
+    }
+}
+
+fn map(map_type: MapType) -> Headers {
+    Headers::from_pairs(hostcalls::get_map_bytes(map_type).unwrap_or_default())
+}
+
+fn header_value(name: &str) -> Option<Vec<u8>> {
+    hostcalls::get_map_value_bytes(MapType::HttpRequestHeaders, name).ok().flatten()
+}
+
+fn property(path: &[&str]) -> Option<String> {
+    match hostcalls::get_property(path.to_vec()) {
+        Ok(Some(bytes)) => Some(crate::text::printable_bytes(&bytes, 128)),
+        _ => None,
+    }
+}
+
+fn correlation() -> Correlation {
+    Correlation {
+        request_id: property(&["ngx", "kong_request_id"]),
+        route: property(&["kong", "route_name"]),
+        client: property(&["source", "address"]),
+    }
+}
+
+fn now() -> i64 {
+    hostcalls::get_current_time()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .and_then(|d| i64::try_from(d.as_secs()).ok())
+        .unwrap_or(0)
+}
+
+fn parse_status(bytes: &[u8]) -> Option<u16> {
+    std::str::from_utf8(bytes).ok()?.trim().parse().ok()
+}
+
+fn log(level: LogLevel, message: &str) {
+    // Nothing sensible is left to do when the host refuses a log line.
+    let _ = hostcalls::log(level, message);
+}
+
+fn level(level: ConfigLevel) -> LogLevel {
+    match level {
+        ConfigLevel::Debug => LogLevel::Debug,
+        ConfigLevel::Info => LogLevel::Info,
+        ConfigLevel::Warn => LogLevel::Warn,
+        ConfigLevel::Error => LogLevel::Error,
+        ConfigLevel::Critical => LogLevel::Critical,
+    }
+}
+
+/// Compares without an early exit, so the time taken says nothing about where a guess differs.
+fn constant_time_eq(expected: &[u8], given: &[u8]) -> bool {
+    if expected.len() != given.len() {
+        return false;
+    }
+    expected
+        .iter()
+        .zip(given)
+        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+        == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constant_time() {
+        assert!(constant_time_eq(b"s3cret", b"s3cret"));
+        assert!(!constant_time_eq(b"s3cret", b"s3creT"));
+        assert!(!constant_time_eq(b"s3cret", b"s3cre"));
+    }
+
+    #[test]
+    fn status() {
+        assert_eq!(parse_status(b"401"), Some(401));
+        assert_eq!(parse_status(b" 200 "), Some(200));
+        assert_eq!(parse_status(b"x"), None);
+        assert_eq!(parse_status(b"\xff"), None);
+    }
+}

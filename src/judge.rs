@@ -1,0 +1,284 @@
+//! Judging one credential that a plugin of the route reads: is it a placeholder, is it
+//! malformed, and for JWT, Basic and hmac, what the plugin would object to.
+
+use crate::config::{Claim, Config};
+use crate::credential::{Found, Kind};
+use crate::diagnosis::{At, Code, Diagnosis, Plugin};
+use crate::httpdate;
+use crate::jwt::{self, duration, rfc3339, NumericClaim, KONG_ALGORITHMS};
+use crate::request::Request;
+use base64::Engine;
+
+/// Values clients send when a template variable was never filled in, compared case-insensitively.
+const PLACEHOLDERS: [&str; 22] = [
+    "null", "undefined", "none", "nil", "nan", "[object object]", "redacted", "<redacted>",
+    "token", "<token>", "your-token", "your_token", "yourtoken", "<your-token>", "api-key",
+    "<api-key>", "your-api-key", "changeme", "bearer", "xxx", "secret", "test",
+];
+
+/// Seconds within which an `exp`/`nbf` miss is called a possible clock skew.
+const NEAR_MISS_SECONDS: i64 = 300;
+
+/// Whether the value is a template placeholder rather than a credential.
+pub fn is_placeholder(value: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(value) else {
+        return false;
+    };
+    let t = text.trim();
+    let lower = t.to_ascii_lowercase();
+    PLACEHOLDERS.contains(&lower.as_str())
+        || (t.starts_with("${") && t.ends_with('}'))
+        || (t.starts_with("{{") && t.ends_with("}}"))
+        || (t.starts_with('<') && t.ends_with('>'))
+        || (t.starts_with('%') && t.ends_with('%') && t.len() > 2)
+        || (t.starts_with('$') && t.len() > 1 && t.bytes().skip(1).all(|b| b.is_ascii_uppercase() || b == b'_'))
+        || (t.len() >= 3 && t.bytes().all(|b| b == b'*' || b == b'x' || b == b'X' || b == b'.'))
+}
+
+/// What is wrong with the bytes themselves, if anything.
+pub fn malformation(value: &[u8]) -> Option<&'static str> {
+    if value.is_empty() {
+        return Some("is empty");
+    }
+    let quoted = |q: u8| value.len() >= 2 && value.first() == Some(&q) && value.last() == Some(&q);
+    if quoted(b'"') || quoted(b'\'') {
+        return Some("is wrapped in quotes");
+    }
+    if value.iter().any(|&b| b >= 0x80) {
+        return Some("has non-ASCII bytes");
+    }
+    if value.iter().any(|&b| b < 0x20 || b == 0x7f) {
+        return Some("has control characters");
+    }
+    if value.iter().any(|&b| b == b' ' || b == b'\t') {
+        return Some("has whitespace inside");
+    }
+    None
+}
+
+/// Everything wrong with one read credential, most specific first.
+pub fn judge(found: &Found<'_>, request: &Request, config: &Config, now: i64) -> Vec<Diagnosis> {
+    let plugin = found.plugin();
+    let place = found.place.describe();
+    let len = found.value.len();
+    if is_placeholder(found.value) {
+        return vec![Diagnosis::new(
+            Code::CredentialPlaceholder,
+            format!("the {} in {place} ({len} bytes) is a placeholder, not a credential", found.kind.as_str()),
+            "the client sent a template value: set the variable that should hold the real credential",
+        )
+        .maybe_plugin(plugin)
+        .at(At::Client)];
+    }
+    if let Some(problem) = malformation(found.value) {
+        return vec![Diagnosis::new(
+            Code::CredentialMalformed,
+            format!("the {} in {place} ({len} bytes) {problem}", found.kind.as_str()),
+            "send the credential exactly as issued: no quotes, spaces or line breaks",
+        )
+        .maybe_plugin(plugin)
+        .at(At::Client)];
+    }
+    match found.kind {
+        Kind::Jwt => judge_jwt(found, config, now),
+        Kind::Bearer if found.readers == [Plugin::Jwt] => vec![Diagnosis::new(
+            Code::JwtMalformed,
+            format!(
+                "the bearer token in {place} ({len} bytes) is not a JWT: {}",
+                jwt::decode(found.value).err().map(|m| m.describe()).unwrap_or_default()
+            ),
+            "the jwt plugin needs a JWT (header.payload.signature); an opaque token needs oauth2 or openid-connect",
+        )
+        .plugin(Plugin::Jwt)
+        .at(At::Client)],
+        Kind::Basic => judge_basic(found),
+        Kind::Hmac => judge_hmac(request, config, now),
+        _ => Vec::new(),
+    }
+}
+
+fn judge_jwt(found: &Found<'_>, config: &Config, now: i64) -> Vec<Diagnosis> {
+    let place = found.place.describe();
+    let plugin = found.plugin();
+    let kong_jwt = config.auth.jwt.as_ref().filter(|_| found.readers.contains(&Plugin::Jwt));
+    let token = match jwt::decode(found.value) {
+        Ok(token) => token,
+        Err(jwt::Malformed::TooLong(_)) => return Vec::new(),
+        Err(m) => {
+            return vec![Diagnosis::new(
+                Code::JwtMalformed,
+                format!("the token in {place} ({} bytes): {}", found.value.len(), m.describe()),
+                "send the JWT exactly as issued (header.payload.signature, base64url)",
+            )
+            .maybe_plugin(plugin)
+            .at(At::Client)]
+        }
+    };
+    let mut out = Vec::new();
+    let d = |code, detail: String, hint: &str| {
+        Diagnosis::new(code, detail, hint).maybe_plugin(plugin).at(At::Client)
+    };
+    match token.alg.as_deref() {
+        None => out.push(d(Code::JwtClaimInvalid, "the JWT header's alg is not a string".into(), "issue the token with a standard alg")),
+        Some(alg) if alg.eq_ignore_ascii_case("none") => out.push(d(
+            Code::JwtAlgUnsupported,
+            "the JWT is unsigned (alg none)".into(),
+            "issue a signed token (HS256, RS256, ES256 ...)",
+        )),
+        Some(alg) if kong_jwt.is_some() && !KONG_ALGORITHMS.contains(&alg) => out.push(d(
+            Code::JwtAlgUnsupported,
+            format!("alg {} is not one Kong's jwt plugin accepts ({})", crate::text::printable(alg, 20), KONG_ALGORITHMS.join(" ")),
+            "issue the token with an algorithm Kong supports and set the jwt credential's algorithm to match",
+        )),
+        Some(_) => {}
+    }
+    let skew = i64::try_from(config.clock_skew).unwrap_or(i64::MAX);
+    match token.numeric("exp") {
+        NumericClaim::Seconds(exp) if exp <= now => {
+            let ago = now.saturating_sub(exp);
+            let mut detail = format!("exp {} is {} before now ({})", rfc3339(exp), duration(ago.unsigned_abs()), rfc3339(now));
+            if ago <= skew.max(NEAR_MISS_SECONDS) {
+                detail.push_str(&format!("; only {ago} s: clock skew? Kong's jwt allows no leeway"));
+            }
+            out.push(d(Code::JwtExpired, detail, "get a new token (refresh it before exp); if it just expired, check the clocks of the issuer and Kong"));
+        }
+        NumericClaim::NotNumber => out.push(d(Code::JwtClaimInvalid, "exp is not a number (NumericDate)".into(), "issue exp as seconds since the epoch")),
+        NumericClaim::Missing if kong_jwt.is_some_and(|j| j.claims_to_verify.contains(&Claim::Exp)) => out.push(d(
+            Code::JwtClaimMissing,
+            "the token has no exp, and the route's jwt plugin verifies exp (claims_to_verify)".into(),
+            "issue tokens with an exp claim",
+        )),
+        _ => {}
+    }
+    match token.numeric("nbf") {
+        NumericClaim::Seconds(nbf) if nbf > now => {
+            let ahead = nbf.saturating_sub(now);
+            let mut detail = format!("nbf {} is {} after now ({})", rfc3339(nbf), duration(ahead.unsigned_abs()), rfc3339(now));
+            if ahead <= skew.max(NEAR_MISS_SECONDS) {
+                detail.push_str(&format!("; only {ahead} s: clock skew? the issuer's clock is ahead of Kong's"));
+            }
+            out.push(d(Code::JwtNotYetValid, detail, "wait until nbf, or fix the issuer's clock (NTP)"));
+        }
+        NumericClaim::NotNumber => out.push(d(Code::JwtClaimInvalid, "nbf is not a number (NumericDate)".into(), "issue nbf as seconds since the epoch")),
+        NumericClaim::Missing if kong_jwt.is_some_and(|j| j.claims_to_verify.contains(&Claim::Nbf)) => out.push(d(
+            Code::JwtClaimMissing,
+            "the token has no nbf, and the route's jwt plugin verifies nbf (claims_to_verify)".into(),
+            "issue tokens with an nbf claim, or drop nbf from claims_to_verify",
+        )),
+        _ => {}
+    }
+    if let Some(jwt_conf) = kong_jwt {
+        let key = jwt_conf.key_claim_name.as_str();
+        match token.claims.get(key) {
+            None => out.push(d(
+                Code::JwtClaimMissing,
+                format!("the token has no {} claim (key_claim_name), which Kong uses to find the consumer's jwt credential", crate::text::printable(key, 40)),
+                "issue the token with that claim set to the key of the consumer's jwt credential",
+            )),
+            Some(serde_json::Value::String(_)) => {}
+            Some(_) => out.push(d(
+                Code::JwtClaimInvalid,
+                format!("the {} claim (key_claim_name) is not a string", crate::text::printable(key, 40)),
+                "issue it as the string key of the consumer's jwt credential",
+            )),
+        }
+        if jwt_conf.maximum_expiration > 0 {
+            if let NumericClaim::Seconds(exp) = token.numeric("exp") {
+                let lifetime = exp.saturating_sub(now);
+                if lifetime > i64::try_from(jwt_conf.maximum_expiration).unwrap_or(i64::MAX) {
+                    out.push(d(
+                        Code::JwtLifetimeTooLong,
+                        format!("exp is {} from now, above maximum_expiration {} s", duration(lifetime.unsigned_abs()), jwt_conf.maximum_expiration),
+                        "issue shorter-lived tokens, or raise the jwt plugin's maximum_expiration",
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn judge_basic(found: &Found<'_>) -> Vec<Diagnosis> {
+    let place = found.place.describe();
+    let decoded = base64::engine::general_purpose::STANDARD.decode(found.value);
+    let problem = match decoded {
+        Err(_) => Some("is not base64"),
+        Ok(bytes) if !bytes.contains(&b':') => Some("decodes to a value without the ':' between user and password"),
+        Ok(_) => None,
+    };
+    problem
+        .map(|p| {
+            vec![Diagnosis::new(
+                Code::BasicMalformed,
+                format!("the Basic credentials in {place} ({} bytes) {p}", found.value.len()),
+                "send Authorization: Basic base64(username:password), e.g. curl -u username:password",
+            )
+            .plugin(Plugin::BasicAuth)
+            .at(At::Client)]
+        })
+        .unwrap_or_default()
+}
+
+fn judge_hmac(request: &Request, config: &Config, now: i64) -> Vec<Diagnosis> {
+    let skew = config.auth.hmac_auth.as_ref().map_or(300, |h| h.clock_skew);
+    let date = request
+        .headers
+        .text("x-date")
+        .map(|d| ("X-Date", d))
+        .or_else(|| request.headers.text("date").map(|d| ("Date", d)));
+    let detail = match date {
+        None => "hmac-auth needs a Date or X-Date header and the request has neither".to_string(),
+        Some((name, value)) => match httpdate::parse(value) {
+            None => format!("the {name} header is not an HTTP date (e.g. Sun, 06 Nov 1994 08:49:37 GMT)"),
+            Some(at) => {
+                let off = at.saturating_sub(now);
+                if off.unsigned_abs() <= skew {
+                    return Vec::new();
+                }
+                format!(
+                    "{name} {} is {} {} Kong's clock, outside clock_skew {skew} s",
+                    rfc3339(at),
+                    duration(off.unsigned_abs()),
+                    if off < 0 { "behind" } else { "ahead of" }
+                )
+            }
+        },
+    };
+    vec![Diagnosis::new(
+        Code::HmacDateSkew,
+        detail,
+        "send a current Date (or X-Date) in RFC 9110 format and sign it; check the client's clock",
+    )
+    .plugin(Plugin::HmacAuth)
+    .at(At::Client)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders() {
+        for p in ["null", "undefined", "<token>", "${TOKEN}", "{{token}}", "REDACTED", "***", "$API_KEY", "%TOKEN%", "xxxx", "[object Object]"] {
+            assert!(is_placeholder(p.as_bytes()), "{p}");
+        }
+        for real in ["k3y-9f8e7d6c", "eyJhbGciOi.x.y", "nullable-key-123", "$abc"] {
+            assert!(!is_placeholder(real.as_bytes()), "{real}");
+        }
+    }
+
+    #[test]
+    fn malformations() {
+        let cases: &[(&[u8], Option<&str>)] = &[
+            (b"", Some("is empty")),
+            (b"\"abc\"", Some("is wrapped in quotes")),
+            (b"ab c", Some("has whitespace inside")),
+            (b"ab\x01c", Some("has control characters")),
+            (b"ab\xc3\xa9", Some("has non-ASCII bytes")),
+            (b"abc-123_XYZ", None),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(malformation(value), *expected);
+        }
+    }
+}
