@@ -35,13 +35,14 @@ pub fn is_placeholder(value: &[u8]) -> bool {
         || (t.len() >= 3 && t.bytes().all(|b| b == b'*' || b == b'x' || b == b'X' || b == b'.'))
 }
 
-/// What is wrong with the bytes themselves, if anything.
-pub fn malformation(value: &[u8]) -> Option<&'static str> {
+/// What is wrong with the bytes themselves, if anything. `spaced` credentials (hmac-auth's
+/// parameter list) may contain spaces and quotes.
+pub fn malformation(value: &[u8], spaced: bool) -> Option<&'static str> {
     if value.is_empty() {
         return Some("is empty");
     }
     let quoted = |q: u8| value.len() >= 2 && value.first() == Some(&q) && value.last() == Some(&q);
-    if quoted(b'"') || quoted(b'\'') {
+    if !spaced && (quoted(b'"') || quoted(b'\'')) {
         return Some("is wrapped in quotes");
     }
     if value.iter().any(|&b| b >= 0x80) {
@@ -50,7 +51,7 @@ pub fn malformation(value: &[u8]) -> Option<&'static str> {
     if value.iter().any(|&b| b < 0x20 || b == 0x7f) {
         return Some("has control characters");
     }
-    if value.iter().any(|&b| b == b' ' || b == b'\t') {
+    if !spaced && value.iter().any(|&b| b == b' ' || b == b'\t') {
         return Some("has whitespace inside");
     }
     None
@@ -70,7 +71,7 @@ pub fn judge(found: &Found<'_>, request: &Request, config: &Config, now: i64) ->
         .maybe_plugin(plugin)
         .at(At::Client)];
     }
-    if let Some(problem) = malformation(found.value) {
+    if let Some(problem) = malformation(found.value, found.kind == Kind::Hmac) {
         return vec![Diagnosis::new(
             Code::CredentialMalformed,
             format!("the {} in {place} ({len} bytes) {problem}", found.kind.as_str()),
@@ -277,8 +278,9 @@ mod tests {
             (b"ab\xc3\xa9", Some("has non-ASCII bytes")),
             (b"abc-123_XYZ", None),
         ];
+        assert_eq!(malformation(b"username=\"a\", signature=\"b\"", true), None);
         for (value, expected) in cases {
-            assert_eq!(malformation(value), *expected);
+            assert_eq!(malformation(value, false), *expected);
         }
     }
 }

@@ -1,1 +1,374 @@
+//! Table-driven cases for the decision: each row fires one code, and most have a near case that
+//! must not.
 
+use super::*;
+use crate::config::load;
+use crate::jwt::tests::token;
+use crate::request::Headers;
+
+const NOW: i64 = 1_764_331_200;
+
+struct Case {
+    name: &'static str,
+    config: &'static str,
+    method: &'static str,
+    path: &'static str,
+    scheme: &'static str,
+    peer: &'static str,
+    headers: Vec<(&'static str, String)>,
+    /// `None`: enforce decides before any response.
+    status: Option<u16>,
+    response_headers: Vec<(&'static str, &'static str)>,
+    upstream_status: Option<&'static str>,
+    anonymous: bool,
+    expected: Vec<Code>,
+}
+
+fn case(name: &'static str, expected: Vec<Code>) -> Case {
+    Case {
+        name,
+        config: "{}",
+        method: "GET",
+        path: "/orders",
+        scheme: "https",
+        peer: "10.0.0.8",
+        headers: Vec::new(),
+        status: Some(401),
+        response_headers: Vec::new(),
+        upstream_status: None,
+        anonymous: false,
+        expected,
+    }
+}
+
+impl Case {
+    fn config(mut self, c: &'static str) -> Self {
+        self.config = c;
+        self
+    }
+    fn header(mut self, n: &'static str, v: impl Into<String>) -> Self {
+        self.headers.push((n, v.into()));
+        self
+    }
+    fn method(mut self, m: &'static str) -> Self {
+        self.method = m;
+        self
+    }
+    fn scheme(mut self, s: &'static str) -> Self {
+        self.scheme = s;
+        self
+    }
+    fn path(mut self, p: &'static str) -> Self {
+        self.path = p;
+        self
+    }
+    fn upstream(mut self, www: Option<&'static str>) -> Self {
+        self.upstream_status = Some("401");
+        if let Some(w) = www {
+            self.response_headers.push(("www-authenticate", w));
+        }
+        self
+    }
+    fn kong(mut self) -> Self {
+        self.response_headers.push(("x-kong-response-latency", "1"));
+        self
+    }
+    fn anonymous(mut self) -> Self {
+        self.anonymous = true;
+        self.status = None;
+        self
+    }
+
+    fn run(&self) -> Verdict {
+        let config = load(self.config.as_bytes()).unwrap();
+        let request = Request {
+            method: self.method.into(),
+            path: self.path.into(),
+            scheme: self.scheme.into(),
+            authority: "api.example.com".into(),
+            headers: Headers::from_pairs(
+                self.headers
+                    .iter()
+                    .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec())),
+            ),
+            peer: self.peer.parse().ok(),
+        };
+        let response = self.status.map(|status| Response {
+            status,
+            headers: Headers::from_pairs(
+                self.response_headers
+                    .iter()
+                    .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec())),
+            ),
+            upstream_status: self.upstream_status.map(String::from),
+        });
+        diagnose(&Input {
+            config: &config,
+            request: &request,
+            response: response.as_ref(),
+            now: NOW,
+            anonymous: self.anonymous,
+        })
+    }
+}
+
+fn jwt(payload: &str) -> String {
+    token(r#"{"alg":"HS256","typ":"JWT"}"#, payload)
+}
+
+fn valid() -> String {
+    jwt(&format!(r#"{{"iss":"orders-app","exp":{}}}"#, NOW + 3600))
+}
+
+fn cases() -> Vec<Case> {
+    use Code::*;
+    vec![
+        case("nothing at all", vec![NoCredentials]).kong(),
+        case("stripped behind an F5", vec![StrippedByProxy])
+            .header("x-forwarded-for", "203.0.113.9")
+            .header("cookie", "BIGipServerpool=1.2.3")
+            .upstream(Some("Bearer")),
+        case("stripped behind CloudFront", vec![StrippedByProxy]).header("x-amz-cf-id", "abc").kong(),
+        case("preflight", vec![PreflightRejected])
+            .method("OPTIONS")
+            .header("origin", "https://app.example.com")
+            .header("access-control-request-method", "POST")
+            .kong(),
+        case("OPTIONS without preflight headers is not one", vec![NoCredentials])
+            .method("OPTIONS")
+            .header("origin", "https://app.example.com")
+            .kong(),
+        case("hidden by hide_credentials", vec![CredentialsHidden])
+            .header("x-consumer-username", "orders-app")
+            .header("x-consumer-id", "7d3f")
+            .upstream(Some("Bearer")),
+        case("anonymous consumer is not hidden credentials", vec![NoCredentials])
+            .header("x-consumer-username", "anonymous")
+            .header("x-anonymous-consumer", "true")
+            .kong(),
+        case("placeholder key", vec![CredentialPlaceholder]).header("apikey", "${API_KEY}").kong(),
+        case("placeholder bearer", vec![CredentialPlaceholder]).header("authorization", "Bearer undefined").kong(),
+        case("quoted key", vec![CredentialMalformed]).header("apikey", "\"k3y-9f8e7d6c5b4a\"").kong(),
+        case("key with a space", vec![CredentialMalformed]).header("apikey", "k3y 9f8e7d6c").kong(),
+        case("jwt of garbage", vec![JwtMalformed])
+            .config(r#"{"auth":{"jwt":{}}}"#)
+            .header("authorization", "Bearer not-a-jwt")
+            .kong(),
+        case("opaque bearer is fine for oauth2", vec![CredentialNotRecognized])
+            .header("authorization", "Bearer 4f9c2a7e1b")
+            .kong(),
+        case("jwt with bad base64 payload", vec![JwtMalformed])
+            .header("authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.!!!.x")
+            .kong(),
+        case("alg none", vec![JwtAlgUnsupported])
+            .header("authorization", format!("Bearer {}", token(r#"{"alg":"none"}"#, r#"{"iss":"a"}"#)))
+            .kong(),
+        case("alg HS1 under Kong's jwt", vec![JwtAlgUnsupported])
+            .config(r#"{"auth":{"jwt":{}}}"#)
+            .header("authorization", format!("Bearer {}", token(r#"{"alg":"HS1"}"#, r#"{"iss":"a"}"#)))
+            .kong(),
+        case("expired an hour ago", vec![JwtExpired])
+            .header("authorization", format!("Bearer {}", jwt(&format!(r#"{{"iss":"a","exp":{}}}"#, NOW - 3600))))
+            .kong(),
+        case("expired four seconds ago", vec![JwtExpired])
+            .header("authorization", format!("Bearer {}", jwt(&format!(r#"{{"iss":"a","exp":{}}}"#, NOW - 4))))
+            .kong(),
+        case("expires in four seconds: not expired", vec![CredentialNotRecognized])
+            .header("authorization", format!("Bearer {}", jwt(&format!(r#"{{"iss":"a","exp":{}}}"#, NOW + 4))))
+            .kong(),
+        case("not yet valid", vec![JwtNotYetValid])
+            .header("authorization", format!("Bearer {}", jwt(&format!(r#"{{"iss":"a","nbf":{}}}"#, NOW + 30))))
+            .kong(),
+        case("nbf in the past is fine", vec![CredentialNotRecognized])
+            .header("authorization", format!("Bearer {}", jwt(&format!(r#"{{"iss":"a","nbf":{}}}"#, NOW - 30))))
+            .kong(),
+        case("no iss for Kong's jwt", vec![JwtClaimMissing])
+            .config(r#"{"auth":{"jwt":{}}}"#)
+            .header("authorization", format!("Bearer {}", jwt(r#"{"sub":"a"}"#)))
+            .kong(),
+        case("exp required by claims_to_verify", vec![JwtClaimMissing])
+            .config(r#"{"auth":{"jwt":{"claims_to_verify":["exp"]}}}"#)
+            .header("authorization", format!("Bearer {}", jwt(r#"{"iss":"a"}"#)))
+            .kong(),
+        case("exp as a string", vec![JwtClaimInvalid])
+            .header("authorization", format!("Bearer {}", jwt(r#"{"iss":"a","exp":"tomorrow"}"#)))
+            .kong(),
+        case("iss as a number", vec![JwtClaimInvalid])
+            .config(r#"{"auth":{"jwt":{}}}"#)
+            .header("authorization", format!("Bearer {}", jwt(r#"{"iss":42}"#)))
+            .kong(),
+        case("lifetime too long", vec![JwtLifetimeTooLong])
+            .config(r#"{"auth":{"jwt":{"claims_to_verify":["exp"],"maximum_expiration":3600}}}"#)
+            .header("authorization", format!("Bearer {}", jwt(&format!(r#"{{"iss":"a","exp":{}}}"#, NOW + 86_400))))
+            .kong(),
+        case("lifetime within maximum", vec![CredentialNotRecognized])
+            .config(r#"{"auth":{"jwt":{"claims_to_verify":["exp"],"maximum_expiration":7200}}}"#)
+            .header("authorization", format!("Bearer {}", valid()))
+            .kong(),
+        case("basic not base64", vec![BasicMalformed]).header("authorization", "Basic user:pass").kong(),
+        case("basic without colon", vec![BasicMalformed]).header("authorization", "Basic dXNlcnBhc3M=").kong(),
+        case("basic well-formed", vec![CredentialNotRecognized]).header("authorization", "Basic dXNlcjpwYXNz").kong(),
+        case("hmac without date", vec![HmacDateSkew])
+            .header("authorization", "hmac username=\"alice\", algorithm=\"hmac-sha256\", headers=\"date\", signature=\"c2ln\"")
+            .kong(),
+        case("hmac date ten minutes off", vec![HmacDateSkew])
+            .header("authorization", "hmac username=\"alice\", algorithm=\"hmac-sha256\", headers=\"date\", signature=\"c2ln\"")
+            .header("date", "Fri, 28 Nov 2025 11:50:00 GMT")
+            .kong(),
+        case("hmac date one minute off", vec![CredentialNotRecognized])
+            .header("authorization", "hmac username=\"alice\", algorithm=\"hmac-sha256\", headers=\"date\", signature=\"c2ln\"")
+            .header("date", "Fri, 28 Nov 2025 11:59:00 GMT")
+            .kong(),
+        case("two authorization headers", vec![DuplicateCredentials])
+            .header("authorization", format!("Bearer {}", valid()))
+            .header("authorization", format!("Bearer {}", valid()))
+            .kong(),
+        case("key in header and query", vec![DuplicateCredentials])
+            .config(r#"{"auth":{"key_auth":{}}}"#)
+            .path("/orders?apikey=k3y-9f8e7d6c")
+            .header("apikey", "k3y-9f8e7d6c")
+            .kong(),
+        case("BEARER for jwt", vec![SchemeMismatch])
+            .config(r#"{"auth":{"jwt":{}}}"#)
+            .header("authorization", format!("BEARER {}", valid()))
+            .kong(),
+        case("Token scheme", vec![SchemeMismatch])
+            .config(r#"{"auth":{"jwt":{},"key_auth":{}}}"#)
+            .header("authorization", "Token 4f9c2a7e1b")
+            .kong(),
+        case("Token scheme is oauth2's", vec![CredentialNotRecognized])
+            .config(r#"{"auth":{"oauth2":{}}}"#)
+            .header("authorization", "Token 4f9c2a7e1b")
+            .kong(),
+        case("no scheme", vec![SchemeMismatch]).header("authorization", valid()).kong(),
+        case("x-api-key while key-auth reads apikey", vec![CredentialWrongName])
+            .config(r#"{"auth":{"key_auth":{}}}"#)
+            .header("x-api-key", "k3y-9f8e7d6c")
+            .kong(),
+        case("x-api-key is read when configured", vec![CredentialNotRecognized])
+            .config(r#"{"auth":{"key_auth":{"key_names":["x-api-key"]}}}"#)
+            .header("X_Api_Key", "k3y-9f8e7d6c")
+            .kong(),
+        case("bearer while only key-auth is on", vec![CredentialWrongName])
+            .config(r#"{"auth":{"key_auth":{}}}"#)
+            .header("authorization", format!("Bearer {}", valid()))
+            .kong(),
+        case("key in query with key_in_query off", vec![CredentialWrongLocation])
+            .config(r#"{"auth":{"key_auth":{"key_in_query":false}}}"#)
+            .path("/orders?apikey=k3y-9f8e7d6c")
+            .kong(),
+        case("jwt in a cookie jwt does not read", vec![CredentialWrongLocation])
+            .config(r#"{"auth":{"jwt":{}}}"#)
+            .header("cookie", format!("access={}", valid()))
+            .kong(),
+        case("jwt in a configured cookie", vec![CredentialNotRecognized])
+            .config(r#"{"auth":{"jwt":{"cookie_names":["access"]}}}"#)
+            .header("cookie", format!("access={}", valid()))
+            .kong(),
+        case("upstream refuses the token", vec![UpstreamRejected])
+            .header("authorization", format!("Bearer {}", valid()))
+            .upstream(Some(r#"Bearer error="invalid_token", error_description="The access token expired""#)),
+        case("upstream refuses an expired token", vec![JwtExpired, UpstreamRejected])
+            .header("authorization", format!("Bearer {}", jwt(&format!(r#"{{"iss":"a","exp":{}}}"#, NOW - 4))))
+            .upstream(Some("Bearer error=\"invalid_token\"")),
+        case("https expected, TLS ended at the LB", vec![CredentialNotRecognized, ForwardedProtoHttp])
+            .config(r#"{"require_https":true}"#)
+            .scheme("http")
+            .header("apikey", "k3y-9f8e7d6c")
+            .header("x-forwarded-proto", "https")
+            .kong(),
+        case("wrong host", vec![CredentialNotRecognized, HostMismatch])
+            .config(r#"{"expected_hosts":["orders.example.com"]}"#)
+            .header("apikey", "k3y-9f8e7d6c")
+            .kong(),
+        case("forwarded from an untrusted peer", vec![CredentialNotRecognized, ForwardedUntrusted])
+            .config(r#"{"trusted_ips":["192.168.0.0/16"]}"#)
+            .header("apikey", "k3y-9f8e7d6c")
+            .header("x-forwarded-proto", "https")
+            .kong(),
+        case("forwarded from a trusted peer", vec![CredentialNotRecognized])
+            .config(r#"{"trusted_ips":["10.0.0.0/8"]}"#)
+            .header("apikey", "k3y-9f8e7d6c")
+            .header("x-forwarded-proto", "https")
+            .kong(),
+        case("enforce: anonymous without a key", vec![NoCredentials, AnonymousConsumer])
+            .config(r#"{"mode":"enforce"}"#)
+            .anonymous(),
+        case("enforce: anonymous with a key Kong does not know", vec![CredentialNotRecognized, AnonymousConsumer])
+            .config(r#"{"mode":"enforce"}"#)
+            .header("apikey", "k3y-9f8e7d6c")
+            .anonymous(),
+        case("edge: jwt expired at Kong", vec![JwtExpired])
+            .config(r#"{"mode":"edge"}"#)
+            .header("authorization", format!("Bearer {}", jwt(&format!(r#"{{"iss":"a","exp":{}}}"#, NOW - 60))))
+            .kong(),
+    ]
+}
+
+#[test]
+fn table() {
+    let mut failures = Vec::new();
+    for c in cases() {
+        let verdict = c.run();
+        let got: Vec<Code> = verdict.diagnoses.iter().map(|d| d.code).collect();
+        if got != c.expected {
+            failures.push(format!("{}: expected {:?}, got {:?}: {:?}", c.name, c.expected, got, verdict.diagnoses));
+        }
+        assert!(!verdict.diagnoses.is_empty(), "{}", c.name);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_code_has_a_case() {
+    let mut seen: Vec<Code> = cases().iter().flat_map(|c| c.expected.clone()).collect();
+    seen.sort();
+    seen.dedup();
+    let missing: Vec<Code> = Code::ALL.iter().copied().filter(|c| !seen.contains(c) && *c != Code::Unknown).collect();
+    assert!(missing.is_empty(), "no case for {missing:?}");
+}
+
+#[test]
+fn never_leaks_a_credential() {
+    for c in cases() {
+        let verdict = c.run();
+        for (name, value) in &c.headers {
+            if !["authorization", "apikey", "x-api-key", "X_Api_Key"].contains(name) {
+                continue;
+            }
+            let secret = value.as_bytes();
+            let outputs: Vec<String> = verdict
+                .diagnoses
+                .iter()
+                .flat_map(|d| [d.detail.clone(), d.hint.clone()])
+                .chain(verdict.credential.clone())
+                .collect();
+            for out in outputs {
+                for piece in secret.windows(8) {
+                    let piece = String::from_utf8_lossy(piece);
+                    if piece.contains("Bearer") || piece.contains("access=") || piece.contains("=\"") {
+                        continue;
+                    }
+                    assert!(!out.contains(piece.as_ref()), "{}: {piece:?} in {out:?}", c.name);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn scrub_redacts_pieces() {
+    let secret: &[u8] = b"k3y-9f8e7d6c5b4a";
+    assert_eq!(scrub("seen 9f8e7d6c5b here", &[secret]), "seen [redacted] here");
+    assert_eq!(scrub("nothing here", &[secret]), "nothing here");
+    assert_eq!(scrub("short k3y", &[b"k3y"]), "short k3y");
+}
+
+#[test]
+fn unknown_lists_what_was_checked() {
+    let c = case("upstream 401 with nothing", vec![]).upstream(None);
+    let mut c = c;
+    c.config = r#"{"mode":"observe"}"#;
+    // No credential: no-credentials, not unknown.
+    assert_eq!(c.run().diagnoses[0].code, Code::NoCredentials);
+}
