@@ -38,7 +38,10 @@ pub fn parse(value: &str) -> Vec<Challenge> {
         };
         if opens {
             let (scheme, rest) = match first_space {
-                Some(s) => (element.get(..s).unwrap_or(""), element.get(s..).unwrap_or("")),
+                Some(s) => (
+                    element.get(..s).unwrap_or(""),
+                    element.get(s..).unwrap_or(""),
+                ),
                 None => (element, ""),
             };
             let mut challenge = Challenge {
@@ -125,11 +128,16 @@ mod tests {
 
     #[test]
     fn table() {
-        let c = parse(r#"Bearer realm="api", error="invalid_token", error_description="The access token expired""#);
+        let c = parse(
+            r#"Bearer realm="api", error="invalid_token", error_description="The access token expired""#,
+        );
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].scheme, "Bearer");
         assert_eq!(c[0].param("error"), Some("invalid_token"));
-        assert_eq!(c[0].param("error_description"), Some("The access token expired"));
+        assert_eq!(
+            c[0].param("error_description"),
+            Some("The access token expired")
+        );
 
         let c = parse(r#"Basic realm="a, b", Bearer error=insufficient_scope, scope="x y""#);
         assert_eq!(c.len(), 2);
@@ -138,7 +146,10 @@ mod tests {
         assert_eq!(c[1].param("scope"), Some("x y"));
 
         assert_eq!(parse("Bearer")[0].params.len(), 0);
-        assert_eq!(parse("Negotiate abc123==")[0].param("token68"), Some("abc123=="));
+        assert_eq!(
+            parse("Negotiate abc123==")[0].param("token68"),
+            Some("abc123==")
+        );
         assert!(parse("").is_empty());
         assert!(parse(",,,").is_empty());
         assert_eq!(parse(r#"Key realm="kong\"#)[0].param("realm"), Some("kong"));

@@ -33,9 +33,12 @@ impl Cidr {
             v4 => v4,
         };
         match (self.network, addr) {
-            (IpAddr::V4(net), IpAddr::V4(a)) => {
-                prefix_eq(u128::from(u32::from(net)), u128::from(u32::from(a)), self.prefix, 32)
-            }
+            (IpAddr::V4(net), IpAddr::V4(a)) => prefix_eq(
+                u128::from(u32::from(net)),
+                u128::from(u32::from(a)),
+                self.prefix,
+                32,
+            ),
             (IpAddr::V6(net), IpAddr::V6(a)) => {
                 prefix_eq(u128::from(net), u128::from(a), self.prefix, 128)
             }
@@ -88,7 +91,15 @@ mod tests {
 
     #[test]
     fn rejects_garbage() {
-        for bad in ["", "10.0.0.0/33", "10.0.0.0/", "10.0.0/8", "::/129", "x", "10.0.0.0/+8"] {
+        for bad in [
+            "",
+            "10.0.0.0/33",
+            "10.0.0.0/",
+            "10.0.0/8",
+            "::/129",
+            "x",
+            "10.0.0.0/+8",
+        ] {
             assert!(Cidr::parse(bad).is_none(), "{bad}");
         }
     }

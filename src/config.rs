@@ -317,29 +317,25 @@ pub fn parse(bytes: &[u8]) -> Result<RawConfig, ConfigError> {
             problem: "the configuration must be a JSON object".into(),
         });
     }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let raw: RawConfig = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let problem = printable(&e.inner().to_string(), 200);
+    serde_json::from_slice(bytes).map_err(|e| {
+        let problem = printable(&e.to_string(), 200);
+        let path = crate::jsonpath::at(bytes, e.line(), e.column());
         ConfigError::Parse {
             field: unknown_field_path(&path, &problem),
             problem,
         }
-    })?;
-    de.end().map_err(|e| ConfigError::Parse {
-        field: ".".into(),
-        problem: printable(&e.to_string(), 200),
-    })?;
-    Ok(raw)
+    })
 }
 
-/// serde_path_to_error reports an unknown top-level field as `.`; name the field itself.
+/// serde reports an unknown field just after its key, where the path ends at the parent object
+/// when the key is the first one: make sure the path names the field itself.
 fn unknown_field_path(path: &str, problem: &str) -> String {
     let unknown = problem
         .strip_prefix("unknown field `")
         .and_then(|rest| rest.split('`').next());
     match unknown {
         Some(name) if path == "." => name.to_string(),
+        Some(name) if !path.ends_with(name) => format!("{path}.{name}"),
         _ => path.to_string(),
     }
 }
@@ -377,9 +373,7 @@ impl Config {
             }
             _ => {}
         }
-        let header_name = raw
-            .header_name
-            .unwrap_or_else(|| "X-Auth-Diagnosis".into());
+        let header_name = raw.header_name.unwrap_or_else(|| "X-Auth-Diagnosis".into());
         if header_name.is_empty() || !header_name.bytes().all(is_tchar) {
             return Err(check_error(
                 "header_name",
@@ -397,10 +391,7 @@ impl Config {
             let cidr = Cidr::parse(text).ok_or_else(|| {
                 check_error(
                     &format!("trusted_ips[{i}]"),
-                    format!(
-                        "\"{}\" is not an IP address or CIDR",
-                        printable(text, 64)
-                    ),
+                    format!("\"{}\" is not an IP address or CIDR", printable(text, 64)),
                 )
             })?;
             trusted_ips.push(cidr);
@@ -476,7 +467,10 @@ fn check_names(field: &str, names: &[String], may_be_empty: bool) -> Result<(), 
     if names.is_empty() && !may_be_empty {
         return Err(check_error(field, "must list at least one name"));
     }
-    if let Some(i) = names.iter().position(|n| n.is_empty() || !n.bytes().all(is_tchar)) {
+    if let Some(i) = names
+        .iter()
+        .position(|n| n.is_empty() || !n.bytes().all(is_tchar))
+    {
         return Err(check_error(
             &format!("{field}[{i}]"),
             "must be a non-empty name of token characters",
@@ -532,12 +526,28 @@ mod tests {
             (r#"{"expose":"token"}"#, "token", false),
             (r#"{"token":"abc"}"#, "token", false),
             (r#"{"header_name":"X Bad"}"#, "header_name", false),
-            (r#"{"trusted_ips":["10.0.0.0/8","nope"]}"#, "trusted_ips[1]", false),
+            (
+                r#"{"trusted_ips":["10.0.0.0/8","nope"]}"#,
+                "trusted_ips[1]",
+                false,
+            ),
             (r#"{"clock_skew":-1}"#, "clock_skew", true),
-            (r#"{"auth":{"jwt":{"claims_to_verify":["iat"]}}}"#, "auth.jwt.claims_to_verify[0]", true),
-            (r#"{"auth":{"key_auth":{"key_names":[]}}}"#, "auth.key_auth.key_names", false),
+            (
+                r#"{"auth":{"jwt":{"claims_to_verify":["iat"]}}}"#,
+                "auth.jwt.claims_to_verify[0]",
+                true,
+            ),
+            (
+                r#"{"auth":{"key_auth":{"key_names":[]}}}"#,
+                "auth.key_auth.key_names",
+                false,
+            ),
             (r#"{"auth":{"ldap_auth":{}}}"#, "auth.ldap_auth", true),
-            (r#"{"auth":{"basic_auth":{"hide_credentials":true}}}"#, "auth.basic_auth.hide_credentials", true),
+            (
+                r#"{"auth":{"basic_auth":{"hide_credentials":true}}}"#,
+                "auth.basic_auth.hide_credentials",
+                true,
+            ),
             (r#"{"log_level":"notice"}"#, "log_level", true),
             (r#"{"anonymous":""}"#, "anonymous", false),
             ("[1,2]", ".", true),

@@ -111,14 +111,41 @@ impl Found<'_> {
 
 /// Header and parameter names clients use for credentials, squashed (letters and digits only).
 const CREDENTIAL_NAMES: [&str; 27] = [
-    "apikey", "xapikey", "apitoken", "xapitoken", "key", "xkey", "token", "xtoken",
-    "accesstoken", "xaccesstoken", "authtoken", "xauthtoken", "auth", "xauth",
-    "authorization", "xauthorization", "authorisation", "bearer", "jwt", "xjwt", "idtoken",
-    "xidtoken", "sessiontoken", "xsessiontoken", "secret", "xsecret", "xapiauth",
+    "apikey",
+    "xapikey",
+    "apitoken",
+    "xapitoken",
+    "key",
+    "xkey",
+    "token",
+    "xtoken",
+    "accesstoken",
+    "xaccesstoken",
+    "authtoken",
+    "xauthtoken",
+    "auth",
+    "xauth",
+    "authorization",
+    "xauthorization",
+    "authorisation",
+    "bearer",
+    "jwt",
+    "xjwt",
+    "idtoken",
+    "xidtoken",
+    "sessiontoken",
+    "xsessiontoken",
+    "secret",
+    "xsecret",
+    "xapiauth",
 ];
 
 /// Headers that look credential-like but are not credentials for Kong's auth plugins.
-const NOT_CREDENTIALS: [&str; 3] = ["x-auth-diagnosis-token", "x-credential-identifier", "x-csrf-token"];
+const NOT_CREDENTIALS: [&str; 3] = [
+    "x-auth-diagnosis-token",
+    "x-credential-identifier",
+    "x-csrf-token",
+];
 
 /// Every credential on the request.
 pub fn find<'a>(request: &'a Request, auth: &Auth) -> Vec<Found<'a>> {
@@ -257,7 +284,11 @@ fn authorization<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Found<'a> {
         kind,
         place: Place::Header(name.to_string()),
         scheme: (!scheme.is_empty()).then_some(scheme_text),
-        value: if scheme.is_empty() { trimmed.trim_ascii_end() } else { rest },
+        value: if scheme.is_empty() {
+            trimmed.trim_ascii_end()
+        } else {
+            rest
+        },
         readers,
         miss,
     }
@@ -292,9 +323,11 @@ fn is_near_miss(name: &str, auth: &Auth) -> bool {
     if CREDENTIAL_NAMES.contains(&squashed.as_str()) {
         return true;
     }
-    auth.key_auth
-        .as_ref()
-        .is_some_and(|k| k.key_names.iter().any(|n| crate::text::squashed(n) == squashed))
+    auth.key_auth.as_ref().is_some_and(|k| {
+        k.key_names
+            .iter()
+            .any(|n| crate::text::squashed(n) == squashed)
+    })
 }
 
 fn query_param<'a>(name: &'a str, value: &'a [u8], auth: &Auth) -> Option<Found<'a>> {
@@ -358,10 +391,11 @@ fn cookie_credential<'a>(name: &'a str, value: &'a [u8], auth: &Auth) -> Option<
     if !named && !looks_like_jwt(value) {
         return None;
     }
-    let is_key_name = auth
-        .key_auth
-        .as_ref()
-        .is_some_and(|k| k.key_names.iter().any(|n| crate::text::squashed(n) == squashed));
+    let is_key_name = auth.key_auth.as_ref().is_some_and(|k| {
+        k.key_names
+            .iter()
+            .any(|n| crate::text::squashed(n) == squashed)
+    });
     let (plugin, why) = if looks_like_jwt(value) && auth.jwt.is_some() {
         (Plugin::Jwt, "the cookie is not in jwt's cookie_names")
     } else if is_key_name || auth.key_auth.is_some() {
@@ -423,28 +457,154 @@ mod tests {
         let query = format!("/x?jwt={JWT}");
         let session = format!("session={JWT}");
         // (config, path, headers, expected kind, place, readers, miss)
-        type Case<'a> = (&'a Config, &'a str, Vec<(&'a str, &'a str)>, Kind, Place, Vec<Plugin>, Option<Miss>);
+        type Case<'a> = (
+            &'a Config,
+            &'a str,
+            Vec<(&'a str, &'a str)>,
+            Kind,
+            Place,
+            Vec<Plugin>,
+            Option<Miss>,
+        );
         let cases: Vec<Case> = vec![
-            (&defaults, "/", vec![("apikey", "k1")], Kind::ApiKey, Place::Header("apikey".into()), vec![Plugin::KeyAuth], None),
-            (&defaults, "/", vec![("API_KEY", "k1")], Kind::ApiKey, Place::Header("api_key".into()), vec![], Some(Miss::Name)),
-            (&key_only, "/", vec![("x-api-key", "k1")], Kind::ApiKey, Place::Header("x-api-key".into()), vec![], Some(Miss::Name)),
-            (&defaults, "/", vec![("authorization", &bearer)], Kind::Jwt, Place::Header("authorization".into()), vec![Plugin::Jwt, Plugin::Oauth2, Plugin::OpenidConnect], None),
-            (&jwt_only, "/", vec![("authorization", &upper)], Kind::Jwt, Place::Header("authorization".into()), vec![], Some(Miss::Scheme { accepted: vec!["Bearer"] })),
-            (&jwt_only, "/", vec![("authorization", &bare)], Kind::Jwt, Place::Header("authorization".into()), vec![], Some(Miss::Scheme { accepted: vec!["Bearer"] })),
-            (&defaults, "/", vec![("authorization", "Basic dTpw")], Kind::Basic, Place::Header("authorization".into()), vec![Plugin::BasicAuth], None),
-            (&key_only, "/", vec![("authorization", "Basic dTpw")], Kind::Basic, Place::Header("authorization".into()), vec![], Some(Miss::Name)),
-            (&jwt_only, &query, vec![], Kind::Jwt, Place::Query("jwt".into()), vec![Plugin::Jwt], None),
-            (&key_no_query, "/x?apikey=k1", vec![], Kind::ApiKey, Place::Query("apikey".into()), vec![], Some(Miss::Location { plugin: Plugin::KeyAuth, why: "key_in_query is false" })),
-            (&key_only, "/x?api_key=k1", vec![], Kind::ApiKey, Place::Query("api_key".into()), vec![], Some(Miss::Name)),
-            (&jwt_only, "/", vec![("cookie", &session)], Kind::Jwt, Place::Cookie("session".into()), vec![], Some(Miss::Location { plugin: Plugin::Jwt, why: "the cookie is not in jwt's cookie_names" })),
-            (&key_only, "/", vec![("x-access-token", &bearer)], Kind::Jwt, Place::Header("x-access-token".into()), vec![], Some(Miss::Name)),
+            (
+                &defaults,
+                "/",
+                vec![("apikey", "k1")],
+                Kind::ApiKey,
+                Place::Header("apikey".into()),
+                vec![Plugin::KeyAuth],
+                None,
+            ),
+            (
+                &defaults,
+                "/",
+                vec![("API_KEY", "k1")],
+                Kind::ApiKey,
+                Place::Header("api_key".into()),
+                vec![],
+                Some(Miss::Name),
+            ),
+            (
+                &key_only,
+                "/",
+                vec![("x-api-key", "k1")],
+                Kind::ApiKey,
+                Place::Header("x-api-key".into()),
+                vec![],
+                Some(Miss::Name),
+            ),
+            (
+                &defaults,
+                "/",
+                vec![("authorization", &bearer)],
+                Kind::Jwt,
+                Place::Header("authorization".into()),
+                vec![Plugin::Jwt, Plugin::Oauth2, Plugin::OpenidConnect],
+                None,
+            ),
+            (
+                &jwt_only,
+                "/",
+                vec![("authorization", &upper)],
+                Kind::Jwt,
+                Place::Header("authorization".into()),
+                vec![],
+                Some(Miss::Scheme {
+                    accepted: vec!["Bearer"],
+                }),
+            ),
+            (
+                &jwt_only,
+                "/",
+                vec![("authorization", &bare)],
+                Kind::Jwt,
+                Place::Header("authorization".into()),
+                vec![],
+                Some(Miss::Scheme {
+                    accepted: vec!["Bearer"],
+                }),
+            ),
+            (
+                &defaults,
+                "/",
+                vec![("authorization", "Basic dTpw")],
+                Kind::Basic,
+                Place::Header("authorization".into()),
+                vec![Plugin::BasicAuth],
+                None,
+            ),
+            (
+                &key_only,
+                "/",
+                vec![("authorization", "Basic dTpw")],
+                Kind::Basic,
+                Place::Header("authorization".into()),
+                vec![],
+                Some(Miss::Name),
+            ),
+            (
+                &jwt_only,
+                &query,
+                vec![],
+                Kind::Jwt,
+                Place::Query("jwt".into()),
+                vec![Plugin::Jwt],
+                None,
+            ),
+            (
+                &key_no_query,
+                "/x?apikey=k1",
+                vec![],
+                Kind::ApiKey,
+                Place::Query("apikey".into()),
+                vec![],
+                Some(Miss::Location {
+                    plugin: Plugin::KeyAuth,
+                    why: "key_in_query is false",
+                }),
+            ),
+            (
+                &key_only,
+                "/x?api_key=k1",
+                vec![],
+                Kind::ApiKey,
+                Place::Query("api_key".into()),
+                vec![],
+                Some(Miss::Name),
+            ),
+            (
+                &jwt_only,
+                "/",
+                vec![("cookie", &session)],
+                Kind::Jwt,
+                Place::Cookie("session".into()),
+                vec![],
+                Some(Miss::Location {
+                    plugin: Plugin::Jwt,
+                    why: "the cookie is not in jwt's cookie_names",
+                }),
+            ),
+            (
+                &key_only,
+                "/",
+                vec![("x-access-token", &bearer)],
+                Kind::Jwt,
+                Place::Header("x-access-token".into()),
+                vec![],
+                Some(Miss::Name),
+            ),
         ];
         for (i, (cfg, path, headers, kind, place, readers, miss)) in cases.into_iter().enumerate() {
             let r = request(path, &headers);
             let found = find(&r, &cfg.auth);
             assert_eq!(found.len(), 1, "case {i}: {found:?}");
             let f = &found[0];
-            assert_eq!((f.kind, &f.place, &f.readers, &f.miss), (kind, &place, &readers, &miss), "case {i}");
+            assert_eq!(
+                (f.kind, &f.place, &f.readers, &f.miss),
+                (kind, &place, &readers, &miss),
+                "case {i}"
+            );
         }
     }
 
@@ -452,7 +612,11 @@ mod tests {
     fn nothing_credential_like() {
         let r = request(
             "/orders?id=7&page=2",
-            &[("accept", "*/*"), ("cookie", "BIGipServerpool=1.2.3; lang=en"), ("x-auth-diagnosis-token", "t0ken-value")],
+            &[
+                ("accept", "*/*"),
+                ("cookie", "BIGipServerpool=1.2.3; lang=en"),
+                ("x-auth-diagnosis-token", "t0ken-value"),
+            ],
         );
         assert!(find(&r, &config("{}").auth).is_empty());
     }

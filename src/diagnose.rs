@@ -44,7 +44,13 @@ pub fn is_preflight(request: &Request) -> bool {
 
 /// Decides.
 pub fn diagnose(input: &Input<'_>) -> Verdict {
-    let Input { config, request, response, now, anonymous } = *input;
+    let Input {
+        config,
+        request,
+        response,
+        now,
+        anonymous,
+    } = *input;
     let found = credential::find(request, &config.auth);
     let hops = forwarding::hops(request);
     let answerer = response.map_or(Answerer::Kong, Response::answerer);
@@ -74,8 +80,8 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
                 out.push(d);
             }
         }
-        let problems = !out.is_empty();
-        if !problems && (!from_upstream || anonymous) {
+        // Only a refusal known to be Kong's own says the consumer is probably missing.
+        if out.is_empty() && (answerer == Answerer::Kong || anonymous) {
             if let Some(d) = not_recognized(&found) {
                 out.push(d);
             }
@@ -103,7 +109,10 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
         d.detail = printable(&scrub(&d.detail, &secrets), MAX_SENTENCE_BYTES);
         d.hint = printable(&scrub(&d.hint, &secrets), MAX_SENTENCE_BYTES);
     }
-    let primary = found.iter().find(|f| !f.readers.is_empty()).or(found.first());
+    let primary = found
+        .iter()
+        .find(|f| !f.readers.is_empty())
+        .or(found.first());
     Verdict {
         diagnoses: out,
         credential: primary.map(|f| fingerprint::describe(f.kind.as_str(), f.value)),
@@ -132,7 +141,11 @@ pub fn expected_places(auth: &Auth) -> String {
         parts.push(format!("{} (key-auth)", places.join(" or ")));
     }
     if let Some(j) = &auth.jwt {
-        let mut places: Vec<String> = j.header_names.iter().map(|h| format!("{h}: Bearer <jwt>")).collect();
+        let mut places: Vec<String> = j
+            .header_names
+            .iter()
+            .map(|h| format!("{h}: Bearer <jwt>"))
+            .collect();
         places.extend(j.uri_param_names.iter().map(|q| format!("query {q}")));
         places.extend(j.cookie_names.iter().map(|c| format!("cookie {c}")));
         parts.push(format!("{} (jwt)", places.join(" or ")));
@@ -144,7 +157,10 @@ pub fn expected_places(auth: &Auth) -> String {
         parts.push("Authorization: hmac with Date (hmac-auth)".into());
     }
     if let Some(o) = &auth.oauth2 {
-        parts.push(format!("{}: Bearer or query access_token (oauth2)", o.auth_header_name));
+        parts.push(format!(
+            "{}: Bearer or query access_token (oauth2)",
+            o.auth_header_name
+        ));
     }
     if auth.openid_connect {
         parts.push("Authorization: Bearer (openid-connect)".into());
@@ -173,7 +189,8 @@ fn is_consumer(request: &Request) -> bool {
         .headers
         .text("x-anonymous-consumer")
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
-    !anonymous && (request.headers.has("x-consumer-id") || request.headers.has("x-consumer-username"))
+    !anonymous
+        && (request.headers.has("x-consumer-id") || request.headers.has("x-consumer-username"))
 }
 
 fn missing(request: &Request, config: &Config, hops: &[Hop], from_upstream: bool) -> Diagnosis {
@@ -195,7 +212,11 @@ fn missing(request: &Request, config: &Config, hops: &[Hop], from_upstream: bool
         .at(At::Kong);
     }
     if let Some(first) = hops.first() {
-        let marks: Vec<String> = hops.iter().take(3).map(|h| format!("{} ({})", h.what, h.mark)).collect();
+        let marks: Vec<String> = hops
+            .iter()
+            .take(3)
+            .map(|h| format!("{} ({})", h.what, h.mark))
+            .collect();
         return Diagnosis::new(
             Code::StrippedByProxy,
             format!(
@@ -228,7 +249,13 @@ fn proxy_hint(what: &str, places: &str) -> String {
     printable(&format!("{fix}; the client must send {places}"), 300)
 }
 
-fn judge_found(found: &[Found<'_>], request: &Request, config: &Config, now: i64, out: &mut Vec<Diagnosis>) {
+fn judge_found(
+    found: &[Found<'_>],
+    request: &Request,
+    config: &Config,
+    now: i64,
+    out: &mut Vec<Diagnosis>,
+) {
     let read: Vec<&Found<'_>> = found.iter().filter(|f| !f.readers.is_empty()).collect();
     for f in &read {
         out.extend(judge::judge(f, request, config, now));
@@ -291,14 +318,26 @@ fn duplicates(request: &Request, read: &[&Found<'_>]) -> Option<Diagnosis> {
         );
     }
     for plugin in [Plugin::KeyAuth, Plugin::Jwt] {
-        let mine: Vec<&&Found<'_>> = read.iter().filter(|f| f.readers.contains(&plugin)).collect();
+        let mine: Vec<&&Found<'_>> = read
+            .iter()
+            .filter(|f| f.readers.contains(&plugin))
+            .collect();
         if mine.len() > 1 {
             let places: Vec<String> = mine.iter().map(|f| f.place.describe()).collect();
-            let kong_says = if plugin == Plugin::KeyAuth { "Duplicate API key found" } else { "Multiple tokens provided" };
+            let kong_says = if plugin == Plugin::KeyAuth {
+                "Duplicate API key found"
+            } else {
+                "Multiple tokens provided"
+            };
             return Some(
                 Diagnosis::new(
                     Code::DuplicateCredentials,
-                    format!("{} credentials for {} in {} (Kong: \"{kong_says}\")", mine.len(), plugin.as_str(), places.join(" and ")),
+                    format!(
+                        "{} credentials for {} in {} (Kong: \"{kong_says}\")",
+                        mine.len(),
+                        plugin.as_str(),
+                        places.join(" and ")
+                    ),
                     "send the credential in one place only",
                 )
                 .plugin(plugin)
@@ -317,7 +356,10 @@ fn upstream_rejected(response: Option<&Response>, found: &[Found<'_>]) -> Option
         .filter_map(|v| std::str::from_utf8(v).ok())
         .flat_map(challenge::parse)
         .collect();
-    let sent = found.first().map(|f| format!("{} in {}", f.kind.as_str(), f.place.describe())).unwrap_or_default();
+    let sent = found
+        .first()
+        .map(|f| format!("{} in {}", f.kind.as_str(), f.place.describe()))
+        .unwrap_or_default();
     let said = match challenges.first() {
         None => "without a WWW-Authenticate challenge".to_string(),
         Some(c) => {
@@ -338,7 +380,10 @@ fn upstream_rejected(response: Option<&Response>, found: &[Found<'_>]) -> Option
     Some(
         Diagnosis::new(
             Code::UpstreamRejected,
-            format!("the upstream answered {} {said}; Kong forwarded the {sent}", response.status),
+            format!(
+                "the upstream answered {} {said}; Kong forwarded the {sent}",
+                response.status
+            ),
             hint,
         )
         .at(At::Upstream),
@@ -374,7 +419,10 @@ fn not_recognized(found: &[Found<'_>]) -> Option<Diagnosis> {
 }
 
 fn context(config: &Config, request: &Request, out: &mut Vec<Diagnosis>) {
-    let xfp = request.headers.text("x-forwarded-proto").map(|v| v.trim().to_ascii_lowercase());
+    let xfp = request
+        .headers
+        .text("x-forwarded-proto")
+        .map(|v| v.trim().to_ascii_lowercase());
     if config.require_https && request.scheme.eq_ignore_ascii_case("http") {
         let detail = match xfp.as_deref() {
             Some("https") => "the request reached Kong over http with X-Forwarded-Proto: https: TLS ended at a proxy in front of Kong".to_string(),
@@ -398,7 +446,11 @@ fn context(config: &Config, request: &Request, out: &mut Vec<Diagnosis>) {
         out.push(
             Diagnosis::new(
                 Code::HostMismatch,
-                format!("the request was sent to host {}; the route expects {}", printable(&host, 80), printable(&config.expected_hosts.join(" or "), 160)),
+                format!(
+                    "the request was sent to host {}; the route expects {}",
+                    printable(&host, 80),
+                    printable(&config.expected_hosts.join(" or "), 160)
+                ),
                 "call the service with the expected host name (a proxy may be rewriting Host)",
             )
             .at(At::Client),
@@ -414,8 +466,14 @@ fn context(config: &Config, request: &Request, out: &mut Vec<Diagnosis>) {
         );
     }
     if !config.trusted_ips.is_empty() {
-        let untrusted = request.peer.is_some_and(|peer| !config.trusted_ips.iter().any(|c| c.contains(peer)));
-        let sent: Vec<&str> = KONG_TRUSTED_ONLY.iter().copied().filter(|h| request.headers.has(h)).collect();
+        let untrusted = request
+            .peer
+            .is_some_and(|peer| !config.trusted_ips.iter().any(|c| c.contains(peer)));
+        let sent: Vec<&str> = KONG_TRUSTED_ONLY
+            .iter()
+            .copied()
+            .filter(|h| request.headers.has(h))
+            .collect();
         if untrusted && !sent.is_empty() {
             out.push(
                 Diagnosis::new(
@@ -434,7 +492,11 @@ fn context(config: &Config, request: &Request, out: &mut Vec<Diagnosis>) {
 }
 
 fn unknown(found: &[Found<'_>], hops: &[Hop], response: Option<&Response>) -> Diagnosis {
-    let creds: Vec<String> = found.iter().take(3).map(|f| format!("{} in {}", f.kind.as_str(), f.place.describe())).collect();
+    let creds: Vec<String> = found
+        .iter()
+        .take(3)
+        .map(|f| format!("{} in {}", f.kind.as_str(), f.place.describe()))
+        .collect();
     let proxies: Vec<&str> = hops.iter().take(3).map(|h| h.what).collect();
     Diagnosis::new(
         Code::Unknown,
@@ -461,7 +523,9 @@ pub fn scrub(text: &str, secrets: &[&[u8]]) -> String {
     let mut any = false;
     for secret in secrets.iter().filter(|s| s.len() >= PIECE) {
         for start in 0..=bytes.len() - PIECE {
-            let Some(window) = bytes.get(start..start + PIECE) else { continue };
+            let Some(window) = bytes.get(start..start + PIECE) else {
+                continue;
+            };
             if secret.windows(PIECE).any(|w| w == window) {
                 any = true;
                 for flag in leaked.iter_mut().skip(start).take(PIECE) {

@@ -235,6 +235,8 @@ mod tests {
         let mut names: Vec<_> = Code::ALL.iter().map(|c| c.as_str()).collect();
         names.dedup();
         assert_eq!(names.len(), Code::ALL.len());
-        assert!(names.iter().all(|n| n.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')));
+        assert!(names
+            .iter()
+            .all(|n| n.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')));
     }
 }

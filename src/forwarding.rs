@@ -78,7 +78,12 @@ pub fn hops(request: &Request) -> Vec<Hop> {
             ),
         });
     }
-    for name in ["x-real-ip", "x-forwarded-proto", "x-forwarded-host", "true-client-ip"] {
+    for name in [
+        "x-real-ip",
+        "x-forwarded-proto",
+        "x-forwarded-host",
+        "true-client-ip",
+    ] {
         if h.has(name) && hops.is_empty() {
             hops.push(Hop {
                 what: "a proxy",
@@ -134,7 +139,11 @@ mod tests {
             ("x-azure-ref", "0abc", Some("Azure Front Door")),
             ("cf-ray", "8a1b-FRA", Some("Cloudflare")),
             ("x-amzn-trace-id", "Root=1-abc", Some("AWS load balancer")),
-            ("via", "1.1 abc.cloudfront.net (CloudFront)", Some("Amazon CloudFront")),
+            (
+                "via",
+                "1.1 abc.cloudfront.net (CloudFront)",
+                Some("Amazon CloudFront"),
+            ),
             ("via", "1.1 varnish", Some("a proxy")),
             ("via", "1.1 kong/3.9.1", None),
             ("cookie", "TS01a2b3c4=0123", Some("F5 BIG-IP ASM")),

@@ -49,7 +49,12 @@ impl RootContext for Root {
         ) {
             Ok(bytes) => bytes.unwrap_or_default(),
             Err(status) => {
-                log(LogLevel::Error, &format!("auth-diagnosis: cannot read the configuration (host status {status:?})"));
+                log(
+                    LogLevel::Error,
+                    &format!(
+                        "auth-diagnosis: cannot read the configuration (host status {status:?})"
+                    ),
+                );
                 return false;
             }
         };
@@ -60,7 +65,13 @@ impl RootContext for Root {
                     self.counters = Rc::new(
                         Code::ALL
                             .iter()
-                            .map(|&code| hostcalls::define_metric(MetricType::Counter, &metrics::counter_name(code)).ok())
+                            .map(|&code| {
+                                hostcalls::define_metric(
+                                    MetricType::Counter,
+                                    &metrics::counter_name(code),
+                                )
+                                .ok()
+                            })
                             .collect(),
                     );
                 }
@@ -120,7 +131,11 @@ impl HttpContext for Http {
             correlation.request_id.as_deref(),
             shown.map(|v| (self.config.header_name.as_str(), v)),
         );
-        let headers: Vec<(&str, &str)> = reply.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let headers: Vec<(&str, &str)> = reply
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
         match hostcalls::send_http_response(reply.status, headers, Some(reply.body.as_bytes())) {
             Ok(()) => {
                 self.answered = true;
@@ -128,7 +143,10 @@ impl HttpContext for Http {
                 Action::Pause
             }
             Err(status) => {
-                log(LogLevel::Error, &format!("auth-diagnosis: could not send the 401 (host status {status:?})"));
+                log(
+                    LogLevel::Error,
+                    &format!("auth-diagnosis: could not send the 401 (host status {status:?})"),
+                );
                 Action::Continue
             }
         }
@@ -162,11 +180,18 @@ impl HttpContext for Http {
         let value = header::serialize(&verdict.diagnoses).filter(|_| self.exposed(&request));
         // An upstream's own header of that name is never passed on: replaced, or removed.
         let result = match &value {
-            Some(v) => hostcalls::set_map_value_bytes(MapType::HttpResponseHeaders, name, Some(v.as_bytes())),
+            Some(v) => hostcalls::set_map_value_bytes(
+                MapType::HttpResponseHeaders,
+                name,
+                Some(v.as_bytes()),
+            ),
             None => hostcalls::set_map_value_bytes(MapType::HttpResponseHeaders, name, None),
         };
         if let Err(status) = result {
-            log(LogLevel::Warn, &format!("auth-diagnosis: could not set {name} (host status {status:?})"));
+            log(
+                LogLevel::Warn,
+                &format!("auth-diagnosis: could not set {name} (host status {status:?})"),
+            );
         }
         self.record(status, &verdict, &correlation());
         Action::Continue
@@ -179,7 +204,8 @@ impl Http {
         let flag = header_value("x-anonymous-consumer")
             .is_some_and(|v| v.trim_ascii().eq_ignore_ascii_case(b"true"));
         flag || self.config.anonymous.as_deref().is_some_and(|anonymous| {
-            header_value("x-consumer-username").is_some_and(|v| v.trim_ascii() == anonymous.as_bytes())
+            header_value("x-consumer-username")
+                .is_some_and(|v| v.trim_ascii() == anonymous.as_bytes())
         })
     }
 
@@ -196,7 +222,12 @@ impl Http {
 
     /// The log line and the counters.
     fn record(&self, status: u16, verdict: &Verdict, correlation: &Correlation) {
-        let line = logline::render(status, &verdict.diagnoses, correlation, verdict.credential.as_deref());
+        let line = logline::render(
+            status,
+            &verdict.diagnoses,
+            correlation,
+            verdict.credential.as_deref(),
+        );
         log(level(self.config.log_level), &line);
         for d in &verdict.diagnoses {
             let index = Code::ALL.iter().position(|c| *c == d.code);
@@ -220,7 +251,12 @@ fn gather_request() -> Request {
             .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
             .unwrap_or_default()
     };
-    let (method, path, scheme, authority) = (pseudo(":method"), pseudo(":path"), pseudo(":scheme"), pseudo(":authority"));
+    let (method, path, scheme, authority) = (
+        pseudo(":method"),
+        pseudo(":path"),
+        pseudo(":scheme"),
+        pseudo(":authority"),
+    );
     let peer = property(&["source", "address"]).and_then(|a| crate::cidr::peer_ip(&a));
     Request {
         method,
@@ -237,7 +273,9 @@ fn map(map_type: MapType) -> Headers {
 }
 
 fn header_value(name: &str) -> Option<Vec<u8>> {
-    hostcalls::get_map_value_bytes(MapType::HttpRequestHeaders, name).ok().flatten()
+    hostcalls::get_map_value_bytes(MapType::HttpRequestHeaders, name)
+        .ok()
+        .flatten()
 }
 
 fn property(path: &[&str]) -> Option<String> {

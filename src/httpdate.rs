@@ -17,7 +17,13 @@ pub fn parse(value: &str) -> Option<i64> {
             let mut it = date.split('-');
             let (day, month, year) = (it.next()?, it.next()?, it.next()?);
             let year: i64 = year.parse().ok()?;
-            let year = if year < 70 { 2000 + year } else if year < 100 { 1900 + year } else { year };
+            let year = if year < 70 {
+                2000 + year
+            } else if year < 100 {
+                1900 + year
+            } else {
+                year
+            };
             build(&year.to_string(), month, day, time)
         }
         // Sun Nov  6 08:49:37 1994
@@ -64,7 +70,13 @@ mod tests {
         assert_eq!(parse("Sun, 06 Nov 1994 08:49:37 GMT"), Some(t));
         assert_eq!(parse("Sunday, 06-Nov-94 08:49:37 GMT"), Some(t));
         assert_eq!(parse("Sun Nov  6 08:49:37 1994"), Some(t));
-        for bad in ["", "yesterday", "Sun, 31 Feb 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:49:37 GMT", "1764331200"] {
+        for bad in [
+            "",
+            "yesterday",
+            "Sun, 31 Feb 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 25:49:37 GMT",
+            "1764331200",
+        ] {
             assert_eq!(parse(bad), None, "{bad}");
         }
     }

@@ -11,9 +11,28 @@ use base64::Engine;
 
 /// Values clients send when a template variable was never filled in, compared case-insensitively.
 const PLACEHOLDERS: [&str; 22] = [
-    "null", "undefined", "none", "nil", "nan", "[object object]", "redacted", "<redacted>",
-    "token", "<token>", "your-token", "your_token", "yourtoken", "<your-token>", "api-key",
-    "<api-key>", "your-api-key", "changeme", "bearer", "xxx", "secret", "test",
+    "null",
+    "undefined",
+    "none",
+    "nil",
+    "nan",
+    "[object object]",
+    "redacted",
+    "<redacted>",
+    "token",
+    "<token>",
+    "your-token",
+    "your_token",
+    "yourtoken",
+    "<your-token>",
+    "api-key",
+    "<api-key>",
+    "your-api-key",
+    "changeme",
+    "bearer",
+    "xxx",
+    "secret",
+    "test",
 ];
 
 /// Seconds within which an `exp`/`nbf` miss is called a possible clock skew.
@@ -31,8 +50,14 @@ pub fn is_placeholder(value: &[u8]) -> bool {
         || (t.starts_with("{{") && t.ends_with("}}"))
         || (t.starts_with('<') && t.ends_with('>'))
         || (t.starts_with('%') && t.ends_with('%') && t.len() > 2)
-        || (t.starts_with('$') && t.len() > 1 && t.bytes().skip(1).all(|b| b.is_ascii_uppercase() || b == b'_'))
-        || (t.len() >= 3 && t.bytes().all(|b| b == b'*' || b == b'x' || b == b'X' || b == b'.'))
+        || (t.starts_with('$')
+            && t.len() > 1
+            && t.bytes()
+                .skip(1)
+                .all(|b| b.is_ascii_uppercase() || b == b'_'))
+        || (t.len() >= 3
+            && t.bytes()
+                .all(|b| b == b'*' || b == b'x' || b == b'X' || b == b'.'))
 }
 
 /// What is wrong with the bytes themselves, if anything. `spaced` credentials (hmac-auth's
@@ -74,7 +99,10 @@ pub fn judge(found: &Found<'_>, request: &Request, config: &Config, now: i64) ->
     if let Some(problem) = malformation(found.value, found.kind == Kind::Hmac) {
         return vec![Diagnosis::new(
             Code::CredentialMalformed,
-            format!("the {} in {place} ({len} bytes) {problem}", found.kind.as_str()),
+            format!(
+                "the {} in {place} ({len} bytes) {problem}",
+                found.kind.as_str()
+            ),
             "send the credential exactly as issued: no quotes, spaces or line breaks",
         )
         .maybe_plugin(plugin)
@@ -101,14 +129,22 @@ pub fn judge(found: &Found<'_>, request: &Request, config: &Config, now: i64) ->
 fn judge_jwt(found: &Found<'_>, config: &Config, now: i64) -> Vec<Diagnosis> {
     let place = found.place.describe();
     let plugin = found.plugin();
-    let kong_jwt = config.auth.jwt.as_ref().filter(|_| found.readers.contains(&Plugin::Jwt));
+    let kong_jwt = config
+        .auth
+        .jwt
+        .as_ref()
+        .filter(|_| found.readers.contains(&Plugin::Jwt));
     let token = match jwt::decode(found.value) {
         Ok(token) => token,
         Err(jwt::Malformed::TooLong(_)) => return Vec::new(),
         Err(m) => {
             return vec![Diagnosis::new(
                 Code::JwtMalformed,
-                format!("the token in {place} ({} bytes): {}", found.value.len(), m.describe()),
+                format!(
+                    "the token in {place} ({} bytes): {}",
+                    found.value.len(),
+                    m.describe()
+                ),
                 "send the JWT exactly as issued (header.payload.signature, base64url)",
             )
             .maybe_plugin(plugin)
@@ -117,7 +153,9 @@ fn judge_jwt(found: &Found<'_>, config: &Config, now: i64) -> Vec<Diagnosis> {
     };
     let mut out = Vec::new();
     let d = |code, detail: String, hint: &str| {
-        Diagnosis::new(code, detail, hint).maybe_plugin(plugin).at(At::Client)
+        Diagnosis::new(code, detail, hint)
+            .maybe_plugin(plugin)
+            .at(At::Client)
     };
     match token.alg.as_deref() {
         None => out.push(d(Code::JwtClaimInvalid, "the JWT header's alg is not a string".into(), "issue the token with a standard alg")),
@@ -137,35 +175,71 @@ fn judge_jwt(found: &Found<'_>, config: &Config, now: i64) -> Vec<Diagnosis> {
     match token.numeric("exp") {
         NumericClaim::Seconds(exp) if exp <= now => {
             let ago = now.saturating_sub(exp);
-            let mut detail = format!("exp {} is {} before now ({})", rfc3339(exp), duration(ago.unsigned_abs()), rfc3339(now));
+            let mut detail = format!(
+                "exp {} is {} before now ({})",
+                rfc3339(exp),
+                duration(ago.unsigned_abs()),
+                rfc3339(now)
+            );
             if ago <= skew.max(NEAR_MISS_SECONDS) {
-                detail.push_str(&format!("; only {ago} s: clock skew? Kong's jwt allows no leeway"));
+                detail.push_str(&format!(
+                    "; only {ago} s: clock skew? Kong's jwt allows no leeway"
+                ));
             }
             out.push(d(Code::JwtExpired, detail, "get a new token (refresh it before exp); if it just expired, check the clocks of the issuer and Kong"));
         }
-        NumericClaim::NotNumber => out.push(d(Code::JwtClaimInvalid, "exp is not a number (NumericDate)".into(), "issue exp as seconds since the epoch")),
-        NumericClaim::Missing if kong_jwt.is_some_and(|j| j.claims_to_verify.contains(&Claim::Exp)) => out.push(d(
-            Code::JwtClaimMissing,
-            "the token has no exp, and the route's jwt plugin verifies exp (claims_to_verify)".into(),
-            "issue tokens with an exp claim",
+        NumericClaim::NotNumber => out.push(d(
+            Code::JwtClaimInvalid,
+            "exp is not a number (NumericDate)".into(),
+            "issue exp as seconds since the epoch",
         )),
+        NumericClaim::Missing
+            if kong_jwt.is_some_and(|j| j.claims_to_verify.contains(&Claim::Exp)) =>
+        {
+            out.push(d(
+                Code::JwtClaimMissing,
+                "the token has no exp, and the route's jwt plugin verifies exp (claims_to_verify)"
+                    .into(),
+                "issue tokens with an exp claim",
+            ))
+        }
         _ => {}
     }
     match token.numeric("nbf") {
         NumericClaim::Seconds(nbf) if nbf > now => {
             let ahead = nbf.saturating_sub(now);
-            let mut detail = format!("nbf {} is {} after now ({})", rfc3339(nbf), duration(ahead.unsigned_abs()), rfc3339(now));
+            let mut detail = format!(
+                "nbf {} is {} after now ({})",
+                rfc3339(nbf),
+                duration(ahead.unsigned_abs()),
+                rfc3339(now)
+            );
             if ahead <= skew.max(NEAR_MISS_SECONDS) {
-                detail.push_str(&format!("; only {ahead} s: clock skew? the issuer's clock is ahead of Kong's"));
+                detail.push_str(&format!(
+                    "; only {ahead} s: clock skew? the issuer's clock is ahead of Kong's"
+                ));
             }
-            out.push(d(Code::JwtNotYetValid, detail, "wait until nbf, or fix the issuer's clock (NTP)"));
+            out.push(d(
+                Code::JwtNotYetValid,
+                detail,
+                "wait until nbf, or fix the issuer's clock (NTP)",
+            ));
         }
-        NumericClaim::NotNumber => out.push(d(Code::JwtClaimInvalid, "nbf is not a number (NumericDate)".into(), "issue nbf as seconds since the epoch")),
-        NumericClaim::Missing if kong_jwt.is_some_and(|j| j.claims_to_verify.contains(&Claim::Nbf)) => out.push(d(
-            Code::JwtClaimMissing,
-            "the token has no nbf, and the route's jwt plugin verifies nbf (claims_to_verify)".into(),
-            "issue tokens with an nbf claim, or drop nbf from claims_to_verify",
+        NumericClaim::NotNumber => out.push(d(
+            Code::JwtClaimInvalid,
+            "nbf is not a number (NumericDate)".into(),
+            "issue nbf as seconds since the epoch",
         )),
+        NumericClaim::Missing
+            if kong_jwt.is_some_and(|j| j.claims_to_verify.contains(&Claim::Nbf)) =>
+        {
+            out.push(d(
+                Code::JwtClaimMissing,
+                "the token has no nbf, and the route's jwt plugin verifies nbf (claims_to_verify)"
+                    .into(),
+                "issue tokens with an nbf claim, or drop nbf from claims_to_verify",
+            ))
+        }
         _ => {}
     }
     if let Some(jwt_conf) = kong_jwt {
@@ -189,7 +263,11 @@ fn judge_jwt(found: &Found<'_>, config: &Config, now: i64) -> Vec<Diagnosis> {
                 if lifetime > i64::try_from(jwt_conf.maximum_expiration).unwrap_or(i64::MAX) {
                     out.push(d(
                         Code::JwtLifetimeTooLong,
-                        format!("exp is {} from now, above maximum_expiration {} s", duration(lifetime.unsigned_abs()), jwt_conf.maximum_expiration),
+                        format!(
+                            "exp is {} from now, above maximum_expiration {} s",
+                            duration(lifetime.unsigned_abs()),
+                            jwt_conf.maximum_expiration
+                        ),
                         "issue shorter-lived tokens, or raise the jwt plugin's maximum_expiration",
                     ));
                 }
@@ -204,7 +282,9 @@ fn judge_basic(found: &Found<'_>) -> Vec<Diagnosis> {
     let decoded = base64::engine::general_purpose::STANDARD.decode(found.value);
     let problem = match decoded {
         Err(_) => Some("is not base64"),
-        Ok(bytes) if !bytes.contains(&b':') => Some("decodes to a value without the ':' between user and password"),
+        Ok(bytes) if !bytes.contains(&b':') => {
+            Some("decodes to a value without the ':' between user and password")
+        }
         Ok(_) => None,
     };
     problem
@@ -230,7 +310,9 @@ fn judge_hmac(request: &Request, config: &Config, now: i64) -> Vec<Diagnosis> {
     let detail = match date {
         None => "hmac-auth needs a Date or X-Date header and the request has neither".to_string(),
         Some((name, value)) => match httpdate::parse(value) {
-            None => format!("the {name} header is not an HTTP date (e.g. Sun, 06 Nov 1994 08:49:37 GMT)"),
+            None => format!(
+                "the {name} header is not an HTTP date (e.g. Sun, 06 Nov 1994 08:49:37 GMT)"
+            ),
             Some(at) => {
                 let off = at.saturating_sub(now);
                 if off.unsigned_abs() <= skew {
@@ -260,7 +342,19 @@ mod tests {
 
     #[test]
     fn placeholders() {
-        for p in ["null", "undefined", "<token>", "${TOKEN}", "{{token}}", "REDACTED", "***", "$API_KEY", "%TOKEN%", "xxxx", "[object Object]"] {
+        for p in [
+            "null",
+            "undefined",
+            "<token>",
+            "${TOKEN}",
+            "{{token}}",
+            "REDACTED",
+            "***",
+            "$API_KEY",
+            "%TOKEN%",
+            "xxxx",
+            "[object Object]",
+        ] {
             assert!(is_placeholder(p.as_bytes()), "{p}");
         }
         for real in ["k3y-9f8e7d6c", "eyJhbGciOi.x.y", "nullable-key-123", "$abc"] {

@@ -3,7 +3,7 @@
 //! no secrets), so a diagnosis never says a token is good, only what is wrong with it.
 
 use crate::bounds::{MAX_JSON_DEPTH, MAX_JWT_BYTES};
-use base64::engine::general_purpose::{GeneralPurposeConfig, GeneralPurpose};
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine;
 use serde_json::{Map, Value};
@@ -52,7 +52,9 @@ impl Malformed {
         match self {
             Malformed::Segments(n) => format!("{n} dot-separated segment(s), a JWT has 3"),
             Malformed::NotBase64(part) => format!("the {part} segment is not base64url"),
-            Malformed::NotJsonObject(part) => format!("the {part} does not decode to a JSON object"),
+            Malformed::NotJsonObject(part) => {
+                format!("the {part} does not decode to a JSON object")
+            }
             Malformed::TooDeep(part) => {
                 format!("the {part} nests JSON deeper than {MAX_JSON_DEPTH} levels")
             }
@@ -65,7 +67,9 @@ impl Malformed {
 /// Whether a value has the shape of a JWT (a base64url JSON header, two dots): used to recognise
 /// tokens sent under other names or schemes, and broken ones.
 pub fn looks_like_jwt(value: &[u8]) -> bool {
-    value.len() > 10 && value.starts_with(b"eyJ") && value.iter().filter(|&&b| b == b'.').count() == 2
+    value.len() > 10
+        && value.starts_with(b"eyJ")
+        && value.iter().filter(|&&b| b == b'.').count() == 2
 }
 
 /// Decodes header and payload.
@@ -200,7 +204,10 @@ pub mod tests {
 
     #[test]
     fn decodes() {
-        let t = token(r#"{"alg":"HS256","typ":"JWT"}"#, r#"{"iss":"a","exp":1764327600}"#);
+        let t = token(
+            r#"{"alg":"HS256","typ":"JWT"}"#,
+            r#"{"iss":"a","exp":1764327600}"#,
+        );
         assert!(looks_like_jwt(t.as_bytes()));
         let jwt = decode(t.as_bytes()).unwrap();
         assert_eq!(jwt.alg.as_deref(), Some("HS256"));
@@ -216,13 +223,26 @@ pub mod tests {
             ("a.b.c.d".into(), Malformed::Segments(4)),
             ("!!!.e30.x".into(), Malformed::NotBase64("header")),
             (token("[1]", "{}"), Malformed::NotJsonObject("header")),
-            (token(r#"{"alg":"HS256"}"#, "not json"), Malformed::NotJsonObject("payload")),
+            (
+                token(r#"{"alg":"HS256"}"#, "not json"),
+                Malformed::NotJsonObject("payload"),
+            ),
             (token(r#"{"typ":"JWT"}"#, "{}"), Malformed::NoAlg),
-            (token(r#"{"alg":"HS256"}"#, &deep), Malformed::TooDeep("payload")),
-            ("e".repeat(MAX_JWT_BYTES + 1), Malformed::TooLong(MAX_JWT_BYTES + 1)),
+            (
+                token(r#"{"alg":"HS256"}"#, &deep),
+                Malformed::TooDeep("payload"),
+            ),
+            (
+                "e".repeat(MAX_JWT_BYTES + 1),
+                Malformed::TooLong(MAX_JWT_BYTES + 1),
+            ),
         ];
         for (input, expected) in cases {
-            assert_eq!(decode(input.as_bytes()).unwrap_err(), expected, "{input:.40}");
+            assert_eq!(
+                decode(input.as_bytes()).unwrap_err(),
+                expected,
+                "{input:.40}"
+            );
             assert!(!expected.describe().is_empty());
         }
     }
@@ -235,7 +255,8 @@ pub mod tests {
 
     #[test]
     fn numeric_claims() {
-        let jwt = decode(token(r#"{"alg":"HS256"}"#, r#"{"exp":"soon","nbf":1.5e9}"#).as_bytes()).unwrap();
+        let jwt = decode(token(r#"{"alg":"HS256"}"#, r#"{"exp":"soon","nbf":1.5e9}"#).as_bytes())
+            .unwrap();
         assert_eq!(jwt.numeric("exp"), NumericClaim::NotNumber);
         assert_eq!(jwt.numeric("nbf"), NumericClaim::Seconds(1_500_000_000));
     }

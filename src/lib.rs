@@ -17,6 +17,7 @@ mod forwarding;
 mod glue;
 mod header;
 mod httpdate;
+mod jsonpath;
 mod judge;
 mod jwt;
 mod logline;

@@ -178,7 +178,11 @@ pub struct Response {
 impl Response {
     /// Who answered: `ngx.upstream_status` is the surest sign, then Kong's latency headers.
     pub fn answerer(&self) -> Answerer {
-        if self.upstream_status.as_deref().is_some_and(|s| !s.trim().is_empty() && s != "-") {
+        if self
+            .upstream_status
+            .as_deref()
+            .is_some_and(|s| !s.trim().is_empty() && s != "-")
+        {
             return Answerer::Upstream;
         }
         if self.headers.has("x-kong-upstream-latency") {
@@ -211,7 +215,10 @@ mod tests {
     fn query_and_cookies() {
         let r = req(
             "/a?apikey=1&x&=2&jwt=",
-            &[("Cookie", "a=1; BIGipServerpool=123.456.0000"), ("cookie", "b=2;bad")],
+            &[
+                ("Cookie", "a=1; BIGipServerpool=123.456.0000"),
+                ("cookie", "b=2;bad"),
+            ],
         );
         let q: Vec<_> = r.query().iter().map(|p| p.name).collect();
         assert_eq!(q, vec!["apikey", "x", "", "jwt"]);

@@ -17,7 +17,11 @@ pub fn printable(input: &str, max: usize) -> String {
 pub fn printable_bytes(input: &[u8], max: usize) -> String {
     let mut out = String::with_capacity(input.len().min(max));
     for &b in input.iter().take(max) {
-        out.push(if (0x20..=0x7e).contains(&b) { char::from(b) } else { '?' });
+        out.push(if (0x20..=0x7e).contains(&b) {
+            char::from(b)
+        } else {
+            '?'
+        });
     }
     out
 }
@@ -25,8 +29,7 @@ pub fn printable_bytes(input: &[u8], max: usize) -> String {
 /// ASCII case-insensitive comparison of a header or parameter name where Kong treats `-` and `_`
 /// alike (it runs nginx with `underscores_in_headers on` and normalises both).
 pub fn same_name(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes().zip(b.bytes()).all(|(x, y)| fold(x) == fold(y))
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| fold(x) == fold(y))
 }
 
 fn fold(b: u8) -> u8 {

@@ -312,7 +312,10 @@ fn table() {
         let verdict = c.run();
         let got: Vec<Code> = verdict.diagnoses.iter().map(|d| d.code).collect();
         if got != c.expected {
-            failures.push(format!("{}: expected {:?}, got {:?}: {:?}", c.name, c.expected, got, verdict.diagnoses));
+            failures.push(format!(
+                "{}: expected {:?}, got {:?}: {:?}",
+                c.name, c.expected, got, verdict.diagnoses
+            ));
         }
         assert!(!verdict.diagnoses.is_empty(), "{}", c.name);
     }
@@ -324,7 +327,11 @@ fn every_code_has_a_case() {
     let mut seen: Vec<Code> = cases().iter().flat_map(|c| c.expected.clone()).collect();
     seen.sort();
     seen.dedup();
-    let missing: Vec<Code> = Code::ALL.iter().copied().filter(|c| !seen.contains(c) && *c != Code::Unknown).collect();
+    let missing: Vec<Code> = Code::ALL
+        .iter()
+        .copied()
+        .filter(|c| !seen.contains(c) && *c != Code::Unknown)
+        .collect();
     assert!(missing.is_empty(), "no case for {missing:?}");
 }
 
@@ -346,10 +353,17 @@ fn never_leaks_a_credential() {
             for out in outputs {
                 for piece in secret.windows(8) {
                     let piece = String::from_utf8_lossy(piece);
-                    if piece.contains("Bearer") || piece.contains("access=") || piece.contains("=\"") {
+                    if piece.contains("Bearer")
+                        || piece.contains("access=")
+                        || piece.contains("=\"")
+                    {
                         continue;
                     }
-                    assert!(!out.contains(piece.as_ref()), "{}: {piece:?} in {out:?}", c.name);
+                    assert!(
+                        !out.contains(piece.as_ref()),
+                        "{}: {piece:?} in {out:?}",
+                        c.name
+                    );
                 }
             }
         }
@@ -359,9 +373,28 @@ fn never_leaks_a_credential() {
 #[test]
 fn scrub_redacts_pieces() {
     let secret: &[u8] = b"k3y-9f8e7d6c5b4a";
-    assert_eq!(scrub("seen 9f8e7d6c5b here", &[secret]), "seen [redacted] here");
+    assert_eq!(
+        scrub("seen 9f8e7d6c5b here", &[secret]),
+        "seen [redacted] here"
+    );
     assert_eq!(scrub("nothing here", &[secret]), "nothing here");
     assert_eq!(scrub("short k3y", &[b"k3y"]), "short k3y");
+}
+
+#[test]
+fn unknown_when_nobody_can_say_who_refused() {
+    let mut c = case("edge, well-formed key, no sign of who answered", vec![]);
+    c.config = r#"{"mode":"edge"}"#;
+    c.headers.push(("apikey", "k3y-9f8e7d6c".into()));
+    let verdict = c.run();
+    assert_eq!(verdict.diagnoses.len(), 1);
+    let d = &verdict.diagnoses[0];
+    assert_eq!(d.code, Code::Unknown);
+    assert!(
+        d.detail.contains("api-key in header apikey"),
+        "{}",
+        d.detail
+    );
 }
 
 #[test]
