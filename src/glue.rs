@@ -52,7 +52,8 @@ impl RootContext for Root {
                 log(
                     LogLevel::Error,
                     &format!(
-                        "auth-diagnosis: cannot read the configuration (host status {status:?})"
+                        "auth-diagnosis: cannot read the configuration (host status {})",
+                        status as u32
                     ),
                 );
                 return false;
@@ -145,7 +146,10 @@ impl HttpContext for Http {
             Err(status) => {
                 log(
                     LogLevel::Error,
-                    &format!("auth-diagnosis: could not send the 401 (host status {status:?})"),
+                    &format!(
+                        "auth-diagnosis: could not send the 401 (host status {})",
+                        status as u32
+                    ),
                 );
                 Action::Continue
             }
@@ -190,7 +194,10 @@ impl HttpContext for Http {
         if let Err(status) = result {
             log(
                 LogLevel::Warn,
-                &format!("auth-diagnosis: could not set {name} (host status {status:?})"),
+                &format!(
+                    "auth-diagnosis: could not set {name} (host status {})",
+                    status as u32
+                ),
             );
         }
         self.record(status, &verdict, &correlation());

@@ -14,6 +14,8 @@ mod diagnosis;
 mod enforce;
 mod fingerprint;
 mod forwarding;
+#[cfg(test)]
+mod fuzz;
 mod glue;
 mod header;
 mod httpdate;

@@ -1,0 +1,150 @@
+//! Property-based fuzzing of the pure core (proptest, stable toolchain). `make test` runs the
+//! default number of cases; `make fuzz` runs many more (PROPTEST_CASES). Every property asserts
+//! something that could fail: no panic, bounded printable output, no credential piece in it.
+
+use crate::config::load;
+use crate::diagnose::{diagnose, Input};
+use crate::header;
+use crate::logline::{self, Correlation};
+use crate::request::{Headers, Request, Response};
+use proptest::prelude::*;
+
+/// Names a client might use, with the ones the route reads among them.
+fn header_name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("authorization".to_string()),
+        Just("apikey".to_string()),
+        Just("x-api-key".to_string()),
+        Just("cookie".to_string()),
+        Just("x-forwarded-for".to_string()),
+        Just("x-forwarded-proto".to_string()),
+        Just("x-anonymous-consumer".to_string()),
+        Just("x-consumer-username".to_string()),
+        Just("date".to_string()),
+        Just("origin".to_string()),
+        "[a-zA-Z0-9_-]{1,24}",
+        any::<Vec<u8>>().prop_map(|b| String::from_utf8_lossy(&b).into_owned()),
+    ]
+}
+
+/// Values: credential-shaped, JWT-shaped, or any bytes at all.
+fn header_value() -> impl Strategy<Value = Vec<u8>> {
+    let segment = "[A-Za-z0-9_-]{0,40}";
+    prop_oneof![
+        "(Bearer|bearer|BEARER|Basic|Token|hmac|) ?[A-Za-z0-9._~+/=-]{0,80}"
+            .prop_map(String::into_bytes),
+        (segment, segment, segment)
+            .prop_map(|(a, b, c)| format!("Bearer eyJ{a}.{b}.{c}").into_bytes()),
+        any::<Vec<u8>>(),
+        prop::collection::vec(any::<u8>(), 0..4096),
+    ]
+}
+
+fn request() -> impl Strategy<Value = Request> {
+    (
+        prop_oneof![
+            Just("GET".to_string()),
+            Just("OPTIONS".to_string()),
+            "[A-Z]{0,8}"
+        ],
+        "/[ -~]{0,64}",
+        prop_oneof![
+            Just("http".to_string()),
+            Just("https".to_string()),
+            "[a-z]{0,5}"
+        ],
+        "[ -~]{0,40}",
+        prop::collection::vec((header_name(), header_value()), 0..40),
+        prop::option::of(any::<std::net::IpAddr>()),
+    )
+        .prop_map(|(method, path, scheme, authority, headers, peer)| Request {
+            method,
+            path,
+            scheme,
+            authority,
+            headers: Headers::from_pairs(headers),
+            peer,
+        })
+}
+
+const CONFIGS: [&str; 6] = [
+    "{}",
+    r#"{"mode":"edge","auth":{"jwt":{"claims_to_verify":["exp","nbf"],"maximum_expiration":3600}}}"#,
+    r#"{"mode":"enforce","anonymous":"anonymous","auth":{"key_auth":{"key_in_query":false}}}"#,
+    r#"{"require_https":true,"trusted_ips":["10.0.0.0/8","::/0"],"expected_hosts":["api.example.com"]}"#,
+    r#"{"auth":{"basic_auth":{},"hmac_auth":{"clock_skew":10},"oauth2":{}}}"#,
+    r#"{"statuses":[401,403],"clock_skew":60,"auth":{"jwt":{"cookie_names":["session"]}}}"#,
+];
+
+proptest! {
+    #[test]
+    fn fuzz_diagnose_never_panics_and_never_leaks(
+        request in request(),
+        status in 100u16..600,
+        config_index in 0usize..CONFIGS.len(),
+        now in any::<i64>(),
+        anonymous in any::<bool>(),
+        from_upstream in any::<bool>(),
+        www in "[ -~]{0,80}",
+        secret in "[A-Za-z0-9]{16,40}",
+    ) {
+        let config = load(CONFIGS[config_index].as_bytes()).unwrap();
+        let mut request = request;
+        // A planted credential, in the header every default plugin reads.
+        request.headers.0.push(crate::request::Header { name: "apikey".into(), value: secret.clone().into_bytes() });
+        let response = Response {
+            status,
+            headers: Headers::from_pairs([("www-authenticate".to_string(), www.into_bytes())]),
+            upstream_status: from_upstream.then(|| status.to_string()),
+        };
+        let verdict = diagnose(&Input { config: &config, request: &request, response: Some(&response), now, anonymous });
+        prop_assert!(!verdict.diagnoses.is_empty());
+        let value = header::serialize(&verdict.diagnoses).unwrap();
+        prop_assert!(value.len() <= crate::bounds::MAX_HEADER_BYTES);
+        prop_assert!(value.bytes().all(|b| (0x20..=0x7e).contains(&b)));
+        let parsed: sfv::List = sfv::Parser::new(&value).parse().unwrap();
+        prop_assert!(!parsed.is_empty());
+        let line = logline::render(status, &verdict.diagnoses, &Correlation::default(), verdict.credential.as_deref());
+        for piece in secret.as_bytes().windows(8) {
+            let piece = std::str::from_utf8(piece).unwrap();
+            prop_assert!(!value.contains(piece), "{piece} in header {value}");
+            prop_assert!(!line.contains(piece), "{piece} in log {line}");
+        }
+    }
+
+    #[test]
+    fn fuzz_config_bytes(bytes in any::<Vec<u8>>()) {
+        if let Err(e) = load(&bytes) {
+            prop_assert!(e.to_string().contains("field `"));
+        }
+    }
+
+    #[test]
+    fn fuzz_config_objects(key in "[a-z_]{1,16}", value in "(true|false|null|-?[0-9]{1,6}|\"[ -~]{0,12}\"|\\[\\]|\\{\\})") {
+        let json = format!("{{\"{key}\":{value}}}");
+        match load(json.as_bytes()) {
+            Ok(_) => {}
+            Err(e) => prop_assert!(e.to_string().contains("field `"), "{e}"),
+        }
+    }
+
+    #[test]
+    fn fuzz_jwt_segments(a in any::<Vec<u8>>(), b in "[A-Za-z0-9_=-]{0,200}", c in any::<Vec<u8>>()) {
+        let mut token = b"eyJ".to_vec();
+        token.extend_from_slice(&a);
+        token.push(b'.');
+        token.extend_from_slice(b.as_bytes());
+        token.push(b'.');
+        token.extend_from_slice(&c);
+        let _ = crate::jwt::decode(&token);
+    }
+
+    #[test]
+    fn fuzz_parsers(text in any::<String>(), line in 0usize..5, column in 0usize..200) {
+        let _ = crate::challenge::parse(&text);
+        let _ = crate::httpdate::parse(&text);
+        let _ = crate::cidr::Cidr::parse(&text);
+        let _ = crate::cidr::peer_ip(&text);
+        let _ = crate::jsonpath::at(text.as_bytes(), line, column);
+    }
+}
