@@ -4,8 +4,10 @@
 
 use crate::cidr::Cidr;
 use crate::text::printable;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::fmt;
+use std::marker::PhantomData;
 
 /// Where the filter sits and what it may do (SPEC section 2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -58,6 +60,7 @@ pub struct RawConfig {
     #[serde(default)]
     pub mode: Mode,
     /// Response statuses that get annotated.
+    #[serde(default, deserialize_with = "optional_list")]
     pub statuses: Option<Vec<u16>>,
     /// `always`, `token` or `never`.
     #[serde(default)]
@@ -74,10 +77,10 @@ pub struct RawConfig {
     #[serde(default)]
     pub clock_skew: u64,
     /// CIDRs of the proxies in front of Kong.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "list")]
     pub trusted_ips: Vec<String>,
     /// Hosts the route should be reached with.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "list")]
     pub expected_hosts: Vec<String>,
     /// The client is meant to reach the service over TLS.
     #[serde(default)]
@@ -115,6 +118,7 @@ pub struct Empty {}
 #[serde(deny_unknown_fields, default)]
 pub struct RawKeyAuth {
     /// Header and query parameter names the key is read from.
+    #[serde(deserialize_with = "list")]
     pub key_names: Vec<String>,
     /// Read the key from headers.
     pub key_in_header: bool,
@@ -150,14 +154,18 @@ pub enum Claim {
 #[serde(deny_unknown_fields, default)]
 pub struct RawJwt {
     /// Headers the token is read from (`Bearer <token>`).
+    #[serde(deserialize_with = "list")]
     pub header_names: Vec<String>,
     /// Query parameters the token is read from.
+    #[serde(deserialize_with = "list")]
     pub uri_param_names: Vec<String>,
     /// Cookies the token is read from.
+    #[serde(deserialize_with = "list")]
     pub cookie_names: Vec<String>,
     /// Claim that names the consumer's jwt credential.
     pub key_claim_name: String,
     /// Registered claims to verify.
+    #[serde(deserialize_with = "list")]
     pub claims_to_verify: Vec<Claim>,
     /// Longest lifetime accepted, in seconds (0: no limit).
     pub maximum_expiration: u64,
@@ -479,6 +487,66 @@ fn check_names(field: &str, names: &[String], may_be_empty: bool) -> Result<(), 
     Ok(())
 }
 
+/// A JSON list, or `{}` for an empty one: Kong re-encodes a stored filter config with cjson,
+/// which writes an empty list as an empty object.
+fn list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    d.deserialize_any(ListVisitor(PhantomData))
+}
+
+/// [`list`] for an optional field, where `null` means absent.
+fn optional_list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Vec<T>>, D::Error> {
+    d.deserialize_option(OptionalListVisitor(PhantomData))
+}
+
+struct ListVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ListVisitor<T> {
+    type Value = Vec<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+        let mut out = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            out.push(item);
+        }
+        Ok(out)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<T>, A::Error> {
+        match map.next_key::<IgnoredAny>()? {
+            None => Ok(Vec::new()),
+            Some(_) => Err(de::Error::custom("expected a list, found an object")),
+        }
+    }
+}
+
+struct OptionalListVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for OptionalListVisitor<T> {
+    type Value = Option<Vec<T>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list or null")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        list(d).map(Some)
+    }
+}
+
 /// RFC 9110 `tchar`.
 pub fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
@@ -506,6 +574,18 @@ mod tests {
             assert_eq!(c.log_level, LogLevel::Warn);
             assert!(c.auth.key_auth.is_some() && c.auth.jwt.is_some() && c.auth.basic_auth);
         }
+    }
+
+    #[test]
+    fn empty_object_is_an_empty_list() {
+        // What Kong's cjson makes of `[]` in a stored config.
+        let c = load(br#"{"trusted_ips":{},"expected_hosts":{},"auth":{"jwt":{"cookie_names":{},"claims_to_verify":{}}}}"#).unwrap();
+        assert!(c.trusted_ips.is_empty() && c.expected_hosts.is_empty());
+        assert!(c.auth.jwt.unwrap().cookie_names.is_empty());
+        let c = load(br#"{"statuses":null}"#).unwrap();
+        assert_eq!(c.statuses, vec![401]);
+        assert!(load(br#"{"trusted_ips":{"a":1}}"#).is_err());
+        assert!(load(br#"{"statuses":{}}"#).is_err(), "an empty statuses list is refused");
     }
 
     #[test]

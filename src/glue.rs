@@ -12,6 +12,7 @@ use crate::request::{Headers, Request, Response};
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType, MetricType};
+use std::cell::OnceCell;
 use std::rc::Rc;
 use std::time::UNIX_EPOCH;
 
@@ -25,8 +26,9 @@ pub fn register() {
     proxy_wasm::set_root_context(|_| Box::<Root>::default());
 }
 
-/// Counter ids, one per code, in [`Code::ALL`] order; `None` when the host refused one.
-type Counters = Rc<Vec<Option<u32>>>;
+/// Counter ids, one per code, in [`Code::ALL`] order, defined on the first annotated response;
+/// empty when the host has no metrics.
+type Counters = Rc<OnceCell<Vec<Option<u32>>>>;
 
 #[derive(Default)]
 struct Root {
@@ -62,20 +64,6 @@ impl RootContext for Root {
         match config::load(&bytes) {
             Ok(config) => {
                 self.config = Some(Rc::new(config));
-                if self.counters.is_empty() {
-                    self.counters = Rc::new(
-                        Code::ALL
-                            .iter()
-                            .map(|&code| {
-                                hostcalls::define_metric(
-                                    MetricType::Counter,
-                                    &metrics::counter_name(code),
-                                )
-                                .ok()
-                            })
-                            .collect(),
-                    );
-                }
                 true
             }
             Err(error) => {
@@ -236,13 +224,37 @@ impl Http {
             verdict.credential.as_deref(),
         );
         log(level(self.config.log_level), &line);
+        let counters = self.counters.get_or_init(define_counters);
         for d in &verdict.diagnoses {
             let index = Code::ALL.iter().position(|c| *c == d.code);
-            if let Some(id) = index.and_then(|i| self.counters.get(i).copied().flatten()) {
+            if let Some(id) = index.and_then(|i| counters.get(i).copied().flatten()) {
                 // A host without metrics must not cost the request anything.
                 let _ = hostcalls::increment_metric(id, 1);
             }
         }
+    }
+}
+
+/// One counter per code, when the host is a Kong with metrics (3.8+). Older Kong builds trap on
+/// the metric hostcalls, and they cannot be told apart before a request: `kong.version` only
+/// answers inside one (and not at all before 3.6), so this runs on the first annotated response.
+fn define_counters() -> Vec<Option<u32>> {
+    let version = property(&["kong", "version"]).unwrap_or_default();
+    if !kong_has_metrics(&version) {
+        return Vec::new();
+    }
+    Code::ALL
+        .iter()
+        .map(|&code| hostcalls::define_metric(MetricType::Counter, &metrics::counter_name(code)).ok())
+        .collect()
+}
+
+/// `3.8.0`, `3.9.1`, `3.9.0.1` (Enterprise) and later have the metric hostcalls.
+fn kong_has_metrics(version: &str) -> bool {
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().ok());
+    match (parts.next().flatten(), parts.next().flatten()) {
+        (Some(major), Some(minor)) => (major, minor) >= (3, 8),
+        _ => false,
     }
 }
 
@@ -264,7 +276,11 @@ fn gather_request() -> Request {
         pseudo(":scheme"),
         pseudo(":authority"),
     );
-    let peer = property(&["source", "address"]).and_then(|a| crate::cidr::peer_ip(&a));
+    // The TCP peer: with Kong's trusted_ips set, source.address is already the client that
+    // X-Real-IP named, and ngx.realip_remote_addr keeps the proxy's own address.
+    let peer = property(&["ngx", "realip_remote_addr"])
+        .or_else(|| property(&["source", "address"]))
+        .and_then(|a| crate::cidr::peer_ip(&a));
     Request {
         method,
         path,
@@ -348,6 +364,13 @@ mod tests {
         assert!(constant_time_eq(b"s3cret", b"s3cret"));
         assert!(!constant_time_eq(b"s3cret", b"s3creT"));
         assert!(!constant_time_eq(b"s3cret", b"s3cre"));
+    }
+
+    #[test]
+    fn metrics_need_kong_3_8() {
+        for (version, expected) in [("3.9.1", true), ("3.8.0", true), ("3.9.0.1", true), ("4.0.0", true), ("3.7.1", false), ("3.4.2", false), ("", false), ("dev", false)] {
+            assert_eq!(kong_has_metrics(version), expected, "{version}");
+        }
     }
 
     #[test]
