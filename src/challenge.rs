@@ -28,7 +28,7 @@ pub fn parse(value: &str) -> Vec<Challenge> {
             continue;
         }
         // An element starting with `token SP` (or a lone token) opens a new challenge.
-        let first_space = element.find(|c: char| c == ' ' || c == '\t');
+        let first_space = element.find([' ', '\t']);
         let first_eq = element.find('=');
         let opens = match (first_space, first_eq) {
             (Some(s), Some(e)) => s < e,

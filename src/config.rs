@@ -585,7 +585,10 @@ mod tests {
         let c = load(br#"{"statuses":null}"#).unwrap();
         assert_eq!(c.statuses, vec![401]);
         assert!(load(br#"{"trusted_ips":{"a":1}}"#).is_err());
-        assert!(load(br#"{"statuses":{}}"#).is_err(), "an empty statuses list is refused");
+        assert!(
+            load(br#"{"statuses":{}}"#).is_err(),
+            "an empty statuses list is refused"
+        );
     }
 
     #[test]

@@ -286,12 +286,32 @@ fn authorization<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Found<'a> {
         scheme: (!scheme.is_empty()).then_some(scheme_text),
         value: if scheme.is_empty() {
             trimmed.trim_ascii_end()
+        } else if kind == Kind::Hmac {
+            signature(rest)
         } else {
             rest
         },
         readers,
         miss,
     }
+}
+
+/// hmac-auth's secret part is the `signature` parameter; the rest (username, algorithm, the list
+/// of signed headers) is not a credential, and must not be treated as one when redacting.
+fn signature(params: &[u8]) -> &[u8] {
+    let Some(start) = params
+        .windows(10)
+        .position(|w| w.eq_ignore_ascii_case(b"signature="))
+    else {
+        return params;
+    };
+    let value = params.get(start + 10..).unwrap_or_default();
+    let value = value.strip_prefix(b"\"").unwrap_or(value);
+    let end = value
+        .iter()
+        .position(|&b| b == b'"' || b == b',')
+        .unwrap_or(value.len());
+    value.get(..end).unwrap_or(value)
 }
 
 fn key_header<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Option<Found<'a>> {
@@ -619,6 +639,18 @@ mod tests {
             ],
         );
         assert!(find(&r, &config("{}").auth).is_empty());
+    }
+
+    #[test]
+    fn hmac_secret_is_the_signature() {
+        assert_eq!(
+            signature(
+                br#"username="a", algorithm="hmac-sha256", headers="date", signature="c2ln==""#
+            ),
+            b"c2ln=="
+        );
+        assert_eq!(signature(b"no signature here"), b"no signature here");
+        assert_eq!(signature(b"signature=abc, x=1"), b"abc");
     }
 
     #[test]

@@ -245,7 +245,9 @@ fn define_counters() -> Vec<Option<u32>> {
     }
     Code::ALL
         .iter()
-        .map(|&code| hostcalls::define_metric(MetricType::Counter, &metrics::counter_name(code)).ok())
+        .map(|&code| {
+            hostcalls::define_metric(MetricType::Counter, &metrics::counter_name(code)).ok()
+        })
         .collect()
 }
 
@@ -259,10 +261,7 @@ fn kong_has_metrics(version: &str) -> bool {
 }
 
 fn gather_request() -> Request {
-    let pairs = match hostcalls::get_map_bytes(MapType::HttpRequestHeaders) {
-        Ok(pairs) => pairs,
-        Err(_) => Vec::new(),
-    };
+    let pairs = hostcalls::get_map_bytes(MapType::HttpRequestHeaders).unwrap_or_default();
     let pseudo = |name: &str| {
         pairs
             .iter()
@@ -368,7 +367,16 @@ mod tests {
 
     #[test]
     fn metrics_need_kong_3_8() {
-        for (version, expected) in [("3.9.1", true), ("3.8.0", true), ("3.9.0.1", true), ("4.0.0", true), ("3.7.1", false), ("3.4.2", false), ("", false), ("dev", false)] {
+        for (version, expected) in [
+            ("3.9.1", true),
+            ("3.8.0", true),
+            ("3.9.0.1", true),
+            ("4.0.0", true),
+            ("3.7.1", false),
+            ("3.4.2", false),
+            ("", false),
+            ("dev", false),
+        ] {
             assert_eq!(kong_has_metrics(version), expected, "{version}");
         }
     }

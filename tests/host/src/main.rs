@@ -1,0 +1,141 @@
+//! `adhost`: replay scenarios against the filter, or show them to a person.
+//!
+//! ```text
+//! adhost replay [--wasm PATH] FILE...   one JSON line per scenario; exit 1 if any fails or traps
+//! adhost demo [--wasm PATH] [DIR]       readable walk through DIR (default tests/scenarios)
+//! ```
+//! Exit 2: bad usage, unreadable or invalid scenario, missing or invalid wasm.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use adhost::report::Line;
+use adhost::{check, demo, load_host, replay, Host, Scenario};
+
+const USAGE: &str =
+    "usage: adhost replay [--wasm PATH] FILE...\n       adhost demo [--wasm PATH] [DIR]";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("adhost: {}", one_line(&error));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn one_line(error: &anyhow::Error) -> String {
+    format!("{error:#}").replace('\n', " ")
+}
+
+struct Options {
+    wasm: Option<PathBuf>,
+    positional: Vec<PathBuf>,
+}
+
+fn parse(args: &[String]) -> anyhow::Result<Options> {
+    let mut wasm = None;
+    let mut positional = Vec::new();
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        if arg == "--wasm" {
+            let path = iter
+                .next()
+                .ok_or_else(|| anyhow::anyhow!("--wasm needs a path\n{USAGE}"))?;
+            wasm = Some(PathBuf::from(path));
+        } else if let Some(path) = arg.strip_prefix("--wasm=") {
+            wasm = Some(PathBuf::from(path));
+        } else if arg.starts_with("--") {
+            anyhow::bail!("unknown option {arg}\n{USAGE}");
+        } else {
+            positional.push(PathBuf::from(arg));
+        }
+    }
+    Ok(Options { wasm, positional })
+}
+
+fn run(args: &[String]) -> anyhow::Result<ExitCode> {
+    let Some((command, rest)) = args.split_first() else {
+        anyhow::bail!("{USAGE}");
+    };
+    match command.as_str() {
+        "replay" => {
+            let options = parse(rest)?;
+            if options.positional.is_empty() {
+                anyhow::bail!("replay needs at least one scenario file\n{USAGE}");
+            }
+            replay_files(options.wasm.as_deref(), &options.positional)
+        }
+        "demo" => {
+            let options = parse(rest)?;
+            let dir = match options.positional.as_slice() {
+                [] => adhost::default_scenarios_dir(),
+                [dir] => dir.clone(),
+                _ => anyhow::bail!("demo takes one directory\n{USAGE}"),
+            };
+            demo_dir(options.wasm.as_deref(), &dir)
+        }
+        "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        other => anyhow::bail!("unknown command {other}\n{USAGE}"),
+    }
+}
+
+/// Loads every scenario before running any, so an invalid file stops the run with exit 2.
+fn load_all(files: &[PathBuf]) -> anyhow::Result<Vec<Scenario>> {
+    files.iter().map(|file| Scenario::load(file)).collect()
+}
+
+fn replay_files(wasm: Option<&Path>, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let scenarios = load_all(files)?;
+    let host = load_host(wasm)?;
+    let mut all_ok = true;
+    for scenario in &scenarios {
+        let (ok, line) = replay_one(&host, scenario)?;
+        // A trap fails the run even where the scenario expected it (SPEC §8).
+        all_ok &= ok && !line.trapped;
+        println!("{}", line.to_json());
+    }
+    Ok(if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn replay_one(host: &Host, scenario: &Scenario) -> anyhow::Result<(bool, Line)> {
+    let outcome = replay(host, scenario)?;
+    let verdict = check(scenario, &outcome);
+    for failure in &verdict.failures {
+        eprintln!("FAIL {}: {failure}", scenario.name);
+    }
+    Ok((verdict.ok(), Line::new(&outcome, verdict.ok())))
+}
+
+fn demo_dir(wasm: Option<&Path>, dir: &Path) -> anyhow::Result<ExitCode> {
+    let files = adhost::scenario_files(dir)?;
+    if files.is_empty() {
+        anyhow::bail!("no *.json scenario in {}", dir.display());
+    }
+    let scenarios = load_all(&files)?;
+    let host = load_host(wasm)?;
+    let mut passed = 0usize;
+    for scenario in &scenarios {
+        let outcome = replay(&host, scenario)?;
+        let verdict = check(scenario, &outcome);
+        if verdict.ok() && !outcome.trapped() {
+            passed += 1;
+        }
+        println!("{}", demo::render(scenario, &outcome, &verdict));
+    }
+    println!("{} scenarios, {passed} ok", scenarios.len());
+    Ok(if passed == scenarios.len() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

@@ -1,0 +1,317 @@
+//! The host against the real filter (target/wasm32-wasip1/release/auth_diagnosis.wasm) and the
+//! `adhost` command line. Nothing is built here: a missing filter fails with "run make wasm first".
+
+// Test support code may panic: a failed expectation is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use adhost::{default_wasm_path, Host, PluginOptions, Request, Response};
+
+const SECRET_JWT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJzM2NyM3QtaXNzdWVyIiwiZXhwIjoxNzY0MzI3NjAwfQ.c2VjcmV0LXNpZ25hdHVyZS1ieXRlcw";
+const SECRET_KEY: &str = "k3y-0123456789abcdef";
+
+fn wasm_path() -> PathBuf {
+    let path = default_wasm_path();
+    assert!(
+        path.is_file(),
+        "{} is missing: run make wasm first",
+        path.display()
+    );
+    path
+}
+
+fn real_host() -> Host {
+    Host::from_file(&wasm_path()).expect("the filter loads")
+}
+
+fn request(headers: Vec<(&str, Vec<u8>)>) -> Request {
+    Request {
+        method: "GET".into(),
+        path: "/orders?id=7".into(),
+        scheme: "https".into(),
+        authority: "api.example.com".into(),
+        source: Some("10.0.0.8:50412".into()),
+        headers: headers
+            .into_iter()
+            .map(|(n, v)| (n.to_owned(), v))
+            .collect(),
+    }
+}
+
+fn unauthorized() -> Response {
+    Response {
+        status: 401,
+        headers: vec![("www-authenticate".into(), b"Bearer".to_vec())],
+        body: Vec::new(),
+    }
+}
+
+#[test]
+fn the_filter_configures_and_survives_hostile_bytes() {
+    let host = real_host();
+    let mut plugin = host
+        .instantiate(PluginOptions {
+            clock_nanos: 1_764_331_200_000_000_000,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        plugin.configure(),
+        Ok(true),
+        "an empty config means all defaults"
+    );
+    let nasty = request(vec![
+        ("authorization", vec![0xff, 0xfe, b' ', 0x00, 0x80]),
+        ("x-api-key", vec![0xc3, 0x28]),
+        ("cookie", vec![0xff; 64]),
+    ]);
+    let outcome = plugin.run_request(&nasty, Some(&unauthorized()), &Default::default());
+    assert_eq!(
+        outcome.trap, None,
+        "non-UTF-8 header values must not trap the filter"
+    );
+}
+
+#[test]
+fn one_instance_serves_many_requests() {
+    let host = real_host();
+    let mut plugin = host
+        .instantiate(PluginOptions {
+            config: b"{}".to_vec(),
+            clock_nanos: 1_764_331_200_000_000_000,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(plugin.configure(), Ok(true));
+    let mut ids = Vec::new();
+    for i in 0..200 {
+        let auth = format!("Bearer {SECRET_JWT}").into_bytes();
+        let req = request(vec![("authorization", auth)]);
+        let response = if i % 2 == 0 {
+            unauthorized()
+        } else {
+            Response {
+                status: 200,
+                ..Default::default()
+            }
+        };
+        let outcome = plugin.run_request(&req, Some(&response), &Default::default());
+        assert_eq!(outcome.trap, None);
+        ids.push(outcome.context_id);
+    }
+    assert!(
+        ids.windows(2).all(|w| w[1] == w[0] + 1),
+        "context ids increase"
+    );
+    let total: u64 = plugin.metrics().values().sum();
+    assert!(
+        total >= 100,
+        "every annotated 401 counts a diagnosis (got {total})"
+    );
+}
+
+#[test]
+fn a_broken_config_is_refused_without_a_trap() {
+    let host = real_host();
+    let mut plugin = host
+        .instantiate(PluginOptions {
+            config: b"{\"mode\": 42".to_vec(),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(plugin.configure(), Ok(false));
+    let logs = plugin.take_logs();
+    assert!(!logs.is_empty(), "the refusal is logged");
+}
+
+// ---- command line ----
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("adhost-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn adhost(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_adhost"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn scenario(name: &str, expect: &str) -> String {
+    format!(
+        r#"{{"name": "{name}", "now": 1764331200,
+  "request": {{"method": "GET", "path": "/orders?id=7&apikey={SECRET_KEY}", "scheme": "https",
+              "authority": "api.example.com", "source": "10.0.0.8:50412",
+              "headers": [["authorization", "Bearer {SECRET_JWT}"], ["cookie", "session=s3cr3t-cookie-value"],
+                          ["x-bin", {{"base64": "/wD+"}}]]}},
+  "properties": {{"ngx.kong_request_id": "5f1c"}},
+  "response": {{"status": 401, "headers": [["www-authenticate", "Bearer"]]}},
+  "expect": {expect}}}"#
+    )
+}
+
+#[test]
+fn replay_prints_one_json_object_per_scenario() {
+    wasm_path();
+    let dir = TempDir::new("replay");
+    dir.write(
+        "good.json",
+        &scenario(
+            "good",
+            r#"{"configured": true, "never_contains": ["s3cr3t-cookie-value"]}"#,
+        ),
+    );
+    dir.write(
+        "bad.json",
+        &scenario("bad", r#"{"first": "definitely-not-a-code"}"#),
+    );
+
+    let ok = adhost(&["replay", "good.json"], &dir.0);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let stdout = String::from_utf8(ok.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1);
+    let line: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    let keys: Vec<&str> = line
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut expected = [
+        "name",
+        "configured",
+        "codes",
+        "header",
+        "local_response",
+        "logs",
+        "metrics",
+        "trapped",
+        "ok",
+    ];
+    expected.sort_unstable();
+    let mut sorted = keys.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, expected);
+    assert_eq!(line["ok"], true);
+    assert_eq!(line["trapped"], false);
+
+    let failed = adhost(&["replay", "good.json", "bad.json"], &dir.0);
+    assert_eq!(failed.status.code(), Some(1));
+    assert_eq!(String::from_utf8(failed.stdout).unwrap().lines().count(), 2);
+    let stderr = String::from_utf8(failed.stderr).unwrap();
+    assert!(
+        stderr.contains("FAIL bad: expected first=definitely-not-a-code, got"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn replay_refuses_bad_input_with_exit_2() {
+    let dir = TempDir::new("invalid");
+    dir.write(
+        "typo.json",
+        &scenario("typo", "{}").replace("\"properties\"", "\"propertys\""),
+    );
+    let out = adhost(&["replay", "typo.json"], &dir.0);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("propertys"), "{stderr}");
+    assert!(out.stdout.is_empty());
+
+    dir.write("fine.json", &scenario("fine", "{}"));
+    let out = adhost(&["replay", "--wasm", "missing.wasm", "fine.json"], &dir.0);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("make wasm"));
+
+    let out = adhost(&["replay", "nowhere.json"], &dir.0);
+    assert_eq!(out.status.code(), Some(2));
+    let out = adhost(&["replay"], &dir.0);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn demo_never_prints_a_credential() {
+    wasm_path();
+    let dir = TempDir::new("demo");
+    dir.write("b.json", &scenario("second", "{}"));
+    dir.write("a.json", &scenario("first", r#"{"configured": true}"#));
+    let out = adhost(&["demo", dir.0.to_str().unwrap()], &dir.0);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for secret in [
+        SECRET_JWT,
+        SECRET_KEY,
+        "s3cr3t-cookie-value",
+        "c2VjcmV0LXNpZ25hdHVyZS1ieXRlcw",
+    ] {
+        assert!(
+            !stdout.contains(secret),
+            "the demo printed {secret}:\n{stdout}"
+        );
+    }
+    assert!(
+        stdout.contains(&format!("Bearer <jwt, {} bytes>", SECRET_JWT.len())),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("> GET /orders?id=7&apikey=<20 bytes> HTTP/1.1"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("> Host: api.example.com"), "{stdout}");
+    assert!(stdout.contains("X-Auth-Diagnosis"), "{stdout}");
+    assert!(
+        stdout.find("== first ==").unwrap() < stdout.find("== second ==").unwrap(),
+        "sorted by file name"
+    );
+    assert!(stdout.trim_end().ends_with("2 scenarios, 2 ok"), "{stdout}");
+
+    dir.write(
+        "c.json",
+        &scenario("third", r#"{"first": "definitely-not-a-code"}"#),
+    );
+    let out = adhost(&["demo", dir.0.to_str().unwrap()], &dir.0);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .trim_end()
+        .ends_with("3 scenarios, 2 ok"));
+}

@@ -1,0 +1,65 @@
+//! The lead's acceptance gate: every bundled scenario (tests/scenarios/*.json) replayed against
+//! the real filter must hold its `expect` without a trap. All failures are reported at once.
+
+// Test support code may panic: a failed expectation is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::Path;
+
+use adhost::{
+    check, default_scenarios_dir, default_wasm_path, replay, scenario_files, Host, Scenario,
+};
+
+fn real_host() -> Host {
+    let path = default_wasm_path();
+    assert!(
+        path.is_file(),
+        "{} is missing: run make wasm first",
+        path.display()
+    );
+    Host::from_file(&path).expect("the filter loads")
+}
+
+/// Every way `file` fails the gate, one line each.
+fn failures_of(host: &Host, file: &Path) -> Vec<String> {
+    let scenario = match Scenario::load(file) {
+        Ok(scenario) => scenario,
+        Err(error) => return vec![format!("{}: {error:#}", file.display())],
+    };
+    let outcome = match replay(host, &scenario) {
+        Ok(outcome) => outcome,
+        Err(error) => return vec![format!("{}: cannot replay: {error:#}", scenario.name)],
+    };
+    let mut failures = Vec::new();
+    if let Some(trap) = &outcome.trap {
+        failures.push(format!("{}: {trap}", scenario.name));
+    }
+    for failure in check(&scenario, &outcome).failures {
+        failures.push(format!("{}: {failure}", scenario.name));
+    }
+    failures
+}
+
+#[test]
+fn every_bundled_scenario_holds() {
+    let host = real_host();
+    let files = scenario_files(&default_scenarios_dir()).expect("tests/scenarios is readable");
+    assert!(
+        !files.is_empty(),
+        "no scenario in {}",
+        default_scenarios_dir().display()
+    );
+    let per_file: Vec<Vec<String>> = files.iter().map(|file| failures_of(&host, file)).collect();
+    let failed = per_file.iter().filter(|f| !f.is_empty()).count();
+    assert!(
+        failed == 0,
+        "{failed} of {} scenarios failed:\n{}",
+        files.len(),
+        per_file.concat().join("\n")
+    );
+}
