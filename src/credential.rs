@@ -27,6 +27,16 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The name with its article, for sentences: `an api-key`, `a jwt`.
+    pub fn with_article(self) -> String {
+        let article = if matches!(self, Kind::ApiKey) {
+            "an"
+        } else {
+            "a"
+        };
+        format!("{article} {}", self.as_str())
+    }
+
     /// Name used in output (`credential=jwt:len=…`).
     pub fn as_str(self) -> &'static str {
         match self {

@@ -266,7 +266,7 @@ fn judge_found(
     let places = expected_places(&config.auth);
     for f in found.iter().filter(|f| f.readers.is_empty()) {
         let Some(miss) = &f.miss else { continue };
-        let what = f.kind.as_str();
+        let what = f.kind.with_article();
         let where_ = f.place.describe();
         let len = f.value.len();
         let d = match miss {
@@ -282,13 +282,13 @@ fn judge_found(
             .maybe_plugin(only_plugin(&config.auth)),
             Miss::Name => Diagnosis::new(
                 Code::CredentialWrongName,
-                format!("a {what} ({len} bytes) in {where_}, a name the route does not read; it reads {places}"),
+                format!("{what} ({len} bytes) in {where_}, a name the route does not read; it reads {places}"),
                 format!("send it where the route reads it ({places}), or configure the plugin to read {}", printable(header_name(&f.place), 40)),
             )
             .maybe_plugin(only_plugin(&config.auth)),
             Miss::Location { plugin, why } => Diagnosis::new(
                 Code::CredentialWrongLocation,
-                format!("a {what} ({len} bytes) in {where_}, where {} does not look ({why})", plugin.as_str()),
+                format!("{what} ({len} bytes) in {where_}, where {} does not look ({why})", plugin.as_str()),
                 format!("send it where the route reads it: {places}"),
             )
             .plugin(*plugin),

@@ -15,8 +15,10 @@
 //! ```
 
 pub mod abi;
+pub mod catalogue;
 pub mod demo;
 pub mod expect;
+pub mod explain;
 mod guest;
 pub mod http;
 pub mod map;
@@ -26,6 +28,7 @@ pub mod replay;
 pub mod report;
 pub mod scenario;
 pub mod state;
+pub mod transcript;
 pub mod wasi;
 
 use std::path::{Path, PathBuf};

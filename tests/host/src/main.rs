@@ -12,8 +12,7 @@ use std::process::ExitCode;
 use adhost::report::Line;
 use adhost::{check, demo, load_host, replay, Host, Scenario};
 
-const USAGE: &str =
-    "usage: adhost replay [--wasm PATH] FILE...\n       adhost demo [--wasm PATH] [DIR]";
+const USAGE: &str = "usage: adhost replay [--wasm PATH] FILE...\n       adhost demo [--wasm PATH] [DIR]\n       adhost explain FILE [--config CONFIG.json] [--status N] [--now UNIX] [--wasm PATH]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -77,12 +76,72 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
             };
             demo_dir(options.wasm.as_deref(), &dir)
         }
+        "explain" => explain(rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)
         }
         other => anyhow::bail!("unknown command {other}\n{USAGE}"),
     }
+}
+
+/// `explain FILE [--config F] [--status N] [--now S] [--wasm P]`.
+fn explain(args: &[String]) -> anyhow::Result<ExitCode> {
+    use anyhow::Context as _;
+    let mut ask = adhost::explain::Ask::default();
+    let mut wasm = None;
+    let mut file = None;
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        let mut value = |name: &str| {
+            iter.next()
+                .cloned()
+                .ok_or_else(|| anyhow::anyhow!("{name} needs a value\n{USAGE}"))
+        };
+        match arg.as_str() {
+            "--config" => {
+                let path = value("--config")?;
+                ask.config = Some(
+                    std::fs::read_to_string(&path)
+                        .with_context(|| format!("cannot read CONFIG {path}"))?,
+                );
+            }
+            "--status" => {
+                let status = value("--status")?;
+                ask.status = Some(
+                    status
+                        .parse()
+                        .ok()
+                        .filter(|s| (100..=599).contains(s))
+                        .ok_or_else(|| {
+                            anyhow::anyhow!("STATUS must be an HTTP status, got {status}")
+                        })?,
+                );
+            }
+            "--now" => {
+                let now = value("--now")?;
+                ask.now = Some(
+                    now.parse()
+                        .with_context(|| format!("--now takes unix seconds, got {now}"))?,
+                );
+            }
+            "--wasm" => wasm = Some(PathBuf::from(value("--wasm")?)),
+            other if other.starts_with("--") => anyhow::bail!("unknown option {other}\n{USAGE}"),
+            other if file.is_none() => file = Some(PathBuf::from(other)),
+            _ => anyhow::bail!("explain takes one FILE\n{USAGE}"),
+        }
+    }
+    let Some(file) = file else {
+        anyhow::bail!(
+            "explain needs FILE: make explain FILE=request.txt (curl -v output or a request head)"
+        );
+    };
+    let bytes =
+        std::fs::read(&file).with_context(|| format!("cannot read FILE {}", file.display()))?;
+    ask.transcript = String::from_utf8_lossy(&bytes).into_owned();
+    let host = load_host(wasm.as_deref())?;
+    print!("{}", adhost::explain::explain(&host, &ask)?);
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Loads every scenario before running any, so an invalid file stops the run with exit 2.

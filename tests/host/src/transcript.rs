@@ -38,35 +38,74 @@ pub fn parse(text: &str) -> Result<Transcript, TranscriptError> {
     let curl = lines.iter().any(|l| l.starts_with("> "));
     let (request_lines, response_lines): (Vec<&str>, Vec<&str>) = if curl {
         (
-            lines.iter().filter_map(|l| l.strip_prefix("> ").or_else(|| (*l == ">").then_some(""))).collect(),
-            lines.iter().filter_map(|l| l.strip_prefix("< ").or_else(|| (*l == "<").then_some(""))).collect(),
+            lines
+                .iter()
+                .filter_map(|l| l.strip_prefix("> ").or_else(|| (*l == ">").then_some("")))
+                .collect(),
+            lines
+                .iter()
+                .filter_map(|l| l.strip_prefix("< ").or_else(|| (*l == "<").then_some("")))
+                .collect(),
         )
     } else {
-        let head: Vec<&str> = lines.iter().copied().skip_while(|l| l.trim().is_empty()).take_while(|l| !l.trim().is_empty()).collect();
+        let head: Vec<&str> = lines
+            .iter()
+            .copied()
+            .skip_while(|l| l.trim().is_empty())
+            .take_while(|l| !l.trim().is_empty())
+            .collect();
         (head, Vec::new())
     };
-    let mut request = request_lines.iter().copied().filter(|l| !l.trim().is_empty());
+    let mut request = request_lines
+        .iter()
+        .copied()
+        .filter(|l| !l.trim().is_empty());
     let first = request.next().ok_or_else(|| TranscriptError("no request line found: paste the output of curl -v (the lines starting with '> ') or an HTTP request head such as 'GET /path HTTP/1.1'".into()))?;
     let mut parts = first.split_whitespace();
     let (Some(method), Some(path)) = (parts.next(), parts.next()) else {
-        return Err(TranscriptError(format!("not a request line: {:?} (expected e.g. GET /path HTTP/1.1)", shorten(first))));
+        return Err(TranscriptError(format!(
+            "not a request line: {:?} (expected e.g. GET /path HTTP/1.1)",
+            shorten(first)
+        )));
     };
-    if !method.bytes().all(|b| b.is_ascii_uppercase()) || !(path.starts_with('/') || path.starts_with("http") || path == "*") {
-        return Err(TranscriptError(format!("not a request line: {:?} (expected e.g. GET /path HTTP/1.1)", shorten(first))));
+    if !method.bytes().all(|b| b.is_ascii_uppercase())
+        || !(path.starts_with('/') || path.starts_with("http") || path == "*")
+    {
+        return Err(TranscriptError(format!(
+            "not a request line: {:?} (expected e.g. GET /path HTTP/1.1)",
+            shorten(first)
+        )));
     }
     let mut authority = String::new();
-    let mut scheme = if lines.iter().any(|l| l.starts_with("* ") && (l.contains("SSL connection") || l.contains("TLS") || l.contains("ALPN"))) { "https" } else { "http" }.to_string();
+    let mut scheme = if lines.iter().any(|l| {
+        l.starts_with("* ")
+            && (l.contains("SSL connection") || l.contains("TLS") || l.contains("ALPN"))
+    }) {
+        "https"
+    } else {
+        "http"
+    }
+    .to_string();
     let mut path = path.to_string();
     // An absolute-form target (proxy requests): split it.
-    if let Some(rest) = path.strip_prefix("https://").map(|r| ("https", r)).or_else(|| path.strip_prefix("http://").map(|r| ("http", r))) {
+    if let Some(rest) = path
+        .strip_prefix("https://")
+        .map(|r| ("https", r))
+        .or_else(|| path.strip_prefix("http://").map(|r| ("http", r)))
+    {
         scheme = rest.0.to_string();
-        let (host, p) = rest.1.split_once('/').map_or((rest.1, "/".to_string()), |(h, p)| (h, format!("/{p}")));
+        let (host, p) = rest
+            .1
+            .split_once('/')
+            .map_or((rest.1, "/".to_string()), |(h, p)| (h, format!("/{p}")));
         authority = host.to_string();
         path = p;
     }
     let mut headers = Vec::new();
     for line in request {
-        let (name, value) = line.split_once(':').ok_or_else(|| TranscriptError(format!("not a header line: {:?}", shorten(line))))?;
+        let (name, value) = line
+            .split_once(':')
+            .ok_or_else(|| TranscriptError(format!("not a header line: {:?}", shorten(line))))?;
         let (name, value) = (name.trim(), value.trim());
         if name.eq_ignore_ascii_case("host") {
             authority = value.to_string();
@@ -84,7 +123,15 @@ pub fn parse(text: &str) -> Result<Transcript, TranscriptError> {
             response_headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
         }
     }
-    Ok(Transcript { method: method.to_string(), path, scheme, authority, headers, status, response_headers })
+    Ok(Transcript {
+        method: method.to_string(),
+        path,
+        scheme,
+        authority,
+        headers,
+        status,
+        response_headers,
+    })
 }
 
 fn shorten(line: &str) -> String {
@@ -100,19 +147,31 @@ mod tests {
     #[test]
     fn curl_verbose() {
         let t = parse(CURL).unwrap();
-        assert_eq!((t.method.as_str(), t.path.as_str(), t.scheme.as_str()), ("GET", "/orders?id=7", "https"));
+        assert_eq!(
+            (t.method.as_str(), t.path.as_str(), t.scheme.as_str()),
+            ("GET", "/orders?id=7", "https")
+        );
         assert_eq!(t.authority, "localhost:8443");
         assert_eq!(t.headers.len(), 3);
         assert_eq!(t.headers[2], ("x-api-key".into(), "k3y".into()));
         assert_eq!(t.status, Some(401));
-        assert!(t.response_headers.iter().any(|(n, _)| n == "x-kong-response-latency"));
+        assert!(t
+            .response_headers
+            .iter()
+            .any(|(n, _)| n == "x-kong-response-latency"));
     }
 
     #[test]
     fn bare_request_lf_without_host() {
         let t = parse("\nPOST /token HTTP/1.1\nAuthorization: Bearer x\n\nbody").unwrap();
-        assert_eq!((t.method.as_str(), t.scheme.as_str(), t.authority.as_str()), ("POST", "http", ""));
-        assert_eq!(t.headers, vec![("authorization".to_string(), "Bearer x".to_string())]);
+        assert_eq!(
+            (t.method.as_str(), t.scheme.as_str(), t.authority.as_str()),
+            ("POST", "http", "")
+        );
+        assert_eq!(
+            t.headers,
+            vec![("authorization".to_string(), "Bearer x".to_string())]
+        );
         assert_eq!(t.status, None);
     }
 
@@ -120,14 +179,25 @@ mod tests {
     fn http2_and_redirects_keep_the_last_response() {
         let t = parse("> GET / HTTP/2\n> host: api\n>\n< HTTP/2 301\n< location: /x\n<\n< HTTP/2 401\n< www-authenticate: Bearer\n").unwrap();
         assert_eq!(t.status, Some(401));
-        assert_eq!(t.response_headers, vec![("www-authenticate".to_string(), "Bearer".to_string())]);
+        assert_eq!(
+            t.response_headers,
+            vec![("www-authenticate".to_string(), "Bearer".to_string())]
+        );
     }
 
     #[test]
     fn errors_are_clear() {
-        for bad in ["", "hello world", "> get / HTTP/1.1", "GET /\nno colon here"] {
+        for bad in [
+            "",
+            "hello world",
+            "> get / HTTP/1.1",
+            "GET /\nno colon here",
+        ] {
             let e = parse(bad).unwrap_err();
-            assert!(e.0.contains("request line") || e.0.contains("header line"), "{bad}: {e}");
+            assert!(
+                e.0.contains("request line") || e.0.contains("header line"),
+                "{bad}: {e}"
+            );
         }
     }
 }
