@@ -1,10 +1,8 @@
 //! Every limit on how much of a request the filter looks at. A request is attacker-controlled:
 //! these keep the work per request small and bounded whatever arrives.
 
-/// Request headers examined; the rest are ignored (nginx's default allows about 100).
-pub const MAX_HEADERS: usize = 128;
-/// Bytes of one header value examined when searching for credentials and proxies.
-pub const MAX_HEADER_VALUE_BYTES: usize = 16 * 1024;
+/// Request headers examined; the rest are ignored, and the diagnosis says so.
+pub const MAX_HEADERS: usize = 256;
 /// Bytes of a token decoded as a JWT; a longer token is described but not decoded.
 pub const MAX_JWT_BYTES: usize = 16 * 1024;
 /// Nesting depth accepted in a JWT header or payload (serde_json refuses past 128 on its own).

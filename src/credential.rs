@@ -2,7 +2,6 @@
 //! them by mistake. Each find says what it is, where it was, and which plugin (if any) reads it
 //! there — or why none does.
 
-use crate::bounds::MAX_HEADER_VALUE_BYTES;
 use crate::config::Auth;
 use crate::diagnosis::Plugin;
 use crate::jwt::looks_like_jwt;
@@ -164,7 +163,7 @@ pub fn find<'a>(request: &'a Request, auth: &Auth) -> Vec<Found<'a>> {
         if NOT_CREDENTIALS.contains(&header.name.as_str()) {
             continue;
         }
-        let value = clip(&header.value);
+        let value = header.value.as_slice();
         if is_authorization_header(&header.name, auth) {
             out.push(authorization(&header.name, value, auth));
         } else if let Some(found) = key_header(&header.name, value, auth) {
@@ -187,10 +186,6 @@ pub fn find<'a>(request: &'a Request, auth: &Auth) -> Vec<Found<'a>> {
         out.extend(cookie_credential(cookie.name, cookie.value, auth));
     }
     out
-}
-
-fn clip(value: &[u8]) -> &[u8] {
-    value.get(..MAX_HEADER_VALUE_BYTES).unwrap_or(value)
 }
 
 fn strip_bearer(value: &[u8]) -> &[u8] {
@@ -233,6 +228,8 @@ fn authorization<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Found<'a> {
             trimmed.get(..i).unwrap_or_default(),
             trimmed.get(i..).unwrap_or_default().trim_ascii(),
         ),
+        // A bare scheme (`Bearer` with nothing after it) is a scheme without credentials.
+        None if is_scheme_word(trimmed.trim_ascii_end()) => (trimmed.trim_ascii_end(), &b""[..]),
         None => (&b""[..], trimmed.trim_ascii_end()),
     };
     let scheme_text = String::from_utf8_lossy(scheme).into_owned();
@@ -283,6 +280,10 @@ fn authorization<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Found<'a> {
         }
     }
     accepted.dedup();
+    // An empty header is judged by the plugins that read it: it is malformed, not a new scheme.
+    if trimmed.trim_ascii().is_empty() {
+        readers = readers_of_header(name, auth);
+    }
     let miss = if !readers.is_empty() {
         None
     } else if accepted.is_empty() {
@@ -304,6 +305,42 @@ fn authorization<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Found<'a> {
         readers,
         miss,
     }
+}
+
+fn is_scheme_word(word: &[u8]) -> bool {
+    [&b"bearer"[..], b"basic", b"hmac", b"token"]
+        .iter()
+        .any(|s| word.eq_ignore_ascii_case(s))
+}
+
+/// Every plugin of the route that reads this Authorization-style header, whatever the scheme.
+fn readers_of_header(name: &str, auth: &Auth) -> Vec<Plugin> {
+    let is_auth = name == "authorization" || name == "proxy-authorization";
+    let mut readers = Vec::new();
+    if auth
+        .jwt
+        .as_ref()
+        .is_some_and(|j| j.header_names.iter().any(|n| same_name(n, name)))
+    {
+        readers.push(Plugin::Jwt);
+    }
+    if auth
+        .oauth2
+        .as_ref()
+        .is_some_and(|o| same_name(&o.auth_header_name, name))
+    {
+        readers.push(Plugin::Oauth2);
+    }
+    if auth.openid_connect && name == "authorization" {
+        readers.push(Plugin::OpenidConnect);
+    }
+    if auth.basic_auth && is_auth {
+        readers.push(Plugin::BasicAuth);
+    }
+    if auth.hmac_auth.is_some() && is_auth {
+        readers.push(Plugin::HmacAuth);
+    }
+    readers
 }
 
 /// hmac-auth's secret part is the `signature` parameter; the rest (username, algorithm, the list

@@ -15,22 +15,30 @@ pub struct Header {
 
 /// A list of headers with case-insensitive look-ups. Kept in arrival order, duplicates kept.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Headers(pub Vec<Header>);
+pub struct Headers(pub Vec<Header>, pub usize);
 
 impl Headers {
-    /// From `(name, value)` pairs; pseudo-headers (`:path` …) are left out; at most [`MAX_HEADERS`].
+    /// From `(name, value)` pairs; pseudo-headers (`:path` …) are left out; at most
+    /// [`MAX_HEADERS`] are kept, and the number left out is remembered.
     pub fn from_pairs(pairs: impl IntoIterator<Item = (String, Vec<u8>)>) -> Self {
-        Headers(
-            pairs
-                .into_iter()
-                .filter(|(name, _)| !name.starts_with(':'))
-                .take(MAX_HEADERS)
-                .map(|(name, value)| Header {
+        let mut kept = Vec::new();
+        let mut ignored = 0;
+        for (name, value) in pairs.into_iter().filter(|(name, _)| !name.starts_with(':')) {
+            if kept.len() < MAX_HEADERS {
+                kept.push(Header {
                     name: name.to_ascii_lowercase(),
                     value,
-                })
-                .collect(),
-        )
+                });
+            } else {
+                ignored += 1;
+            }
+        }
+        Headers(kept, ignored)
+    }
+
+    /// How many headers past [`MAX_HEADERS`] were not examined.
+    pub fn ignored(&self) -> usize {
+        self.1
     }
 
     /// Every value of the header `name` (lowercase), in order.
@@ -224,6 +232,13 @@ mod tests {
         assert_eq!(q, vec!["apikey", "x", "", "jwt"]);
         let c: Vec<_> = r.cookies().iter().map(|p| p.name).collect();
         assert_eq!(c, vec!["a", "BIGipServerpool", "b"]);
+    }
+
+    #[test]
+    fn headers_are_bounded() {
+        let h = Headers::from_pairs((0..MAX_HEADERS + 5).map(|i| (format!("x-{i}"), Vec::new())));
+        assert_eq!(h.0.len(), MAX_HEADERS);
+        assert_eq!(h.ignored(), 5);
     }
 
     #[test]

@@ -149,6 +149,8 @@ fn cases() -> Vec<Case> {
         case("placeholder key", vec![CredentialPlaceholder]).header("apikey", "${API_KEY}").kong(),
         case("placeholder bearer", vec![CredentialPlaceholder]).header("authorization", "Bearer undefined").kong(),
         case("quoted key", vec![CredentialMalformed]).header("apikey", "\"k3y-9f8e7d6c5b4a\"").kong(),
+        case("empty authorization", vec![CredentialMalformed]).header("authorization", "  ").kong(),
+        case("bearer without a token", vec![CredentialMalformed]).header("authorization", "Bearer").kong(),
         case("key with a space", vec![CredentialMalformed]).header("apikey", "k3y 9f8e7d6c").kong(),
         case("jwt of garbage", vec![JwtMalformed])
             .config(r#"{"auth":{"jwt":{}}}"#)
