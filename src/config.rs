@@ -325,6 +325,7 @@ pub fn parse(bytes: &[u8]) -> Result<RawConfig, ConfigError> {
             problem: "the configuration must be a JSON object".into(),
         });
     }
+    objects_are_objects(bytes)?;
     serde_json::from_slice(bytes).map_err(|e| {
         let problem = printable(&e.to_string(), 200);
         let path = crate::jsonpath::at(bytes, e.line(), e.column());
@@ -333,6 +334,33 @@ pub fn parse(bytes: &[u8]) -> Result<RawConfig, ConfigError> {
             problem,
         }
     })
+}
+
+/// serde also reads a struct from a JSON array, by position: `"auth": []` would pass. The auth
+/// entries must be objects, as Kong's schema says.
+fn objects_are_objects(bytes: &[u8]) -> Result<(), ConfigError> {
+    let Ok(serde_json::Value::Object(top)) = serde_json::from_slice(bytes) else {
+        return Ok(());
+    };
+    let not_object = |field: String| ConfigError::Parse {
+        field,
+        problem: "must be a JSON object".into(),
+    };
+    let Some(auth) = top.get("auth") else {
+        return Ok(());
+    };
+    match auth {
+        serde_json::Value::Null => Ok(()),
+        serde_json::Value::Object(plugins) => {
+            for (name, entry) in plugins {
+                if !(entry.is_object() || entry.is_null()) {
+                    return Err(not_object(format!("auth.{name}")));
+                }
+            }
+            Ok(())
+        }
+        _ => Err(not_object("auth".into())),
+    }
 }
 
 /// serde reports an unknown field just after its key, where the path ends at the parent object
@@ -636,6 +664,9 @@ mod tests {
             ("[1,2]", ".", true),
             (r#"["enforce"]"#, ".", true),
             ("null", ".", true),
+            (r#"{"auth":[]}"#, "auth", true),
+            (r#"{"auth":{"basic_auth":[]}}"#, "auth.basic_auth", true),
+            (r#"{"auth":{"key_auth":[["apikey"]]}}"#, "auth.key_auth", true),
             ("{\"mode\":", "mode", true),
             (r#"{} {}"#, ".", true),
         ];
