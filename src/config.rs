@@ -258,6 +258,8 @@ pub struct Auth {
     pub oauth2: Option<RawOauth2>,
     /// openid-connect.
     pub openid_connect: bool,
+    /// `auth` was given; otherwise every plugin is assumed with Kong's defaults.
+    pub explicit: bool,
 }
 
 impl Auth {
@@ -270,6 +272,7 @@ impl Auth {
             hmac_auth: Some(RawHmacAuth::default()),
             oauth2: Some(RawOauth2::default()),
             openid_connect: true,
+            explicit: false,
         }
     }
 }
@@ -496,6 +499,7 @@ fn check_auth(raw: Option<RawAuth>) -> Result<Auth, ConfigError> {
         hmac_auth: raw.hmac_auth,
         oauth2: raw.oauth2,
         openid_connect: raw.openid_connect.is_some(),
+        explicit: true,
     })
 }
 

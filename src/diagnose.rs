@@ -125,6 +125,9 @@ fn path_only(path: &str) -> &str {
 
 /// Where the route's plugins read credentials, for hints: `header apikey or query apikey (key-auth)`.
 pub fn expected_places(auth: &Auth) -> String {
+    if !auth.explicit {
+        return "Authorization (Bearer, Basic or hmac), header or query apikey, or query jwt or access_token (no auth config: Kong's defaults assumed)".into();
+    }
     let mut parts = Vec::new();
     if let Some(k) = &auth.key_auth {
         let names = k.key_names.join("/");
