@@ -349,6 +349,24 @@ fn objects_are_objects(bytes: &[u8]) -> Result<(), ConfigError> {
         field,
         problem: "must be a JSON object".into(),
     };
+    // serde also reads a unit enum variant from a one-key object (`{"edge": null}`).
+    let not_string = |field: String| ConfigError::Parse {
+        field,
+        problem: "must be a string".into(),
+    };
+    for key in ["mode", "expose", "log_level"] {
+        if top.get(key).is_some_and(serde_json::Value::is_object) {
+            return Err(not_string(key.into()));
+        }
+    }
+    let claims = top
+        .get("auth")
+        .and_then(|a| a.get("jwt"))
+        .and_then(|j| j.get("claims_to_verify"))
+        .and_then(serde_json::Value::as_array);
+    if let Some(i) = claims.and_then(|c| c.iter().position(serde_json::Value::is_object)) {
+        return Err(not_string(format!("auth.jwt.claims_to_verify[{i}]")));
+    }
     let Some(auth) = top.get("auth") else {
         return Ok(());
     };
@@ -669,8 +687,19 @@ mod tests {
             (r#"["enforce"]"#, ".", true),
             ("null", ".", true),
             (r#"{"auth":[]}"#, "auth", true),
+            (r#"{"mode":{"edge":null}}"#, "mode", true),
+            (r#"{"log_level":{"warn":null}}"#, "log_level", true),
+            (
+                r#"{"auth":{"jwt":{"claims_to_verify":["exp",{"nbf":null}]}}}"#,
+                "auth.jwt.claims_to_verify[1]",
+                true,
+            ),
             (r#"{"auth":{"basic_auth":[]}}"#, "auth.basic_auth", true),
-            (r#"{"auth":{"key_auth":[["apikey"]]}}"#, "auth.key_auth", true),
+            (
+                r#"{"auth":{"key_auth":[["apikey"]]}}"#,
+                "auth.key_auth",
+                true,
+            ),
             ("{\"mode\":", "mode", true),
             (r#"{} {}"#, ".", true),
         ];
