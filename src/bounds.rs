@@ -15,3 +15,147 @@ pub const MAX_HEADER_BYTES: usize = 1024;
 pub const MAX_SENTENCE_BYTES: usize = 300;
 /// Diagnoses kept for one response.
 pub const MAX_DIAGNOSES: usize = 8;
+
+/// Each bound, at its edge and one past it.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jwt::{self, Malformed};
+    use crate::request::{Headers, Request};
+
+    fn jwt_with_payload(payload: &str) -> Vec<u8> {
+        crate::jwt::tests::token(r#"{"alg":"HS256"}"#, payload).into_bytes()
+    }
+
+    #[test]
+    fn headers() {
+        let at = Headers::from_pairs((0..MAX_HEADERS).map(|i| (format!("x-{i}"), Vec::new())));
+        assert_eq!((at.0.len(), at.ignored()), (MAX_HEADERS, 0));
+        let past = Headers::from_pairs((0..=MAX_HEADERS).map(|i| (format!("x-{i}"), Vec::new())));
+        assert_eq!((past.0.len(), past.ignored()), (MAX_HEADERS, 1));
+    }
+
+    #[test]
+    fn jwt_length() {
+        let mut token = jwt_with_payload(r#"{"iss":"a"}"#);
+        token.resize(MAX_JWT_BYTES, b'A');
+        assert!(!matches!(jwt::decode(&token), Err(Malformed::TooLong(_))));
+        token.push(b'A');
+        assert_eq!(
+            jwt::decode(&token).unwrap_err(),
+            Malformed::TooLong(MAX_JWT_BYTES + 1)
+        );
+    }
+
+    #[test]
+    fn json_depth() {
+        let nested = |depth: usize| {
+            // The payload object itself is one level.
+            let inner = depth - 1;
+            format!("{{\"a\":{}1{}}}", "[".repeat(inner), "]".repeat(inner))
+        };
+        assert!(jwt::decode(&jwt_with_payload(&nested(MAX_JSON_DEPTH))).is_ok());
+        assert_eq!(
+            jwt::decode(&jwt_with_payload(&nested(MAX_JSON_DEPTH + 1))).unwrap_err(),
+            Malformed::TooDeep("payload")
+        );
+    }
+
+    #[test]
+    fn params() {
+        let query = |n: usize| {
+            let params: Vec<String> = (0..n).map(|i| format!("p{i}=1")).collect();
+            Request {
+                path: format!("/?{}", params.join("&")),
+                ..Request::default()
+            }
+        };
+        assert_eq!(query(MAX_PARAMS).query().len(), MAX_PARAMS);
+        assert_eq!(query(MAX_PARAMS + 1).query().len(), MAX_PARAMS);
+        let cookies = |n: usize| {
+            let pairs: Vec<String> = (0..n).map(|i| format!("c{i}=1")).collect();
+            Request {
+                headers: Headers::from_pairs([(
+                    "cookie".to_string(),
+                    pairs.join("; ").into_bytes(),
+                )]),
+                ..Request::default()
+            }
+        };
+        assert_eq!(cookies(MAX_PARAMS + 1).cookies().len(), MAX_PARAMS);
+    }
+
+    #[test]
+    fn sentences_and_diagnoses() {
+        use crate::config::load;
+        use crate::diagnose::{diagnose, Input};
+        let hosts: Vec<String> = (0..12)
+            .map(|i| format!("\"host-{i}-{}.example\"", "h".repeat(40)))
+            .collect();
+        let json = format!(
+            r#"{{"require_https":true,"expected_hosts":[{}],"trusted_ips":["10.0.0.0/8"]}}"#,
+            hosts.join(",")
+        );
+        let config = load(json.as_bytes()).unwrap();
+        let long_name = format!("x-api-key-{}", "n".repeat(2 * MAX_SENTENCE_BYTES));
+        let request = Request {
+            method: "GET".into(),
+            path: "/".into(),
+            scheme: "http".into(),
+            authority: "b.example".into(),
+            headers: Headers::from_pairs([
+                (long_name, b"k3y-9f8e7d6c".to_vec()),
+                ("authorization".into(), b"Token abc".to_vec()),
+                ("authorization".into(), b"Basic !!".to_vec()),
+                ("apikey".into(), b"\"quoted\"".to_vec()),
+                ("x-forwarded-proto".into(), b"https".to_vec()),
+                ("x-forwarded-host".into(), b"c.example".to_vec()),
+            ]),
+            peer: "192.0.2.1".parse().ok(),
+        };
+        let verdict = diagnose(&Input {
+            config: &config,
+            request: &request,
+            response: None,
+            now: 0,
+            anonymous: true,
+        });
+        assert!(verdict.diagnoses.len() <= MAX_DIAGNOSES);
+        assert!(verdict.diagnoses.len() >= 6, "{:?}", verdict.diagnoses);
+        for d in &verdict.diagnoses {
+            assert!(d.detail.len() <= MAX_SENTENCE_BYTES && d.hint.len() <= MAX_SENTENCE_BYTES);
+        }
+    }
+
+    #[test]
+    fn a_long_sentence_is_cut_at_the_bound() {
+        use crate::config::load;
+        use crate::diagnose::{diagnose, Input};
+        use crate::request::Response;
+        let config = load(b"{}").unwrap();
+        let request = Request {
+            headers: Headers::from_pairs([("apikey".to_string(), b"k3y-9f8e7d6c".to_vec())]),
+            ..Request::default()
+        };
+        let long = "w".repeat(150);
+        let challenge = format!(
+            r#"Bearer realm="{long}", error="{long}", error_description="{long}", scope="{long}""#
+        );
+        let response = Response {
+            status: 401,
+            headers: Headers::from_pairs([(
+                "www-authenticate".to_string(),
+                challenge.into_bytes(),
+            )]),
+            upstream_status: Some("401".into()),
+        };
+        let verdict = diagnose(&Input {
+            config: &config,
+            request: &request,
+            response: Some(&response),
+            now: 0,
+            anonymous: false,
+        });
+        assert_eq!(verdict.diagnoses[0].detail.len(), MAX_SENTENCE_BYTES);
+    }
+}
