@@ -147,6 +147,13 @@ pub fn check(scenario: &Scenario, outcome: &Outcome) -> Verdict {
         }
     }
     if let Some(expected) = &expect.metrics {
+        // `{}` says no counter may exist at all (a host without metric hostcalls).
+        if expected.is_empty() && !outcome.metrics.is_empty() {
+            fail(format!(
+                "expected no metrics, got {}",
+                outcome.metrics.keys().cloned().collect::<Vec<_>>().join(", ")
+            ));
+        }
         for (name, value) in expected {
             match outcome.metrics.get(name) {
                 Some(got) if got == value => {}
@@ -221,7 +228,7 @@ fn places_containing(outcome: &Outcome, secret: &str) -> Vec<String> {
 
 /// How the client's response differs from the scenario's upstream response, ignoring the
 /// diagnosis header and headers the filter added under new names.
-fn changes(scenario: &Scenario, outcome: &Outcome) -> Vec<String> {
+pub fn changes(scenario: &Scenario, outcome: &Outcome) -> Vec<String> {
     let Some(original) = scenario.response() else {
         return vec!["a scenario without a response (nothing to compare)".into()];
     };

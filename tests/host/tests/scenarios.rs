@@ -63,3 +63,35 @@ fn every_bundled_scenario_holds() {
         per_file.concat().join("\n")
     );
 }
+
+/// observe and edge are safe in production: across every bundled scenario that runs them, the
+/// client gets the upstream's status, body and headers (only the diagnosis header may differ).
+#[test]
+fn observe_and_edge_never_change_a_response() {
+    let host = real_host();
+    let files = scenario_files(&default_scenarios_dir()).expect("tests/scenarios is readable");
+    let mut checked = 0;
+    let mut problems = Vec::new();
+    for file in &files {
+        let scenario = Scenario::load(file).expect("scenario loads");
+        let mode = scenario
+            .config
+            .as_ref()
+            .and_then(|c| c.get("mode"))
+            .and_then(|m| m.as_str())
+            .unwrap_or("observe");
+        if mode == "enforce" || scenario.response.is_none() {
+            continue;
+        }
+        let outcome = replay(&host, &scenario).expect("replays");
+        if !outcome.configured {
+            continue;
+        }
+        checked += 1;
+        for change in adhost::expect::changes(&scenario, &outcome) {
+            problems.push(format!("{}: {change}", scenario.name));
+        }
+    }
+    assert!(checked >= 40, "only {checked} observe/edge scenarios");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
