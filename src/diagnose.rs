@@ -215,10 +215,19 @@ fn missing(request: &Request, config: &Config, hops: &[Hop], from_upstream: bool
         .at(At::Kong);
     }
     if let Some(first) = hops.first() {
-        let marks: Vec<String> = hops
+        // One entry per intermediary, with every mark it left: "Amazon CloudFront (header
+        // x-amz-cf-id; Via: 2.0 abc.cloudfront.net (CloudFront))".
+        let mut grouped: Vec<(&str, Vec<&str>)> = Vec::new();
+        for hop in hops {
+            match grouped.iter_mut().find(|(what, _)| *what == hop.what) {
+                Some((_, seen)) => seen.push(&hop.mark),
+                None => grouped.push((hop.what, vec![&hop.mark])),
+            }
+        }
+        let marks: Vec<String> = grouped
             .iter()
             .take(3)
-            .map(|h| format!("{} ({})", h.what, h.mark))
+            .map(|(what, seen)| format!("{what} ({})", seen.join("; ")))
             .collect();
         return Diagnosis::new(
             Code::StrippedByProxy,
