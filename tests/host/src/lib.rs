@@ -15,6 +15,7 @@
 //! ```
 
 pub mod abi;
+pub mod bench;
 pub mod catalogue;
 pub mod demo;
 pub mod expect;

@@ -3,6 +3,9 @@
 //! ```text
 //! adhost replay [--wasm PATH] FILE...   one JSON line per scenario; exit 1 if any fails or traps
 //! adhost demo [--wasm PATH] [DIR]       readable walk through DIR (default tests/scenarios)
+//! adhost bench [--filter PATH] [--noop PATH] [--iterations N]
+//!                                       the filter against the no-op filter (SPEC §9); exit 1
+//!                                       if the filter misbehaves on a benchmark shape
 //! ```
 //! Exit 2: bad usage, unreadable or invalid scenario, missing or invalid wasm.
 
@@ -12,7 +15,7 @@ use std::process::ExitCode;
 use adhost::report::Line;
 use adhost::{check, demo, load_host, replay, Host, Scenario};
 
-const USAGE: &str = "usage: adhost replay [--wasm PATH] FILE...\n       adhost demo [--wasm PATH] [DIR]\n       adhost explain FILE [--config CONFIG.json] [--status N] [--now UNIX] [--wasm PATH]";
+const USAGE: &str = "usage: adhost replay [--wasm PATH] FILE...\n       adhost demo [--wasm PATH] [DIR]\n       adhost explain FILE [--config CONFIG.json] [--status N] [--now UNIX] [--wasm PATH]\n       adhost bench [--filter PATH] [--noop PATH] [--iterations N]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -77,6 +80,7 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
             demo_dir(options.wasm.as_deref(), &dir)
         }
         "explain" => explain(rest),
+        "bench" => bench(rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)
@@ -142,6 +146,49 @@ fn explain(args: &[String]) -> anyhow::Result<ExitCode> {
     let host = load_host(wasm.as_deref())?;
     print!("{}", adhost::explain::explain(&host, &ask)?);
     Ok(ExitCode::SUCCESS)
+}
+
+/// `bench [--filter P] [--noop P] [--iterations N]`: N timed requests per module and shape
+/// (default 30000, in 30 batches).
+fn bench(args: &[String]) -> anyhow::Result<ExitCode> {
+    let mut filter = adhost::default_wasm_path();
+    let mut noop = adhost::release_wasm_path("noop_filter");
+    let mut iterations = 30_000;
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        let mut value = |name: &str| {
+            iter.next()
+                .cloned()
+                .ok_or_else(|| anyhow::anyhow!("{name} needs a value\n{USAGE}"))
+        };
+        match arg.as_str() {
+            "--filter" => filter = PathBuf::from(value("--filter")?),
+            "--noop" => noop = PathBuf::from(value("--noop")?),
+            "--iterations" => {
+                let n = value("--iterations")?;
+                iterations = n.parse().ok().filter(|&n: &usize| n > 0).ok_or_else(|| {
+                    anyhow::anyhow!("--iterations takes a positive count, got {n}")
+                })?;
+            }
+            other => anyhow::bail!("unknown argument {other}\n{USAGE}"),
+        }
+    }
+    let options = adhost::bench::Options::new(filter, noop, iterations);
+    eprintln!(
+        "adhost bench: {} timed requests per module and shape, in {} batches",
+        options.iterations, options.rounds
+    );
+    match adhost::bench::run(&options) {
+        Ok(report) => {
+            print!("{}", report.render());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error) if error.downcast_ref::<adhost::bench::Broken>().is_some() => {
+            eprintln!("adhost: {}", one_line(&error));
+            Ok(ExitCode::from(1))
+        }
+        Err(error) => Err(error),
+    }
 }
 
 /// Loads every scenario before running any, so an invalid file stops the run with exit 2.
