@@ -6,7 +6,7 @@ use crate::config::Auth;
 use crate::diagnosis::Plugin;
 use crate::jwt::looks_like_jwt;
 use crate::request::Request;
-use crate::text::{printable, same_name, squashed};
+use crate::text::{printable, same_name, same_squashed, squash_into};
 
 /// What a credential looks like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -386,15 +386,17 @@ fn key_header<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Option<Found<'a>>
 }
 
 fn is_near_miss(name: &str, auth: &Auth) -> bool {
-    let squashed = squashed(name);
-    if CREDENTIAL_NAMES.contains(&squashed.as_str()) {
-        return true;
-    }
-    auth.key_auth.as_ref().is_some_and(|k| {
-        k.key_names
-            .iter()
-            .any(|n| crate::text::squashed(n) == squashed)
-    })
+    is_credential_name(name)
+        || auth
+            .key_auth
+            .as_ref()
+            .is_some_and(|k| k.key_names.iter().any(|n| same_squashed(n, name)))
+}
+
+fn is_credential_name(name: &str) -> bool {
+    let mut buffer = [0u8; 32];
+    squash_into(name, &mut buffer)
+        .is_some_and(|squashed| CREDENTIAL_NAMES.iter().any(|c| c.as_bytes() == squashed))
 }
 
 fn query_param<'a>(name: &'a str, value: &'a [u8], auth: &Auth) -> Option<Found<'a>> {
@@ -432,8 +434,7 @@ fn query_param<'a>(name: &'a str, value: &'a [u8], auth: &Auth) -> Option<Found<
     if auth.oauth2.is_some() && name == "access_token" {
         return Some(found(vec![Plugin::Oauth2], None));
     }
-    let squashed = squashed(name);
-    if CREDENTIAL_NAMES.contains(&squashed.as_str()) || looks_like_jwt(value) {
+    if is_credential_name(name) || looks_like_jwt(value) {
         return Some(found(Vec::new(), Some(Miss::Name)));
     }
     None
@@ -453,16 +454,13 @@ fn cookie_credential<'a>(name: &'a str, value: &'a [u8], auth: &Auth) -> Option<
             });
         }
     }
-    let squashed = squashed(name);
-    let named = CREDENTIAL_NAMES.contains(&squashed.as_str());
-    if !named && !looks_like_jwt(value) {
+    if !is_credential_name(name) && !looks_like_jwt(value) {
         return None;
     }
-    let is_key_name = auth.key_auth.as_ref().is_some_and(|k| {
-        k.key_names
-            .iter()
-            .any(|n| crate::text::squashed(n) == squashed)
-    });
+    let is_key_name = auth
+        .key_auth
+        .as_ref()
+        .is_some_and(|k| k.key_names.iter().any(|n| same_squashed(n, name)));
     let (plugin, why) = if looks_like_jwt(value) && auth.jwt.is_some() {
         (Plugin::Jwt, "the cookie is not in jwt's cookie_names")
     } else if is_key_name || auth.key_auth.is_some() {

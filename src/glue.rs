@@ -101,7 +101,7 @@ impl HttpContext for Http {
         if self.config.mode != Mode::Enforce || !self.is_anonymous() {
             return Action::Continue;
         }
-        let request = gather_request();
+        let (request, client) = gather_request(&self.config);
         let verdict = diagnose(&Input {
             config: &self.config,
             request: &request,
@@ -109,7 +109,7 @@ impl HttpContext for Http {
             now: now(),
             anonymous: true,
         });
-        let correlation = correlation();
+        let correlation = correlation(client);
         let exposed = self.exposed(&request);
         let value = header::serialize(&verdict.diagnoses);
         let shown = value.as_deref().filter(|_| exposed);
@@ -155,11 +155,19 @@ impl HttpContext for Http {
         let Some(status) = status.filter(|s| self.config.statuses.contains(s)) else {
             return Action::Continue;
         };
-        let request = gather_request();
+        let (request, client) = gather_request(&self.config);
+        let headers = map(MapType::HttpResponseHeaders);
+        // Kong's latency headers already say who answered; ask the host only when they are off.
+        let upstream_status =
+            if headers.has("x-kong-upstream-latency") || headers.has("x-kong-response-latency") {
+                None
+            } else {
+                property(&["ngx", "upstream_status"])
+            };
         let response = Response {
             status,
-            headers: map(MapType::HttpResponseHeaders),
-            upstream_status: property(&["ngx", "upstream_status"]),
+            headers,
+            upstream_status,
         };
         let verdict = diagnose(&Input {
             config: &self.config,
@@ -188,7 +196,7 @@ impl HttpContext for Http {
                 ),
             );
         }
-        self.record(status, &verdict, &correlation());
+        self.record(status, &verdict, &correlation(client));
         Action::Continue
     }
 }
@@ -260,7 +268,9 @@ fn kong_has_metrics(version: &str) -> bool {
     }
 }
 
-fn gather_request() -> Request {
+/// The request as plain data, and the client address (`source.address`) for the log line. The
+/// peer is looked up only when `trusted_ips` needs it: every hostcall costs, on every 401.
+fn gather_request(config: &Config) -> (Request, Option<String>) {
     let pairs = hostcalls::get_map_bytes(MapType::HttpRequestHeaders).unwrap_or_default();
     let pseudo = |name: &str| {
         pairs
@@ -275,19 +285,25 @@ fn gather_request() -> Request {
         pseudo(":scheme"),
         pseudo(":authority"),
     );
+    let client = property(&["source", "address"]);
     // The TCP peer: with Kong's trusted_ips set, source.address is already the client that
     // X-Real-IP named, and ngx.realip_remote_addr keeps the proxy's own address.
-    let peer = property(&["ngx", "realip_remote_addr"])
-        .or_else(|| property(&["source", "address"]))
-        .and_then(|a| crate::cidr::peer_ip(&a));
-    Request {
+    let peer = if config.trusted_ips.is_empty() {
+        None
+    } else {
+        property(&["ngx", "realip_remote_addr"])
+            .or_else(|| client.clone())
+            .and_then(|a| crate::cidr::peer_ip(&a))
+    };
+    let request = Request {
         method,
         path,
         scheme,
         authority,
         headers: Headers::from_pairs(pairs),
         peer,
-    }
+    };
+    (request, client)
 }
 
 fn map(map_type: MapType) -> Headers {
@@ -307,11 +323,11 @@ fn property(path: &[&str]) -> Option<String> {
     }
 }
 
-fn correlation() -> Correlation {
+fn correlation(client: Option<String>) -> Correlation {
     Correlation {
         request_id: property(&["ngx", "kong_request_id"]),
         route: property(&["kong", "route_name"]),
-        client: property(&["source", "address"]),
+        client,
     }
 }
 

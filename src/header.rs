@@ -56,6 +56,14 @@ fn push_string_param(out: &mut String, key: &str, value: &str) {
     out.push(';');
     out.push_str(key);
     out.push_str("=\"");
+    if value
+        .bytes()
+        .all(|b| (0x20..=0x7e).contains(&b) && b != b'"' && b != b'\\')
+    {
+        out.push_str(value);
+        out.push('"');
+        return;
+    }
     for c in value.chars() {
         match c {
             '"' | '\\' => {

@@ -47,7 +47,7 @@ fn push_pair(line: &mut String, key: &str, value: &str) {
     line.push(' ');
     line.push_str(key);
     line.push('=');
-    if value.is_empty() || value.contains([' ', '"', '\\']) {
+    if value.contains(['"', '\\']) {
         line.push('"');
         for c in value.chars() {
             if c == '"' || c == '\\' {
@@ -55,6 +55,10 @@ fn push_pair(line: &mut String, key: &str, value: &str) {
             }
             line.push(c);
         }
+        line.push('"');
+    } else if value.is_empty() || value.contains(' ') {
+        line.push('"');
+        line.push_str(&value);
         line.push('"');
     } else {
         line.push_str(&value);

@@ -3,6 +3,10 @@
 /// Keeps printable ASCII (0x20..=0x7e), replaces anything else by `?`, and cuts at `max` bytes
 /// (on a char boundary, since the result is ASCII).
 pub fn printable(input: &str, max: usize) -> String {
+    // The common case, already printable and short enough, is one copy.
+    if input.len() <= max && input.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
+        return input.to_string();
+    }
     let mut out = String::with_capacity(input.len().min(max));
     for c in input.chars() {
         if out.len() >= max {
@@ -39,12 +43,28 @@ fn fold(b: u8) -> u8 {
     }
 }
 
-/// A name reduced to its letters and digits, for near-miss comparisons (`X-Api_Key` → `xapikey`).
-pub fn squashed(name: &str) -> String {
+/// A name's letters and digits, lowercased, for near-miss comparisons (`X-Api_Key` → `xapikey`).
+fn squashed(name: &str) -> impl Iterator<Item = u8> + '_ {
     name.bytes()
         .filter(u8::is_ascii_alphanumeric)
-        .map(|b| char::from(b.to_ascii_lowercase()))
-        .collect()
+        .map(|b| b.to_ascii_lowercase())
+}
+
+/// Whether two names are the same once reduced to lowercase letters and digits, without
+/// allocating (this runs for every header of an annotated request).
+pub fn same_squashed(a: &str, b: &str) -> bool {
+    squashed(a).eq(squashed(b))
+}
+
+/// A name squashed into a stack buffer, for comparing one name against many already-squashed
+/// ones; `None` when it is longer than any name worth comparing.
+pub fn squash_into<'b>(name: &str, buffer: &'b mut [u8; 32]) -> Option<&'b [u8]> {
+    let mut len = 0;
+    for b in squashed(name) {
+        *buffer.get_mut(len)? = b;
+        len += 1;
+    }
+    buffer.get(..len)
 }
 
 #[cfg(test)]
@@ -62,6 +82,10 @@ mod tests {
     fn names_fold_case_and_underscore() {
         assert!(same_name("X-Api-Key", "x_api_key"));
         assert!(!same_name("apikey", "api-key"));
-        assert_eq!(squashed("X-Api_Key"), "xapikey");
+        assert!(same_squashed("X-Api_Key", "xapikey"));
+        let mut buffer = [0u8; 32];
+        assert_eq!(squash_into("X-Api_Key", &mut buffer), Some(&b"xapikey"[..]));
+        assert_eq!(squash_into(&"a".repeat(33), &mut buffer), None);
+        assert!(!same_squashed("X-Api_Key", "apikey"));
     }
 }

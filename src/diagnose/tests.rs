@@ -382,13 +382,18 @@ fn never_leaks_a_credential() {
 
 #[test]
 fn scrub_redacts_pieces() {
-    let secret: &[u8] = b"k3y-9f8e7d6c5b4a";
+    let secrets = Secrets::new(&[b"k3y-9f8e7d6c5b4a"]);
     assert_eq!(
-        scrub("seen 9f8e7d6c5b here", &[secret]),
+        scrub("seen 9f8e7d6c5b here", &secrets),
         "seen [redacted] here"
     );
-    assert_eq!(scrub("nothing here", &[secret]), "nothing here");
-    assert_eq!(scrub("short k3y", &[b"k3y"]), "short k3y");
+    assert_eq!(scrub("nothing here", &secrets), "nothing here");
+    assert_eq!(scrub("short k3y", &Secrets::new(&[b"k3y"])), "short k3y");
+    assert_eq!(scrub("ab9f8e7d6c5b4a", &secrets), "ab[redacted]");
+    assert_eq!(
+        scrub("no secrets at all", &Secrets::new(&[])),
+        "no secrets at all"
+    );
 }
 
 #[test]
