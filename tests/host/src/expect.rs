@@ -151,7 +151,12 @@ pub fn check(scenario: &Scenario, outcome: &Outcome) -> Verdict {
         if expected.is_empty() && !outcome.metrics.is_empty() {
             fail(format!(
                 "expected no metrics, got {}",
-                outcome.metrics.keys().cloned().collect::<Vec<_>>().join(", ")
+                outcome
+                    .metrics
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
         for (name, value) in expected {
