@@ -263,7 +263,8 @@ pub struct Auth {
 }
 
 impl Auth {
-    /// Every plugin with Kong's defaults: what the filter judges against when `auth` is absent.
+    /// Every open-source auth plugin with Kong's defaults: what the filter judges against when
+    /// `auth` is absent (openid-connect is Kong Enterprise's: name it in `auth` to include it).
     pub fn all_defaults() -> Self {
         Self {
             key_auth: Some(RawKeyAuth::default()),
@@ -271,7 +272,7 @@ impl Auth {
             basic_auth: true,
             hmac_auth: Some(RawHmacAuth::default()),
             oauth2: Some(RawOauth2::default()),
-            openid_connect: true,
+            openid_connect: false,
             explicit: false,
         }
     }

@@ -6,7 +6,7 @@ use crate::config::Auth;
 use crate::diagnosis::Plugin;
 use crate::jwt::looks_like_jwt;
 use crate::request::Request;
-use crate::text::{printable, same_name, same_squashed, squash_into};
+use crate::text::{kong_reads_header, printable, same_squashed, squash_into};
 
 /// What a credential looks like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,15 +159,18 @@ const NOT_CREDENTIALS: [&str; 3] = [
 /// Every credential on the request.
 pub fn find<'a>(request: &'a Request, auth: &Auth) -> Vec<Found<'a>> {
     let mut out = Vec::new();
-    for header in request.headers.iter() {
+    for (index, header) in request.headers.iter().enumerate() {
         if NOT_CREDENTIALS.contains(&header.name.as_str()) {
             continue;
         }
         let value = header.value.as_slice();
         if is_authorization_header(&header.name, auth) {
-            out.push(authorization(&header.name, value, auth));
+            out.push(past_kong_limit(
+                authorization(&header.name, value, auth),
+                index,
+            ));
         } else if let Some(found) = key_header(&header.name, value, auth) {
-            out.push(found);
+            out.push(past_kong_limit(found, index));
         } else if is_near_miss(&header.name, auth) || looks_like_jwt(strip_bearer(value)) {
             out.push(Found {
                 kind: shape(strip_bearer(value)),
@@ -186,6 +189,28 @@ pub fn find<'a>(request: &'a Request, auth: &Auth) -> Vec<Found<'a>> {
         out.extend(cookie_credential(cookie.name, cookie.value, auth));
     }
     out
+}
+
+/// Request headers Kong's `kong.request.get_headers()` returns (`lua_max_req_headers`).
+const KONG_MAX_REQ_HEADERS: usize = 100;
+
+/// key-auth and jwt look headers up in `kong.request.get_headers()`, which stops after the first
+/// 100: a credential further down is never read, however well it is named.
+fn past_kong_limit(mut found: Found<'_>, index: usize) -> Found<'_> {
+    if index < KONG_MAX_REQ_HEADERS {
+        return found;
+    }
+    let limited = |p: &Plugin| matches!(p, Plugin::KeyAuth | Plugin::Jwt);
+    if let Some(&plugin) = found.readers.iter().find(|p| limited(p)) {
+        found.readers.retain(|p| !limited(p));
+        if found.readers.is_empty() {
+            found.miss = Some(Miss::Location {
+                plugin,
+                why: "Kong's plugins read only the first 100 request headers (lua_max_req_headers)",
+            });
+        }
+    }
+    found
 }
 
 fn strip_bearer(value: &[u8]) -> &[u8] {
@@ -213,11 +238,11 @@ fn is_authorization_header(name: &str, auth: &Auth) -> bool {
         || auth
             .jwt
             .as_ref()
-            .is_some_and(|j| j.header_names.iter().any(|n| same_name(n, name)))
+            .is_some_and(|j| j.header_names.iter().any(|n| kong_reads_header(n, name)))
         || auth
             .oauth2
             .as_ref()
-            .is_some_and(|o| same_name(&o.auth_header_name, name))
+            .is_some_and(|o| kong_reads_header(&o.auth_header_name, name))
 }
 
 fn authorization<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Found<'a> {
@@ -245,7 +270,7 @@ fn authorization<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Found<'a> {
     let mut readers = Vec::new();
     let mut accepted = Vec::new();
     if let Some(jwt) = &auth.jwt {
-        if jwt.header_names.iter().any(|n| same_name(n, name)) {
+        if jwt.header_names.iter().any(|n| kong_reads_header(n, name)) {
             accepted.push("Bearer");
             // Kong's jwt matches `\s*[Bb]earer\s+(.+)`: only these two spellings.
             if scheme == b"Bearer" || scheme == b"bearer" {
@@ -254,7 +279,7 @@ fn authorization<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Found<'a> {
         }
     }
     if let Some(oauth2) = &auth.oauth2 {
-        if same_name(&oauth2.auth_header_name, name) {
+        if kong_reads_header(&oauth2.auth_header_name, name) {
             accepted.push("Bearer");
             if lower == "bearer" || lower == "token" {
                 readers.push(Plugin::Oauth2);
@@ -280,6 +305,15 @@ fn authorization<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Found<'a> {
         }
     }
     accepted.dedup();
+    // A JWT is meant for the jwt plugin: `BEARER <jwt>` or `Token <jwt>` is a scheme mistake even
+    // where oauth2 would take the scheme (it would then fail to find the token as its own).
+    let jwt_reads_header = auth
+        .jwt
+        .as_ref()
+        .is_some_and(|j| j.header_names.iter().any(|n| kong_reads_header(n, name)));
+    if kind == Kind::Jwt && jwt_reads_header && !readers.contains(&Plugin::Jwt) {
+        readers.clear();
+    }
     // An empty header is judged by the plugins that read it: it is malformed, not a new scheme.
     if trimmed.trim_ascii().is_empty() {
         readers = readers_of_header(name, auth);
@@ -320,14 +354,14 @@ fn readers_of_header(name: &str, auth: &Auth) -> Vec<Plugin> {
     if auth
         .jwt
         .as_ref()
-        .is_some_and(|j| j.header_names.iter().any(|n| same_name(n, name)))
+        .is_some_and(|j| j.header_names.iter().any(|n| kong_reads_header(n, name)))
     {
         readers.push(Plugin::Jwt);
     }
     if auth
         .oauth2
         .as_ref()
-        .is_some_and(|o| same_name(&o.auth_header_name, name))
+        .is_some_and(|o| kong_reads_header(&o.auth_header_name, name))
     {
         readers.push(Plugin::Oauth2);
     }
@@ -363,7 +397,10 @@ fn signature(params: &[u8]) -> &[u8] {
 
 fn key_header<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Option<Found<'a>> {
     let key_auth = auth.key_auth.as_ref()?;
-    key_auth.key_names.iter().find(|k| same_name(k, name))?;
+    key_auth
+        .key_names
+        .iter()
+        .find(|k| kong_reads_header(k, name))?;
     let (readers, miss) = if key_auth.key_in_header {
         (vec![Plugin::KeyAuth], None)
     } else {
@@ -565,7 +602,7 @@ mod tests {
                 vec![("authorization", &bearer)],
                 Kind::Jwt,
                 Place::Header("authorization".into()),
-                vec![Plugin::Jwt, Plugin::Oauth2, Plugin::OpenidConnect],
+                vec![Plugin::Jwt, Plugin::Oauth2],
                 None,
             ),
             (

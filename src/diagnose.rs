@@ -59,6 +59,12 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
     let mut out: Vec<Diagnosis> = Vec::new();
 
     if is_preflight(request) {
+        // Kong's own preflight 401 comes from run_on_preflight; an upstream's is the upstream's.
+        let (at, hint) = if from_upstream {
+            (At::Upstream, "the upstream refused a preflight: let it answer OPTIONS without auth, or put Kong's cors plugin on the route")
+        } else {
+            (At::Kong, "set run_on_preflight=false on the route's auth plugin, or put the cors plugin on the route")
+        };
         out.push(
             Diagnosis::new(
                 Code::PreflightRejected,
@@ -67,14 +73,23 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
                     printable(path_only(&request.path), 80),
                     response.map_or(401, |r| r.status)
                 ),
-                "set run_on_preflight=false on the route's auth plugin, or put the cors plugin on the route",
+                hint,
             )
-            .at(At::Kong),
+            .at(at),
         );
     } else if found.is_empty() {
         out.push(missing(request, config, &hops, from_upstream));
     } else {
-        judge_found(&found, request, config, now, &mut out);
+        let kong_answered = answerer == Answerer::Kong || anonymous;
+        judge_found(
+            &found,
+            request,
+            config,
+            now,
+            kong_answered,
+            from_upstream,
+            &mut out,
+        );
         if from_upstream && response.is_some() {
             if let Some(d) = upstream_rejected(response, &found) {
                 out.push(d);
@@ -273,14 +288,21 @@ fn judge_found(
     request: &Request,
     config: &Config,
     now: i64,
+    kong_answered: bool,
+    from_upstream: bool,
     out: &mut Vec<Diagnosis>,
 ) {
     let read: Vec<&Found<'_>> = found.iter().filter(|f| !f.readers.is_empty()).collect();
     for f in &read {
-        out.extend(judge::judge(f, request, config, now));
+        out.extend(judge::judge(f, request, config, now, kong_answered));
     }
-    if let Some(d) = duplicates(request, &read) {
+    if let Some(d) = duplicates(&read) {
         out.push(d);
+    }
+    // When Kong forwarded a credential it read and the upstream refused, credential-like
+    // leftovers (an x-auth-token for another system, a token cookie) are not why.
+    if from_upstream && !read.is_empty() {
+        return;
     }
     let unread: Vec<&Found<'_>> = found.iter().filter(|f| f.readers.is_empty()).collect();
     if unread.is_empty() {
@@ -328,45 +350,54 @@ fn header_name(place: &crate::credential::Place) -> &str {
     }
 }
 
-fn duplicates(request: &Request, read: &[&Found<'_>]) -> Option<Diagnosis> {
-    let authorizations = request.headers.all("authorization").count();
-    if authorizations > 1 {
+/// Kong's own duplicate rules: key-auth refuses one key name with two values in the same place
+/// ("Duplicate API key found"; a key in a header and in the query is not a duplicate, the header
+/// wins), jwt refuses two different tokens ("Multiple tokens provided"; the same token twice is
+/// fine).
+fn duplicates(read: &[&Found<'_>]) -> Option<Diagnosis> {
+    let keys: Vec<&&Found<'_>> = read
+        .iter()
+        .filter(|f| f.readers.contains(&Plugin::KeyAuth))
+        .collect();
+    if let Some(repeated) = keys
+        .iter()
+        .find(|f| keys.iter().filter(|g| g.place == f.place).count() > 1)
+    {
         return Some(
             Diagnosis::new(
                 Code::DuplicateCredentials,
-                format!("{authorizations} Authorization headers; Kong reads one"),
-                "send a single Authorization header (a proxy or client library may be adding a second)",
+                format!(
+                    "{} appears more than once (Kong: \"Duplicate API key found\")",
+                    repeated.place.describe()
+                ),
+                "send the key once",
             )
+            .plugin(Plugin::KeyAuth)
             .at(At::Client),
         );
     }
-    for plugin in [Plugin::KeyAuth, Plugin::Jwt] {
-        let mine: Vec<&&Found<'_>> = read
-            .iter()
-            .filter(|f| f.readers.contains(&plugin))
-            .collect();
-        if mine.len() > 1 {
-            let places: Vec<String> = mine.iter().map(|f| f.place.describe()).collect();
-            let kong_says = if plugin == Plugin::KeyAuth {
-                "Duplicate API key found"
-            } else {
-                "Multiple tokens provided"
-            };
-            return Some(
-                Diagnosis::new(
-                    Code::DuplicateCredentials,
-                    format!(
-                        "{} credentials for {} in {} (Kong: \"{kong_says}\")",
-                        mine.len(),
-                        plugin.as_str(),
-                        places.join(" and ")
-                    ),
-                    "send the credential in one place only",
-                )
-                .plugin(plugin)
-                .at(At::Client),
-            );
-        }
+    let tokens: Vec<&&Found<'_>> = read
+        .iter()
+        .filter(|f| f.readers.contains(&Plugin::Jwt))
+        .collect();
+    let mut values: Vec<&[u8]> = tokens.iter().map(|f| f.value).collect();
+    values.sort_unstable();
+    values.dedup();
+    if values.len() > 1 {
+        let places: Vec<String> = tokens.iter().map(|f| f.place.describe()).collect();
+        return Some(
+            Diagnosis::new(
+                Code::DuplicateCredentials,
+                format!(
+                    "{} different tokens for jwt in {} (Kong: \"Multiple tokens provided\")",
+                    values.len(),
+                    places.join(" and ")
+                ),
+                "send one token, in one place",
+            )
+            .plugin(Plugin::Jwt)
+            .at(At::Client),
+        );
     }
     None
 }
@@ -488,29 +519,33 @@ fn context(config: &Config, request: &Request, out: &mut Vec<Diagnosis>) {
             .at(At::Proxy),
         );
     }
-    if !config.trusted_ips.is_empty() {
-        let untrusted = request
+    // Kong's default trusted_ips is empty: it trusts no peer, and ignores these headers from all.
+    let untrusted = config.trusted_ips.is_empty()
+        || request
             .peer
             .is_some_and(|peer| !config.trusted_ips.iter().any(|c| c.contains(peer)));
-        let sent: Vec<&str> = KONG_TRUSTED_ONLY
-            .iter()
-            .copied()
-            .filter(|h| request.headers.has(h))
-            .collect();
-        if untrusted && !sent.is_empty() {
-            out.push(
-                Diagnosis::new(
-                    Code::ForwardedUntrusted,
-                    format!(
-                        "{} came from peer {}, outside trusted_ips: Kong ignores them and passes its own values",
-                        sent.join(", "),
-                        request.peer.map(|p| p.to_string()).unwrap_or_default()
-                    ),
-                    "add the proxy's address to Kong's trusted_ips (and this filter's), or stop relying on those headers",
-                )
-                .at(At::Proxy),
-            );
-        }
+    let sent: Vec<&str> = KONG_TRUSTED_ONLY
+        .iter()
+        .copied()
+        .filter(|h| request.headers.has(h))
+        .collect();
+    if untrusted && !sent.is_empty() {
+        let from = match request.peer {
+            _ if config.trusted_ips.is_empty() => {
+                "a peer while trusted_ips is empty (Kong's default: no proxy is trusted)"
+                    .to_string()
+            }
+            Some(peer) => format!("peer {peer}, outside trusted_ips"),
+            None => "a peer outside trusted_ips".to_string(),
+        };
+        out.push(
+            Diagnosis::new(
+                Code::ForwardedUntrusted,
+                format!("{} came from {from}: Kong ignores them and passes its own values upstream", sent.join(", ")),
+                "add the proxy's address to Kong's trusted_ips (and this filter's), or stop relying on those headers",
+            )
+            .at(At::Proxy),
+        );
     }
 }
 

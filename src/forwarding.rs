@@ -95,13 +95,13 @@ pub fn hops(request: &Request) -> Vec<Hop> {
 }
 
 /// The forwarding headers Kong ignores from an untrusted peer (it substitutes its own values).
-pub const KONG_TRUSTED_ONLY: [&str; 6] = [
+/// RFC 7239 `Forwarded` is not among them: Kong neither reads nor replaces it.
+pub const KONG_TRUSTED_ONLY: [&str; 5] = [
     "x-forwarded-proto",
     "x-forwarded-host",
     "x-forwarded-port",
     "x-forwarded-path",
     "x-forwarded-prefix",
-    "forwarded",
 ];
 
 #[cfg(test)]

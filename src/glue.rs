@@ -83,6 +83,7 @@ impl RootContext for Root {
             config,
             counters: Rc::clone(&self.counters),
             answered: false,
+            token_matched: false,
         }))
     }
 }
@@ -92,12 +93,17 @@ struct Http {
     counters: Counters,
     /// Enforce answered this request itself: nothing left to annotate.
     answered: bool,
+    /// The request carried the right `X-Auth-Diagnosis-Token` (`expose = "token"`).
+    token_matched: bool,
 }
 
 impl Context for Http {}
 
 impl HttpContext for Http {
     fn on_http_request_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
+        if self.config.expose == Expose::Token {
+            self.take_token();
+        }
         if self.config.mode != Mode::Enforce || !self.is_anonymous() {
             return Action::Continue;
         }
@@ -110,7 +116,7 @@ impl HttpContext for Http {
             anonymous: true,
         });
         let correlation = correlation(client);
-        let exposed = self.exposed(&request);
+        let exposed = self.exposed();
         let value = header::serialize(&verdict.diagnoses);
         let shown = value.as_deref().filter(|_| exposed);
         let plugin = verdict.diagnoses.iter().find_map(|d| d.plugin);
@@ -152,18 +158,27 @@ impl HttpContext for Http {
             Ok(Some(bytes)) => parse_status(&bytes),
             _ => None,
         };
+        let name = self.config.header_name.as_str();
         let Some(status) = status.filter(|s| self.config.statuses.contains(s)) else {
+            // An upstream's own header of that name is never passed on, whatever the status.
+            remove_response_header(name);
             return Action::Continue;
         };
         let (request, client) = gather_request(&self.config);
-        let headers = map(MapType::HttpResponseHeaders);
-        // Kong's latency headers already say who answered; ask the host only when they are off.
-        let upstream_status =
-            if headers.has("x-kong-upstream-latency") || headers.has("x-kong-response-latency") {
-                None
-            } else {
-                property(&["ngx", "upstream_status"])
-            };
+        // Only the headers the diagnosis reads, one by one: the SDK's whole-map read traps on a
+        // header name that is not UTF-8, and nginx passes such names through from upstreams.
+        let headers = Headers::from_pairs(RESPONSE_HEADERS.iter().filter_map(|&h| {
+            hostcalls::get_map_value_bytes(MapType::HttpResponseHeaders, h)
+                .ok()
+                .flatten()
+                .map(|v| (h.to_string(), v))
+        }));
+        // Kong's upstream latency header already says the upstream answered; otherwise ask.
+        let upstream_status = if headers.has("x-kong-upstream-latency") {
+            None
+        } else {
+            property(&["ngx", "upstream_status"])
+        };
         let response = Response {
             status,
             headers,
@@ -176,25 +191,17 @@ impl HttpContext for Http {
             now: now(),
             anonymous: false,
         });
-        let name = self.config.header_name.as_str();
-        let value = header::serialize(&verdict.diagnoses).filter(|_| self.exposed(&request));
+        let value = header::serialize(&verdict.diagnoses).filter(|_| self.exposed());
         // An upstream's own header of that name is never passed on: replaced, or removed.
-        let result = match &value {
-            Some(v) => hostcalls::set_map_value_bytes(
-                MapType::HttpResponseHeaders,
-                name,
-                Some(v.as_bytes()),
-            ),
-            None => hostcalls::set_map_value_bytes(MapType::HttpResponseHeaders, name, None),
-        };
-        if let Err(status) = result {
-            log(
-                LogLevel::Warn,
-                &format!(
-                    "auth-diagnosis: could not set {name} (host status {})",
-                    status as u32
-                ),
-            );
+        match &value {
+            Some(v) => {
+                let _ = hostcalls::set_map_value_bytes(
+                    MapType::HttpResponseHeaders,
+                    name,
+                    Some(v.as_bytes()),
+                );
+            }
+            None => remove_response_header(name),
         }
         self.record(status, &verdict, &correlation(client));
         Action::Continue
@@ -212,14 +219,24 @@ impl Http {
         })
     }
 
-    fn exposed(&self, request: &Request) -> bool {
+    fn exposed(&self) -> bool {
         match self.config.expose {
             Expose::Always => true,
             Expose::Never => false,
-            Expose::Token => match (&self.config.token, request.headers.first(TOKEN_HEADER)) {
-                (Some(token), Some(sent)) => constant_time_eq(token.as_bytes(), sent.trim_ascii()),
-                _ => false,
-            },
+            Expose::Token => self.token_matched,
+        }
+    }
+
+    /// `expose = "token"`: checks the request's token once, then removes the header so that the
+    /// token never reaches the upstream.
+    fn take_token(&mut self) {
+        let sent = header_value(TOKEN_HEADER);
+        self.token_matched = match (&self.config.token, &sent) {
+            (Some(token), Some(sent)) => constant_time_eq(token.as_bytes(), sent.trim_ascii()),
+            _ => false,
+        };
+        if sent.is_some() {
+            let _ = hostcalls::set_map_value_bytes(MapType::HttpRequestHeaders, TOKEN_HEADER, None);
         }
     }
 
@@ -306,8 +323,15 @@ fn gather_request(config: &Config) -> (Request, Option<String>) {
     (request, client)
 }
 
-fn map(map_type: MapType) -> Headers {
-    Headers::from_pairs(hostcalls::get_map_bytes(map_type).unwrap_or_default())
+/// The response headers the diagnosis reads.
+const RESPONSE_HEADERS: [&str; 3] = [
+    "www-authenticate",
+    "x-kong-upstream-latency",
+    "x-kong-response-latency",
+];
+
+fn remove_response_header(name: &str) {
+    let _ = hostcalls::set_map_value_bytes(MapType::HttpResponseHeaders, name, None);
 }
 
 fn header_value(name: &str) -> Option<Vec<u8>> {

@@ -33,10 +33,11 @@ pub fn parse(value: &str) -> Option<i64> {
 }
 
 fn build(year: &str, month: &str, day: &str, time: &str) -> Option<i64> {
-    let year: i64 = year.parse().ok()?;
+    // Unsigned parses: no sign, no overflow in the arithmetic below.
+    let year = i64::from(year.parse::<u16>().ok()?);
     let month = MONTHS.iter().position(|m| *m == month)? as i64 + 1;
-    let day: i64 = day.parse().ok()?;
-    let mut hms = time.split(':').map(|p| p.parse::<i64>().ok());
+    let day = i64::from(day.parse::<u8>().ok()?);
+    let mut hms = time.split(':').map(|p| p.parse::<u8>().ok().map(i64::from));
     let (h, m, s) = (hms.next()??, hms.next()??, hms.next()??);
     if !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 || !(1970..=9999).contains(&year) {
         return None;

@@ -83,7 +83,15 @@ pub fn malformation(value: &[u8], spaced: bool) -> Option<&'static str> {
 }
 
 /// Everything wrong with one read credential, most specific first.
-pub fn judge(found: &Found<'_>, request: &Request, config: &Config, now: i64) -> Vec<Diagnosis> {
+/// `kong_answered`: the 401 is known to be Kong's own, so a claim Kong's jwt does not verify
+/// cannot be why.
+pub fn judge(
+    found: &Found<'_>,
+    request: &Request,
+    config: &Config,
+    now: i64,
+    kong_answered: bool,
+) -> Vec<Diagnosis> {
     let plugin = found.plugin();
     let place = found.place.describe();
     let len = found.value.len();
@@ -109,7 +117,7 @@ pub fn judge(found: &Found<'_>, request: &Request, config: &Config, now: i64) ->
         .at(At::Client)];
     }
     match found.kind {
-        Kind::Jwt => judge_jwt(found, config, now),
+        Kind::Jwt => judge_jwt(found, config, now, kong_answered),
         Kind::Bearer if found.readers == [Plugin::Jwt] => vec![Diagnosis::new(
             Code::JwtMalformed,
             format!(
@@ -126,7 +134,7 @@ pub fn judge(found: &Found<'_>, request: &Request, config: &Config, now: i64) ->
     }
 }
 
-fn judge_jwt(found: &Found<'_>, config: &Config, now: i64) -> Vec<Diagnosis> {
+fn judge_jwt(found: &Found<'_>, config: &Config, now: i64, kong_answered: bool) -> Vec<Diagnosis> {
     let place = found.place.describe();
     let plugin = found.plugin();
     let kong_jwt = config
@@ -172,7 +180,22 @@ fn judge_jwt(found: &Found<'_>, config: &Config, now: i64) -> Vec<Diagnosis> {
         Some(_) => {}
     }
     let skew = i64::try_from(config.clock_skew).unwrap_or(i64::MAX);
-    match token.numeric("exp") {
+    // Kong's jwt checks exp and nbf only when claims_to_verify lists them; when Kong alone read
+    // the token and answered, an expired token is not why (any other verifier would refuse it).
+    let kong_only = kong_answered && found.readers == [Plugin::Jwt];
+    let judged =
+        |claim: Claim| !kong_only || kong_jwt.is_some_and(|j| j.claims_to_verify.contains(&claim));
+    let exp = if judged(Claim::Exp) {
+        token.numeric("exp")
+    } else {
+        NumericClaim::Missing
+    };
+    let nbf = if judged(Claim::Nbf) {
+        token.numeric("nbf")
+    } else {
+        NumericClaim::Missing
+    };
+    match exp {
         NumericClaim::Seconds(exp) if exp <= now => {
             let ago = now.saturating_sub(exp);
             let mut detail = format!(
@@ -205,7 +228,7 @@ fn judge_jwt(found: &Found<'_>, config: &Config, now: i64) -> Vec<Diagnosis> {
         }
         _ => {}
     }
-    match token.numeric("nbf") {
+    match nbf {
         NumericClaim::Seconds(nbf) if nbf > now => {
             let ahead = nbf.saturating_sub(now);
             let mut detail = format!(
@@ -244,11 +267,20 @@ fn judge_jwt(found: &Found<'_>, config: &Config, now: i64) -> Vec<Diagnosis> {
     }
     if let Some(jwt_conf) = kong_jwt {
         let key = jwt_conf.key_claim_name.as_str();
-        match token.claims.get(key) {
+        match token.claims.get(key).or_else(|| token.header.get(key)) {
             None => out.push(d(
                 Code::JwtClaimMissing,
                 format!("the token has no {} claim (key_claim_name), which Kong uses to find the consumer's jwt credential", crate::text::printable(key, 40)),
                 "issue the token with that claim set to the key of the consumer's jwt credential",
+            )),
+            Some(serde_json::Value::String(s)) if s.is_empty() => out.push(d(
+                Code::JwtClaimInvalid,
+                format!(
+                    "the {} claim (key_claim_name) is empty (Kong: \"Invalid '{}' in claims\")",
+                    crate::text::printable(key, 40),
+                    crate::text::printable(key, 40)
+                ),
+                "issue it as the key of the consumer's jwt credential",
             )),
             Some(serde_json::Value::String(_)) => {}
             Some(_) => out.push(d(

@@ -27,6 +27,8 @@ pub struct Jwt {
     pub alg: Option<String>,
     /// The payload's claims.
     pub claims: Map<String, Value>,
+    /// The JOSE header (Kong also looks for the key claim there).
+    pub header: Map<String, Value>,
 }
 
 /// Why a token is not a JWT, said in a few words for the `detail`.
@@ -88,7 +90,11 @@ pub fn decode(token: &[u8]) -> Result<Jwt, Malformed> {
         Some(_) => None,
         None => return Err(Malformed::NoAlg),
     };
-    Ok(Jwt { alg, claims })
+    Ok(Jwt {
+        alg,
+        claims,
+        header,
+    })
 }
 
 fn object(segment: &[u8], part: &'static str) -> Result<Map<String, Value>, Malformed> {

@@ -30,17 +30,21 @@ pub fn printable_bytes(input: &[u8], max: usize) -> String {
     out
 }
 
-/// ASCII case-insensitive comparison of a header or parameter name where Kong treats `-` and `_`
-/// alike (it runs nginx with `underscores_in_headers on` and normalises both).
-pub fn same_name(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| fold(x) == fold(y))
-}
-
-fn fold(b: u8) -> u8 {
-    match b {
-        b'_' => b'-',
-        other => other.to_ascii_lowercase(),
-    }
+/// Whether Kong's `kong.request.get_headers()[configured]` finds the request header `header`:
+/// names compare case-insensitively, and the lookup is retried with every `_` of the configured
+/// name turned into `-` (lua-nginx-module's normalisation) — not the other way round.
+pub fn kong_reads_header(configured: &str, header: &str) -> bool {
+    let same = |dash: bool| {
+        configured.len() == header.len()
+            && configured.bytes().zip(header.bytes()).all(|(c, h)| {
+                let c = match c {
+                    b'_' if dash => b'-',
+                    other => other.to_ascii_lowercase(),
+                };
+                c == h.to_ascii_lowercase()
+            })
+    };
+    same(false) || same(true)
 }
 
 /// A name's letters and digits, lowercased, for near-miss comparisons (`X-Api_Key` → `xapikey`).
@@ -79,9 +83,13 @@ mod tests {
     }
 
     #[test]
-    fn names_fold_case_and_underscore() {
-        assert!(same_name("X-Api-Key", "x_api_key"));
-        assert!(!same_name("apikey", "api-key"));
+    fn names_as_kong_looks_them_up() {
+        assert!(kong_reads_header("X-Api-Key", "x-api-key"));
+        assert!(kong_reads_header("api_key", "api-key"));
+        assert!(kong_reads_header("api_key", "API_KEY"));
+        assert!(!kong_reads_header("api-key", "api_key"));
+        assert!(!kong_reads_header("a_b_c", "a-b_c"));
+        assert!(!kong_reads_header("apikey", "api-key"));
         assert!(same_squashed("X-Api_Key", "xapikey"));
         let mut buffer = [0u8; 32];
         assert_eq!(squash_into("X-Api_Key", &mut buffer), Some(&b"xapikey"[..]));

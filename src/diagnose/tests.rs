@@ -178,6 +178,18 @@ fn cases() -> Vec<Case> {
         case("expires in four seconds: not expired", vec![CredentialNotRecognized])
             .header("authorization", format!("Bearer {}", jwt(&format!(r#"{{"iss":"a","exp":{}}}"#, NOW + 4))))
             .kong(),
+        case("expired, but Kong's jwt does not verify exp", vec![CredentialNotRecognized])
+            .config(r#"{"auth":{"jwt":{}}}"#)
+            .header("authorization", format!("Bearer {}", jwt(&format!(r#"{{"iss":"a","exp":{}}}"#, NOW - 60))))
+            .kong(),
+        case("key claim in the JOSE header", vec![CredentialNotRecognized])
+            .config(r#"{"auth":{"jwt":{"key_claim_name":"kid"}}}"#)
+            .header("authorization", format!("Bearer {}", token(r#"{"alg":"HS256","kid":"k1"}"#, r#"{"sub":"a"}"#)))
+            .kong(),
+        case("empty key claim", vec![JwtClaimInvalid])
+            .config(r#"{"auth":{"jwt":{}}}"#)
+            .header("authorization", format!("Bearer {}", jwt(r#"{"iss":""}"#)))
+            .kong(),
         case("not yet valid", vec![JwtNotYetValid])
             .header("authorization", format!("Bearer {}", jwt(&format!(r#"{{"iss":"a","nbf":{}}}"#, NOW + 30))))
             .kong(),
@@ -221,11 +233,22 @@ fn cases() -> Vec<Case> {
             .header("authorization", "hmac username=\"alice\", algorithm=\"hmac-sha256\", headers=\"date\", signature=\"c2ln\"")
             .header("date", "Fri, 28 Nov 2025 11:59:00 GMT")
             .kong(),
-        case("two authorization headers", vec![DuplicateCredentials])
-            .header("authorization", format!("Bearer {}", valid()))
+        case("the same key header twice", vec![DuplicateCredentials])
+            .header("apikey", "k3y-9f8e7d6c")
+            .header("apikey", "k3y-9f8e7d6c")
+            .kong(),
+        case("two different tokens for jwt", vec![DuplicateCredentials])
+            .config(r#"{"auth":{"jwt":{}}}"#)
+            .path("/orders?jwt=eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJiIn0.c2ln")
             .header("authorization", format!("Bearer {}", valid()))
             .kong(),
-        case("key in header and query", vec![DuplicateCredentials])
+        case("one token is not a duplicate", vec![CredentialNotRecognized])
+            .config(r#"{"auth":{"jwt":{}}}"#)
+            .path("/orders")
+            .header("authorization", format!("Bearer {}", valid()))
+            .header("x-ignored", "1")
+            .kong(),
+        case("key in header and query: the header wins", vec![CredentialNotRecognized])
             .config(r#"{"auth":{"key_auth":{}}}"#)
             .path("/orders?apikey=k3y-9f8e7d6c")
             .header("apikey", "k3y-9f8e7d6c")
@@ -247,9 +270,13 @@ fn cases() -> Vec<Case> {
             .config(r#"{"auth":{"key_auth":{}}}"#)
             .header("x-api-key", "k3y-9f8e7d6c")
             .kong(),
-        case("x-api-key is read when configured", vec![CredentialNotRecognized])
+case("x_api_key is not x-api-key for Kong", vec![CredentialWrongName])
             .config(r#"{"auth":{"key_auth":{"key_names":["x-api-key"]}}}"#)
             .header("X_Api_Key", "k3y-9f8e7d6c")
+            .kong(),
+        case("key_names x_api_key reads x-api-key", vec![CredentialNotRecognized])
+            .config(r#"{"auth":{"key_auth":{"key_names":["x_api_key"]}}}"#)
+            .header("X-Api-Key", "k3y-9f8e7d6c")
             .kong(),
         case("bearer while only key-auth is on", vec![CredentialWrongName])
             .config(r#"{"auth":{"key_auth":{}}}"#)
@@ -273,7 +300,7 @@ fn cases() -> Vec<Case> {
         case("upstream refuses an expired token", vec![JwtExpired, UpstreamRejected])
             .header("authorization", format!("Bearer {}", jwt(&format!(r#"{{"iss":"a","exp":{}}}"#, NOW - 4))))
             .upstream(Some("Bearer error=\"invalid_token\"")),
-        case("https expected, TLS ended at the LB", vec![CredentialNotRecognized, ForwardedProtoHttp])
+        case("https expected, TLS ended at the LB", vec![CredentialNotRecognized, ForwardedProtoHttp, ForwardedUntrusted])
             .config(r#"{"require_https":true}"#)
             .scheme("http")
             .header("apikey", "k3y-9f8e7d6c")
