@@ -4,7 +4,7 @@
 use crate::bounds::{MAX_DIAGNOSES, MAX_HEADERS, MAX_SENTENCE_BYTES};
 use crate::challenge;
 use crate::config::{Auth, Config, Mode};
-use crate::credential::{self, Found, Miss};
+use crate::credential::{self, Found, Kind, Miss};
 use crate::diagnosis::{At, Code, Diagnosis, Plugin};
 use crate::fingerprint;
 use crate::forwarding::{self, Hop, KONG_TRUSTED_ONLY};
@@ -324,7 +324,12 @@ fn judge_found(
                 ),
                 format!("send {}: {} <credential>", printable(header_name(&f.place), 40), accepted.first().copied().unwrap_or("Bearer")),
             )
-            .maybe_plugin(only_plugin(&config.auth)),
+            // A JWT under the wrong scheme is meant for the jwt plugin.
+            .maybe_plugin(if f.kind == Kind::Jwt && config.auth.jwt.is_some() {
+                Some(Plugin::Jwt)
+            } else {
+                only_plugin(&config.auth)
+            }),
             Miss::Name => Diagnosis::new(
                 Code::CredentialWrongName,
                 format!("{what} ({len} bytes) in {where_}, a name the route does not read; it reads {places}"),
