@@ -333,38 +333,54 @@ fn set_header_map_pairs(
     Ok(status::OK)
 }
 
+/// Whether a header write replaces the first value or adds one more.
+#[derive(Clone, Copy)]
+enum Write {
+    Replace,
+    Add,
+}
+
 fn replace_header_map_value(
-    mut caller: Caller<'_, HostState>,
+    caller: Caller<'_, HostState>,
     map_type: i32,
     key_ptr: i32,
     key_len: i32,
     value_ptr: i32,
     value_len: i32,
 ) -> Result<i32> {
-    let name = guest::read(&caller, key_ptr, key_len)?;
-    let value = guest::read(&caller, value_ptr, value_len)?;
-    let state = caller.data_mut();
-    let step = state.step;
-    let Some(kind) = writable_map(step, map_type)? else {
-        return Ok(status::BAD_ARGUMENT);
-    };
-    map_mut(state, kind).replace(&name, &value);
-    state.http.edits.push(HeaderEdit::Replace {
-        map: kind,
-        step,
-        name,
-        value,
-    });
-    Ok(status::OK)
+    write_header_value(
+        caller,
+        map_type,
+        (key_ptr, key_len),
+        (value_ptr, value_len),
+        Write::Replace,
+    )
 }
 
 fn add_header_map_value(
-    mut caller: Caller<'_, HostState>,
+    caller: Caller<'_, HostState>,
     map_type: i32,
     key_ptr: i32,
     key_len: i32,
     value_ptr: i32,
     value_len: i32,
+) -> Result<i32> {
+    write_header_value(
+        caller,
+        map_type,
+        (key_ptr, key_len),
+        (value_ptr, value_len),
+        Write::Add,
+    )
+}
+
+/// One header value written into a map, under ngx_wasm_module's step rules, and recorded.
+fn write_header_value(
+    mut caller: Caller<'_, HostState>,
+    map_type: i32,
+    (key_ptr, key_len): (i32, i32),
+    (value_ptr, value_len): (i32, i32),
+    write: Write,
 ) -> Result<i32> {
     let name = guest::read(&caller, key_ptr, key_len)?;
     let value = guest::read(&caller, value_ptr, value_len)?;
@@ -373,13 +389,28 @@ fn add_header_map_value(
     let Some(kind) = writable_map(step, map_type)? else {
         return Ok(status::BAD_ARGUMENT);
     };
-    map_mut(state, kind).add(&name, &value);
-    state.http.edits.push(HeaderEdit::Add {
-        map: kind,
-        step,
-        name,
-        value,
-    });
+    let map = map_mut(state, kind);
+    let edit = match write {
+        Write::Replace => {
+            map.replace(&name, &value);
+            HeaderEdit::Replace {
+                map: kind,
+                step,
+                name,
+                value,
+            }
+        }
+        Write::Add => {
+            map.add(&name, &value);
+            HeaderEdit::Add {
+                map: kind,
+                step,
+                name,
+                value,
+            }
+        }
+    };
+    state.http.edits.push(edit);
     Ok(status::OK)
 }
 
