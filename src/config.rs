@@ -3,6 +3,7 @@
 //! (values out of range are check errors). Both errors name the field.
 
 use crate::cidr::Cidr;
+use crate::shape::Shape;
 use crate::text::printable;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -343,7 +344,7 @@ pub fn parse(bytes: &[u8]) -> Result<RawConfig, ConfigError> {
 /// serde also reads a struct from a JSON array, by position: `"auth": []` would pass. The auth
 /// entries must be objects, as Kong's schema says.
 fn objects_are_objects(bytes: &[u8]) -> Result<(), ConfigError> {
-    let Ok(serde_json::Value::Object(top)) = serde_json::from_slice(bytes) else {
+    let Some(top) = crate::shape::object(bytes) else {
         return Ok(());
     };
     let not_object = |field: String| ConfigError::Parse {
@@ -356,32 +357,30 @@ fn objects_are_objects(bytes: &[u8]) -> Result<(), ConfigError> {
         problem: "must be a string".into(),
     };
     for key in ["mode", "expose", "log_level"] {
-        if top.get(key).is_some_and(serde_json::Value::is_object) {
+        if top.get(key).is_some_and(Shape::is_object) {
             return Err(not_string(key.into()));
         }
     }
     let claims = top
         .get("auth")
         .and_then(|a| a.get("jwt"))
-        .and_then(|j| j.get("claims_to_verify"))
-        .and_then(serde_json::Value::as_array);
-    if let Some(i) = claims.and_then(|c| c.iter().position(serde_json::Value::is_object)) {
-        return Err(not_string(format!("auth.jwt.claims_to_verify[{i}]")));
+        .and_then(|j| j.get("claims_to_verify"));
+    if let Some(Shape::Array(items)) = claims {
+        if let Some(i) = items.iter().position(Shape::is_object) {
+            return Err(not_string(format!("auth.jwt.claims_to_verify[{i}]")));
+        }
     }
-    let Some(auth) = top.get("auth") else {
-        return Ok(());
-    };
-    match auth {
-        serde_json::Value::Null => Ok(()),
-        serde_json::Value::Object(plugins) => {
+    match top.get("auth") {
+        None | Some(Shape::Null) => Ok(()),
+        Some(Shape::Object(plugins)) => {
             for (name, entry) in plugins {
-                if !(entry.is_object() || entry.is_null()) {
+                if !matches!(entry, Shape::Object(_) | Shape::Null) {
                     return Err(not_object(format!("auth.{name}")));
                 }
             }
             Ok(())
         }
-        _ => Err(not_object("auth".into())),
+        Some(_) => Err(not_object("auth".into())),
     }
 }
 

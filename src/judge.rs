@@ -7,6 +7,7 @@ use crate::diagnosis::{At, Code, Diagnosis, Plugin};
 use crate::httpdate;
 use crate::jwt::{self, duration, rfc3339, NumericClaim, KONG_ALGORITHMS};
 use crate::request::Request;
+use crate::shape::Shape;
 use base64::Engine;
 
 /// Values clients send when a template variable was never filled in, compared case-insensitively.
@@ -273,7 +274,7 @@ fn judge_jwt(found: &Found<'_>, config: &Config, now: i64, kong_answered: bool) 
                 format!("the token has no {} claim (key_claim_name), which Kong uses to find the consumer's jwt credential", crate::text::printable(key, 40)),
                 "issue the token with that claim set to the key of the consumer's jwt credential",
             )),
-            Some(serde_json::Value::String(s)) if s.is_empty() => out.push(d(
+            Some(Shape::Str(s)) if s.is_empty() => out.push(d(
                 Code::JwtClaimInvalid,
                 format!(
                     "the {} claim (key_claim_name) is empty (Kong: \"Invalid '{}' in claims\")",
@@ -282,7 +283,7 @@ fn judge_jwt(found: &Found<'_>, config: &Config, now: i64, kong_answered: bool) 
                 ),
                 "issue it as the key of the consumer's jwt credential",
             )),
-            Some(serde_json::Value::String(_)) => {}
+            Some(Shape::Str(_)) => {}
             Some(_) => out.push(d(
                 Code::JwtClaimInvalid,
                 format!("the {} claim (key_claim_name) is not a string", crate::text::printable(key, 40)),

@@ -3,10 +3,10 @@
 //! no secrets), so a diagnosis never says a token is good, only what is wrong with it.
 
 use crate::bounds::{MAX_JSON_DEPTH, MAX_JWT_BYTES};
+use crate::shape::{self, Shape};
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine;
-use serde_json::{Map, Value};
 
 /// Algorithms Kong's jwt plugin accepts (3.9).
 pub const KONG_ALGORITHMS: [&str; 13] = [
@@ -25,10 +25,10 @@ const URL_SAFE_LENIENT: GeneralPurpose = GeneralPurpose::new(
 pub struct Jwt {
     /// `alg` from the header, when it is a string.
     pub alg: Option<String>,
-    /// The payload's claims.
-    pub claims: Map<String, Value>,
+    /// The payload's claims (an object).
+    pub claims: Shape,
     /// The JOSE header (Kong also looks for the key claim there).
-    pub header: Map<String, Value>,
+    pub header: Shape,
 }
 
 /// Why a token is not a JWT, said in a few words for the `detail`.
@@ -86,7 +86,7 @@ pub fn decode(token: &[u8]) -> Result<Jwt, Malformed> {
     let header = object(header, "header")?;
     let claims = object(payload, "payload")?;
     let alg = match header.get("alg") {
-        Some(Value::String(alg)) => Some(alg.clone()),
+        Some(Shape::Str(alg)) => Some(alg.clone()),
         Some(_) => None,
         None => return Err(Malformed::NoAlg),
     };
@@ -97,17 +97,14 @@ pub fn decode(token: &[u8]) -> Result<Jwt, Malformed> {
     })
 }
 
-fn object(segment: &[u8], part: &'static str) -> Result<Map<String, Value>, Malformed> {
+fn object(segment: &[u8], part: &'static str) -> Result<Shape, Malformed> {
     let bytes = URL_SAFE_LENIENT
         .decode(segment)
         .map_err(|_| Malformed::NotBase64(part))?;
     if depth(&bytes) > MAX_JSON_DEPTH {
         return Err(Malformed::TooDeep(part));
     }
-    match serde_json::from_slice(&bytes) {
-        Ok(Value::Object(map)) => Ok(map),
-        _ => Err(Malformed::NotJsonObject(part)),
-    }
+    shape::object(&bytes).ok_or(Malformed::NotJsonObject(part))
 }
 
 /// Deepest nesting of `[`/`{` outside strings: checked before parsing so depth costs nothing.
@@ -152,10 +149,7 @@ impl Jwt {
     pub fn numeric(&self, name: &str) -> NumericClaim {
         match self.claims.get(name) {
             None => NumericClaim::Missing,
-            Some(Value::Number(n)) => n
-                .as_i64()
-                .or_else(|| n.as_f64().map(|f| f as i64))
-                .map_or(NumericClaim::NotNumber, NumericClaim::Seconds),
+            Some(Shape::Number(n)) => NumericClaim::Seconds(*n),
             Some(_) => NumericClaim::NotNumber,
         }
     }

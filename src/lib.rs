@@ -25,6 +25,7 @@ mod jwt;
 mod logline;
 mod metrics;
 mod request;
+mod shape;
 mod text;
 
 proxy_wasm::main! {{
