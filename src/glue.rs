@@ -158,12 +158,11 @@ impl HttpContext for Http {
             Ok(Some(bytes)) => parse_status(&bytes),
             _ => None,
         };
-        let name = self.config.header_name.as_str();
+        // A response that is not annotated is left exactly as it was: one hostcall, no more.
         let Some(status) = status.filter(|s| self.config.statuses.contains(s)) else {
-            // An upstream's own header of that name is never passed on, whatever the status.
-            remove_response_header(name);
             return Action::Continue;
         };
+        let name = self.config.header_name.as_str();
         let (request, client) = gather_request(&self.config);
         // Only the headers the diagnosis reads, one by one: the SDK's whole-map read traps on a
         // header name that is not UTF-8, and nginx passes such names through from upstreams.
