@@ -61,13 +61,21 @@ pub enum Place {
 }
 
 impl Place {
+    /// The header, parameter or cookie name.
+    pub fn name(&self) -> &str {
+        match self {
+            Place::Header(n) | Place::Query(n) | Place::Cookie(n) => n,
+        }
+    }
+
     /// `header x-api-key`, `query parameter jwt`, `cookie token`.
     pub fn describe(&self) -> String {
-        match self {
-            Place::Header(n) => format!("header {}", printable(n, 60)),
-            Place::Query(n) => format!("query parameter {}", printable(n, 60)),
-            Place::Cookie(n) => format!("cookie {}", printable(n, 60)),
-        }
+        let what = match self {
+            Place::Header(_) => "header",
+            Place::Query(_) => "query parameter",
+            Place::Cookie(_) => "cookie",
+        };
+        format!("{what} {}", printable(self.name(), 60))
     }
 }
 
@@ -235,14 +243,60 @@ fn shape(value: &[u8]) -> Kind {
 fn is_authorization_header(name: &str, auth: &Auth) -> bool {
     name == "authorization"
         || name == "proxy-authorization"
-        || auth
-            .jwt
-            .as_ref()
-            .is_some_and(|j| j.header_names.iter().any(|n| kong_reads_header(n, name)))
-        || auth
-            .oauth2
-            .as_ref()
-            .is_some_and(|o| kong_reads_header(&o.auth_header_name, name))
+        || !header_plugins(name, auth).is_empty()
+}
+
+/// Every plugin of the route that reads this Authorization-style header, whatever the scheme.
+fn header_plugins(name: &str, auth: &Auth) -> Vec<Plugin> {
+    let is_auth = name == "authorization" || name == "proxy-authorization";
+    let reads = [
+        (
+            Plugin::Jwt,
+            auth.jwt
+                .as_ref()
+                .is_some_and(|j| j.header_names.iter().any(|n| kong_reads_header(n, name))),
+        ),
+        (
+            Plugin::Oauth2,
+            auth.oauth2
+                .as_ref()
+                .is_some_and(|o| kong_reads_header(&o.auth_header_name, name)),
+        ),
+        (
+            Plugin::OpenidConnect,
+            auth.openid_connect && name == "authorization",
+        ),
+        (Plugin::BasicAuth, auth.basic_auth && is_auth),
+        (Plugin::HmacAuth, auth.hmac_auth.is_some() && is_auth),
+    ];
+    reads
+        .into_iter()
+        .filter_map(|(plugin, reads)| reads.then_some(plugin))
+        .collect()
+}
+
+/// The scheme a plugin expects, as the hint spells it.
+fn expected_scheme(plugin: Plugin) -> &'static str {
+    match plugin {
+        Plugin::BasicAuth => "Basic",
+        Plugin::HmacAuth => "hmac",
+        _ => "Bearer",
+    }
+}
+
+/// Whether a plugin takes this scheme, with each plugin's own matching rule.
+fn takes_scheme(plugin: Plugin, scheme: &[u8]) -> bool {
+    match plugin {
+        // Kong's jwt matches `\s*[Bb]earer\s+(.+)`: only these two spellings.
+        Plugin::Jwt => scheme == b"Bearer" || scheme == b"bearer",
+        Plugin::Oauth2 => {
+            scheme.eq_ignore_ascii_case(b"bearer") || scheme.eq_ignore_ascii_case(b"token")
+        }
+        Plugin::OpenidConnect => scheme.eq_ignore_ascii_case(b"bearer"),
+        Plugin::BasicAuth => scheme == b"Basic" || scheme == b"basic",
+        Plugin::HmacAuth => scheme.eq_ignore_ascii_case(b"hmac"),
+        Plugin::KeyAuth => false,
+    }
 }
 
 fn authorization<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Found<'a> {
@@ -266,57 +320,23 @@ fn authorization<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Found<'a> {
         "bearer" => Kind::Bearer,
         _ => Kind::Opaque,
     };
-    let is_auth = name == "authorization" || name == "proxy-authorization";
-    let mut readers = Vec::new();
-    let mut accepted = Vec::new();
-    if let Some(jwt) = &auth.jwt {
-        if jwt.header_names.iter().any(|n| kong_reads_header(n, name)) {
-            accepted.push("Bearer");
-            // Kong's jwt matches `\s*[Bb]earer\s+(.+)`: only these two spellings.
-            if scheme == b"Bearer" || scheme == b"bearer" {
-                readers.push(Plugin::Jwt);
-            }
-        }
-    }
-    if let Some(oauth2) = &auth.oauth2 {
-        if kong_reads_header(&oauth2.auth_header_name, name) {
-            accepted.push("Bearer");
-            if lower == "bearer" || lower == "token" {
-                readers.push(Plugin::Oauth2);
-            }
-        }
-    }
-    if auth.openid_connect && name == "authorization" {
-        accepted.push("Bearer");
-        if lower == "bearer" {
-            readers.push(Plugin::OpenidConnect);
-        }
-    }
-    if auth.basic_auth && is_auth {
-        accepted.push("Basic");
-        if scheme == b"Basic" || scheme == b"basic" {
-            readers.push(Plugin::BasicAuth);
-        }
-    }
-    if auth.hmac_auth.is_some() && is_auth {
-        accepted.push("hmac");
-        if lower == "hmac" {
-            readers.push(Plugin::HmacAuth);
-        }
-    }
+    let plugins = header_plugins(name, auth);
+    let mut accepted: Vec<&'static str> = plugins.iter().map(|&p| expected_scheme(p)).collect();
     accepted.dedup();
+    let mut readers: Vec<Plugin> = if trimmed.trim_ascii().is_empty() {
+        // An empty header is judged by the plugins that read it: malformed, not a new scheme.
+        plugins.clone()
+    } else {
+        plugins
+            .iter()
+            .copied()
+            .filter(|&p| takes_scheme(p, scheme))
+            .collect()
+    };
     // A JWT is meant for the jwt plugin: `BEARER <jwt>` or `Token <jwt>` is a scheme mistake even
     // where oauth2 would take the scheme (it would then fail to find the token as its own).
-    let jwt_reads_header = auth
-        .jwt
-        .as_ref()
-        .is_some_and(|j| j.header_names.iter().any(|n| kong_reads_header(n, name)));
-    if kind == Kind::Jwt && jwt_reads_header && !readers.contains(&Plugin::Jwt) {
+    if kind == Kind::Jwt && plugins.contains(&Plugin::Jwt) && !readers.contains(&Plugin::Jwt) {
         readers.clear();
-    }
-    // An empty header is judged by the plugins that read it: it is malformed, not a new scheme.
-    if trimmed.trim_ascii().is_empty() {
-        readers = readers_of_header(name, auth);
     }
     let miss = if !readers.is_empty() {
         None
@@ -345,36 +365,6 @@ fn is_scheme_word(word: &[u8]) -> bool {
     [&b"bearer"[..], b"basic", b"hmac", b"token"]
         .iter()
         .any(|s| word.eq_ignore_ascii_case(s))
-}
-
-/// Every plugin of the route that reads this Authorization-style header, whatever the scheme.
-fn readers_of_header(name: &str, auth: &Auth) -> Vec<Plugin> {
-    let is_auth = name == "authorization" || name == "proxy-authorization";
-    let mut readers = Vec::new();
-    if auth
-        .jwt
-        .as_ref()
-        .is_some_and(|j| j.header_names.iter().any(|n| kong_reads_header(n, name)))
-    {
-        readers.push(Plugin::Jwt);
-    }
-    if auth
-        .oauth2
-        .as_ref()
-        .is_some_and(|o| kong_reads_header(&o.auth_header_name, name))
-    {
-        readers.push(Plugin::Oauth2);
-    }
-    if auth.openid_connect && name == "authorization" {
-        readers.push(Plugin::OpenidConnect);
-    }
-    if auth.basic_auth && is_auth {
-        readers.push(Plugin::BasicAuth);
-    }
-    if auth.hmac_auth.is_some() && is_auth {
-        readers.push(Plugin::HmacAuth);
-    }
-    readers
 }
 
 /// hmac-auth's secret part is the `signature` parameter; the rest (username, algorithm, the list

@@ -56,6 +56,7 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
     let answerer = response.map_or(Answerer::Kong, Response::answerer);
     let from_upstream = answerer == Answerer::Upstream
         || (answerer == Answerer::Unknown && config.mode == Mode::Observe);
+    let kong_answered = answerer == Answerer::Kong || anonymous;
     let mut out: Vec<Diagnosis> = Vec::new();
 
     if is_preflight(request) {
@@ -80,7 +81,6 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
     } else if found.is_empty() {
         out.push(missing(request, config, &hops, from_upstream));
     } else {
-        let kong_answered = answerer == Answerer::Kong || anonymous;
         judge_found(
             &found,
             request,
@@ -96,7 +96,7 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
             }
         }
         // Only a refusal known to be Kong's own says the consumer is probably missing.
-        if out.is_empty() && (answerer == Answerer::Kong || anonymous) {
+        if out.is_empty() && kong_answered {
             if let Some(d) = not_recognized(&found) {
                 out.push(d);
             }
@@ -322,7 +322,7 @@ fn judge_found(
                     f.scheme.as_deref().map_or("no scheme".to_string(), |s| format!("scheme {}", printable(s, 20))),
                     accepted.join(", ")
                 ),
-                format!("send {}: {} <credential>", printable(header_name(&f.place), 40), accepted.first().copied().unwrap_or("Bearer")),
+                format!("send {}: {} <credential>", printable(f.place.name(), 40), accepted.first().copied().unwrap_or("Bearer")),
             )
             // A JWT under the wrong scheme is meant for the jwt plugin.
             .maybe_plugin(if f.kind == Kind::Jwt && config.auth.jwt.is_some() {
@@ -333,7 +333,7 @@ fn judge_found(
             Miss::Name => Diagnosis::new(
                 Code::CredentialWrongName,
                 format!("{what} ({len} bytes) in {where_}, a name the route does not read; it reads {places}"),
-                format!("send it where the route reads it ({places}), or configure the plugin to read {}", printable(header_name(&f.place), 40)),
+                format!("send it where the route reads it ({places}), or configure the plugin to read {}", printable(f.place.name(), 40)),
             )
             .maybe_plugin(only_plugin(&config.auth)),
             Miss::Location { plugin, why } => Diagnosis::new(
@@ -344,14 +344,6 @@ fn judge_found(
             .plugin(*plugin),
         };
         out.push(d.at(At::Client));
-    }
-}
-
-fn header_name(place: &crate::credential::Place) -> &str {
-    match place {
-        crate::credential::Place::Header(n)
-        | crate::credential::Place::Query(n)
-        | crate::credential::Place::Cookie(n) => n,
     }
 }
 

@@ -89,6 +89,16 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The value after an option (`--config FILE`).
+fn option_value<'a>(
+    iter: &mut impl Iterator<Item = &'a String>,
+    name: &str,
+) -> anyhow::Result<String> {
+    iter.next()
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("{name} needs a value\n{USAGE}"))
+}
+
 /// `explain FILE [--config F] [--status N] [--now S] [--wasm P]`.
 fn explain(args: &[String]) -> anyhow::Result<ExitCode> {
     use anyhow::Context as _;
@@ -97,11 +107,7 @@ fn explain(args: &[String]) -> anyhow::Result<ExitCode> {
     let mut file = None;
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
-        let mut value = |name: &str| {
-            iter.next()
-                .cloned()
-                .ok_or_else(|| anyhow::anyhow!("{name} needs a value\n{USAGE}"))
-        };
+        let mut value = |name: &str| option_value(&mut iter, name);
         match arg.as_str() {
             "--config" => {
                 let path = value("--config")?;
@@ -156,11 +162,7 @@ fn bench(args: &[String]) -> anyhow::Result<ExitCode> {
     let mut iterations = 30_000;
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
-        let mut value = |name: &str| {
-            iter.next()
-                .cloned()
-                .ok_or_else(|| anyhow::anyhow!("{name} needs a value\n{USAGE}"))
-        };
+        let mut value = |name: &str| option_value(&mut iter, name);
         match arg.as_str() {
             "--filter" => filter = PathBuf::from(value("--filter")?),
             "--noop" => noop = PathBuf::from(value("--noop")?),
