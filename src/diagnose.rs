@@ -11,6 +11,7 @@ use crate::forwarding::{self, Hop, KONG_TRUSTED_ONLY};
 use crate::judge;
 use crate::request::{Answerer, Request, Response};
 use crate::text::{printable, printable_bytes};
+use std::borrow::Cow;
 
 /// Everything the decision looks at.
 pub struct Input<'a> {
@@ -116,7 +117,7 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
     if out.is_empty() {
         out.push(unknown(&found, &hops, response));
     }
-    out.sort_by_key(|d| d.code);
+    order_by_code(&mut out);
     out.dedup_by_key(|d| d.code);
     out.truncate(MAX_DIAGNOSES);
     let credentials: Vec<&[u8]> = found.iter().map(|f| f.value).collect();
@@ -132,6 +133,19 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
     Verdict {
         diagnoses: out,
         credential: primary.map(|f| fingerprint::describe(f.kind.as_str(), f.value)),
+    }
+}
+
+/// Sorts by code, keeping equal codes in the order they were found: an insertion sort, since there
+/// are only a handful (and the library's sorts cost kilobytes of `.wasm`).
+fn order_by_code(out: &mut [Diagnosis]) {
+    for i in 1..out.len() {
+        let mut j = i;
+        while j > 0 && matches!((out.get(j - 1), out.get(j)), (Some(a), Some(b)) if a.code > b.code)
+        {
+            out.swap(j - 1, j);
+            j -= 1;
+        }
     }
 }
 
@@ -377,17 +391,20 @@ fn duplicates(read: &[&Found<'_>]) -> Option<Diagnosis> {
         .iter()
         .filter(|f| f.readers.contains(&Plugin::Jwt))
         .collect();
-    let mut values: Vec<&[u8]> = tokens.iter().map(|f| f.value).collect();
-    values.sort_unstable();
-    values.dedup();
-    if values.len() > 1 {
+    let values: Vec<&[u8]> = tokens.iter().map(|f| f.value).collect();
+    let distinct = values
+        .iter()
+        .enumerate()
+        .filter(|&(i, v)| !values.get(..i).unwrap_or_default().contains(v))
+        .count();
+    if distinct > 1 {
         let places: Vec<String> = tokens.iter().map(|f| f.place.describe()).collect();
         return Some(
             Diagnosis::new(
                 Code::DuplicateCredentials,
                 format!(
                     "{} different tokens for jwt in {} (Kong: \"Multiple tokens provided\")",
-                    values.len(),
+                    distinct,
                     places.join(" and ")
                 ),
                 "send one token, in one place",
@@ -566,61 +583,95 @@ fn unknown(found: &[Found<'_>], hops: &[Hop], response: Option<&Response>) -> Di
     )
 }
 
-/// The 8-byte pieces of every credential on a request, sorted once, with a 4096-bit filter in
-/// front: most positions of an output sentence are cleared by one bit test, the rest by a
-/// binary search.
-pub struct Secrets(Vec<u64>, [u64; 64]);
-
-fn filter_bit(key: u64) -> (usize, u64) {
-    let hash = key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 52;
-    // hash < 4096: word index < 64, bit index < 64.
-    ((hash >> 6) as usize, 1u64 << (hash & 63))
+/// Every 8-byte piece of every credential on a request, as 64-bit keys in an open-addressing set
+/// kept at most half full: a position of an output sentence is cleared by one or two probes,
+/// and building it needs neither a sort nor more than one allocation.
+pub struct Secrets {
+    /// Keys, 0 for an empty slot; a power-of-two length.
+    slots: Vec<u64>,
+    /// Eight NUL bytes make the key 0, which marks empty slots: remembered apart.
+    has_zero: bool,
 }
 
 /// Length of the pieces [`scrub`] looks for.
 const PIECE: usize = 8;
 
-fn piece_key(window: &[u8]) -> u64 {
-    window
-        .iter()
-        .fold(0u64, |key, &b| (key << 8) | u64::from(b))
+fn slot_of(key: u64, mask: usize) -> usize {
+    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & mask
 }
 
 impl Secrets {
     /// Every 8-byte window of every credential.
     pub fn new(credentials: &[&[u8]]) -> Self {
-        let mut keys: Vec<u64> = credentials
+        let pieces: usize = credentials
             .iter()
-            .flat_map(|c| c.windows(PIECE))
-            .map(piece_key)
-            .collect();
-        keys.sort_unstable();
-        keys.dedup();
-        let mut filter = [0u64; 64];
-        for &key in &keys {
-            let (word, bit) = filter_bit(key);
-            if let Some(w) = filter.get_mut(word) {
-                *w |= bit;
+            .map(|c| c.len().saturating_sub(PIECE - 1))
+            .sum();
+        let mut secrets = Secrets {
+            slots: Vec::new(),
+            has_zero: false,
+        };
+        if pieces == 0 {
+            return secrets;
+        }
+        secrets.slots = vec![0; (pieces * 2).next_power_of_two()];
+        let mask = secrets.slots.len() - 1;
+        for credential in credentials {
+            let mut key = 0u64;
+            for (i, &b) in credential.iter().enumerate() {
+                key = (key << 8) | u64::from(b);
+                if i + 1 < PIECE {
+                    continue;
+                }
+                if key == 0 {
+                    secrets.has_zero = true;
+                    continue;
+                }
+                let mut slot = slot_of(key, mask);
+                // At most half full, so an empty slot is always found.
+                while let Some(k) = secrets.slots.get_mut(slot) {
+                    if *k == 0 || *k == key {
+                        *k = key;
+                        break;
+                    }
+                    slot = (slot + 1) & mask;
+                }
             }
         }
-        Secrets(keys, filter)
+        secrets
+    }
+
+    fn is_empty(&self) -> bool {
+        self.slots.is_empty()
     }
 
     fn contains(&self, key: u64) -> bool {
-        let (word, bit) = filter_bit(key);
-        self.1.get(word).is_some_and(|w| w & bit != 0) && self.0.binary_search(&key).is_ok()
+        if key == 0 {
+            return self.has_zero;
+        }
+        let mask = self.slots.len().wrapping_sub(1);
+        let mut slot = slot_of(key, mask);
+        while let Some(&k) = self.slots.get(slot) {
+            if k == 0 {
+                return false;
+            }
+            if k == key {
+                return true;
+            }
+            slot = (slot + 1) & mask;
+        }
+        false
     }
 }
 
 /// Removes any 8-byte piece of a credential from output text: belt and braces over every place
 /// where request-controlled text could carry one.
-pub fn scrub(text: &str, secrets: &Secrets) -> String {
+pub fn scrub<'t>(text: &'t str, secrets: &Secrets) -> Cow<'t, str> {
     let bytes = text.as_bytes();
-    if secrets.0.is_empty() || bytes.len() < PIECE {
-        return text.to_string();
+    if secrets.is_empty() || bytes.len() < PIECE {
+        return Cow::Borrowed(text);
     }
     let mut leaked: Vec<bool> = Vec::new();
-    // A rolling key: shifting in a byte shifts the oldest of the eight out.
     let mut key = 0u64;
     for (end, &b) in bytes.iter().enumerate() {
         key = (key << 8) | u64::from(b);
@@ -635,7 +686,7 @@ pub fn scrub(text: &str, secrets: &Secrets) -> String {
         }
     }
     if leaked.is_empty() {
-        return text.to_string();
+        return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
     let mut in_redaction = false;
@@ -650,7 +701,7 @@ pub fn scrub(text: &str, secrets: &Secrets) -> String {
             out.push(c);
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 #[cfg(test)]

@@ -166,18 +166,19 @@ impl HttpContext for Http {
         let (request, client) = gather_request(&self.config);
         // Only the headers the diagnosis reads, one by one: the SDK's whole-map read traps on a
         // header name that is not UTF-8, and nginx passes such names through from upstreams.
-        let headers = Headers::from_pairs(RESPONSE_HEADERS.iter().filter_map(|&h| {
-            hostcalls::get_map_value_bytes(MapType::HttpResponseHeaders, h)
-                .ok()
-                .flatten()
-                .map(|v| (h.to_string(), v))
-        }));
-        // Kong's upstream latency header already says the upstream answered; otherwise ask.
-        let upstream_status = if headers.has("x-kong-upstream-latency") {
+        // Kong's upstream latency header already says who answered; the other two signs are
+        // asked for only without it (every hostcall costs, on every 401).
+        let mut read: Vec<(String, Vec<u8>)> = ["www-authenticate", UPSTREAM_LATENCY]
+            .into_iter()
+            .filter_map(response_header)
+            .collect();
+        let upstream_status = if read.iter().any(|(n, _)| n == UPSTREAM_LATENCY) {
             None
         } else {
+            read.extend(response_header(RESPONSE_LATENCY));
             property(&["ngx", "upstream_status"])
         };
+        let headers = Headers::from_pairs(read);
         let response = Response {
             status,
             headers,
@@ -322,12 +323,17 @@ fn gather_request(config: &Config) -> (Request, Option<String>) {
     (request, client)
 }
 
-/// The response headers the diagnosis reads.
-const RESPONSE_HEADERS: [&str; 3] = [
-    "www-authenticate",
-    "x-kong-upstream-latency",
-    "x-kong-response-latency",
-];
+/// Kong's sign that an upstream answered.
+const UPSTREAM_LATENCY: &str = "x-kong-upstream-latency";
+/// Kong's sign that it answered itself.
+const RESPONSE_LATENCY: &str = "x-kong-response-latency";
+
+fn response_header(name: &str) -> Option<(String, Vec<u8>)> {
+    hostcalls::get_map_value_bytes(MapType::HttpResponseHeaders, name)
+        .ok()
+        .flatten()
+        .map(|v| (name.to_string(), v))
+}
 
 fn remove_response_header(name: &str) {
     let _ = hostcalls::set_map_value_bytes(MapType::HttpResponseHeaders, name, None);

@@ -3,10 +3,11 @@
 
 use crate::bounds::MAX_HEADER_BYTES;
 use crate::diagnosis::Diagnosis;
+use crate::text::push_escaped;
 
 /// Serializes the diagnoses, most likely first. `None` when there is nothing to say.
 pub fn serialize(diagnoses: &[Diagnosis]) -> Option<String> {
-    let mut out = String::new();
+    let mut out = String::with_capacity(MAX_HEADER_BYTES);
     for d in diagnoses {
         let full = member(d, true);
         let member = if fits(&out, &full) {
@@ -32,7 +33,8 @@ fn fits(out: &str, member: &str) -> bool {
 /// One list member; without `detail`/`hint` when `full` is false (a last resort for the first
 /// member, so that the header always names the most likely cause).
 fn member(d: &Diagnosis, full: bool) -> String {
-    let mut m = String::from(d.code.as_str());
+    let mut m = String::with_capacity(64 + d.detail.len() + d.hint.len());
+    m.push_str(d.code.as_str());
     if let Some(plugin) = d.plugin {
         m.push_str(";plugin=");
         m.push_str(plugin.as_str());
@@ -56,24 +58,7 @@ fn push_string_param(out: &mut String, key: &str, value: &str) {
     out.push(';');
     out.push_str(key);
     out.push_str("=\"");
-    if value
-        .bytes()
-        .all(|b| (0x20..=0x7e).contains(&b) && b != b'"' && b != b'\\')
-    {
-        out.push_str(value);
-        out.push('"');
-        return;
-    }
-    for c in value.chars() {
-        match c {
-            '"' | '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            ' '..='~' => out.push(c),
-            _ => out.push('?'),
-        }
-    }
+    push_escaped(out, value);
     out.push('"');
 }
 

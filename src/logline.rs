@@ -1,7 +1,7 @@
 //! The log line (SPEC section 6), logfmt, one per annotated response.
 
 use crate::diagnosis::Diagnosis;
-use crate::text::printable;
+use crate::text::{printable, push_escaped};
 
 /// What the host could tell about the request, for joining with Kong's logs.
 #[derive(Debug, Clone, Default)]
@@ -22,8 +22,16 @@ pub fn render(
     correlation: &Correlation,
     credential: Option<&str>,
 ) -> String {
-    let codes: Vec<&str> = diagnoses.iter().map(|d| d.code.as_str()).collect();
-    let mut line = format!("auth-diagnosis status={status} codes={}", codes.join(","));
+    let mut line = String::with_capacity(512);
+    line.push_str("auth-diagnosis status=");
+    line.push_str(&status.to_string());
+    line.push_str(" codes=");
+    for (i, d) in diagnoses.iter().enumerate() {
+        if i > 0 {
+            line.push(',');
+        }
+        line.push_str(d.code.as_str());
+    }
     let pairs = [
         ("request_id", correlation.request_id.as_deref()),
         ("route", correlation.route.as_deref()),
@@ -47,18 +55,9 @@ fn push_pair(line: &mut String, key: &str, value: &str) {
     line.push(' ');
     line.push_str(key);
     line.push('=');
-    if value.contains(['"', '\\']) {
+    if value.is_empty() || value.bytes().any(|b| matches!(b, b' ' | b'"' | b'\\')) {
         line.push('"');
-        for c in value.chars() {
-            if c == '"' || c == '\\' {
-                line.push('\\');
-            }
-            line.push(c);
-        }
-        line.push('"');
-    } else if value.is_empty() || value.contains(' ') {
-        line.push('"');
-        line.push_str(&value);
+        push_escaped(line, &value);
         line.push('"');
     } else {
         line.push_str(&value);
@@ -97,5 +96,14 @@ mod tests {
         };
         let line = render(401, &[], &c, None);
         assert_eq!(line, "auth-diagnosis status=401 codes= route=\"a b\\\"c?\"");
+        let c = Correlation {
+            route: Some("a\\b\"".into()),
+            ..Correlation::default()
+        };
+        let line = render(401, &[], &c, None);
+        assert_eq!(
+            line,
+            "auth-diagnosis status=401 codes= route=\"a\\\\b\\\"\""
+        );
     }
 }

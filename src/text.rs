@@ -71,9 +71,44 @@ pub fn squash_into<'b>(name: &str, buffer: &'b mut [u8; 32]) -> Option<&'b [u8]>
     buffer.get(..len)
 }
 
+/// Appends `value` with `"` and `\` backslash-escaped and each char outside printable ASCII
+/// replaced by `?` (the inside of an sf-string, and of a quoted log value). Runs of plain bytes
+/// are copied whole.
+pub fn push_escaped(out: &mut String, value: &str) {
+    let mut plain_from = 0;
+    for (i, &b) in value.as_bytes().iter().enumerate() {
+        let replacement = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            0x20..=0x7e => continue,
+            // A UTF-8 continuation byte: its char already got its `?`.
+            0x80..=0xbf => "",
+            _ => "?",
+        };
+        // Cut only before an ASCII byte or a char's first byte: always a char boundary.
+        out.push_str(value.get(plain_from..i).unwrap_or_default());
+        out.push_str(replacement);
+        plain_from = i + 1;
+    }
+    out.push_str(value.get(plain_from..).unwrap_or_default());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escaped() {
+        let escape = |v: &str| {
+            let mut out = String::new();
+            push_escaped(&mut out, v);
+            out
+        };
+        assert_eq!(escape("plain text"), "plain text");
+        assert_eq!(escape(r#"a "b" \c"#), r#"a \"b\" \\c"#);
+        assert_eq!(escape("é\u{7f}x\n€"), "??x??");
+        assert_eq!(escape(""), "");
+    }
 
     #[test]
     fn printable_replaces_and_cuts() {

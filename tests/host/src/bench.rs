@@ -22,7 +22,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context as _};
-use wasmtime::{Caller, Engine, Extern, Func, Instance, Linker, Memory, Module, Store, TypedFunc};
+use wasmtime::{
+    Caller, Config, Engine, Extern, Func, Instance, Linker, Memory, Module, Store, TypedFunc,
+};
 
 use crate::http::{Properties, Request, Response};
 use crate::map::HeaderMap;
@@ -643,6 +645,8 @@ impl Probe {
         );
         let mut store = Store::new(engine, state);
         store.limiter(|state| &mut state.limits);
+        // An engine that counts fuel starts every store empty; the others refuse, harmlessly.
+        let _ = store.set_fuel(u64::MAX);
 
         let (instance, tally) = if count {
             let names: Vec<String> = module.imports().map(|i| i.name().to_owned()).collect();
@@ -987,6 +991,31 @@ fn profile(
                 per(after.alloc_bytes, before.alloc_bytes),
             ));
         }
+    }
+
+    lines.push(String::new());
+    lines.push(
+        "wasm instructions per request (wasmtime fuel, one unit per instruction: exact and the same on every run, unlike the times above):".into(),
+    );
+    let mut fuel_config = Config::new();
+    fuel_config.consume_fuel(true);
+    let fuel_engine = wt(Engine::new(&fuel_config))?;
+    let mut fueled = Vec::new();
+    for (role, path) in [(Role::Filter, &options.filter), (Role::Noop, &options.noop)] {
+        let module = compile(&fuel_engine, path)?;
+        fueled.push((role, Probe::new(&fuel_engine, &module, role, false)?));
+    }
+    for shape in shapes {
+        let mut row = format!("  {:<34}", shape.name);
+        for (role, probe) in &mut fueled {
+            // The first request defines the counters: count a later one.
+            probe.run_checked(*role, shape)?;
+            wt(probe.store.set_fuel(u64::MAX))?;
+            probe.run(shape, &mut CallbackTimes::default())?;
+            let used = u64::MAX - wt(probe.store.get_fuel())?;
+            let _ = write!(row, " {:>6} {used:>9}", role.label());
+        }
+        lines.push(row);
     }
 
     lines.push(String::new());
