@@ -368,8 +368,14 @@ fn now() -> i64 {
         .unwrap_or(0)
 }
 
+/// `:status` as nginx gives it: three digits (a surrounding space tolerated).
 fn parse_status(bytes: &[u8]) -> Option<u16> {
-    std::str::from_utf8(bytes).ok()?.trim().parse().ok()
+    match bytes.trim_ascii() {
+        &[a, b, c] if [a, b, c].iter().all(u8::is_ascii_digit) => {
+            Some(u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0'))
+        }
+        _ => None,
+    }
 }
 
 fn log(level: LogLevel, message: &str) {
@@ -431,6 +437,9 @@ mod tests {
         assert_eq!(parse_status(b"401"), Some(401));
         assert_eq!(parse_status(b" 200 "), Some(200));
         assert_eq!(parse_status(b"x"), None);
+        assert_eq!(parse_status(b"40"), None);
+        assert_eq!(parse_status(b"4011"), None);
+        assert_eq!(parse_status(b"4a1"), None);
         assert_eq!(parse_status(b"\xff"), None);
     }
 }
