@@ -1120,6 +1120,32 @@ mod tests {
                 .len()
         );
         assert!(text.contains("hostcalls per request"), "{text}");
+        // Instruction counts are exact: a 401 costs the filter more than the no-op, and the
+        // success path costs it little more.
+        let counts = |name: &str| -> (u64, u64) {
+            let row = lines
+                .iter()
+                .skip_while(|l| !l.starts_with("wasm instructions per request"))
+                .find(|l| l.contains(name))
+                .unwrap_or_else(|| panic!("no instruction row for {name}:\n{text}"));
+            let numbers: Vec<u64> = row
+                .split_whitespace()
+                .filter_map(|w| w.parse().ok())
+                .collect();
+            let [.., filter, noop] = numbers.as_slice() else {
+                panic!("{row}");
+            };
+            (*filter, *noop)
+        };
+        let (filter, noop) = counts("success (200");
+        assert!(
+            filter >= noop && filter < noop * 3,
+            "success: {filter} vs {noop}"
+        );
+        for name in ["401 stripped", "401 expired"] {
+            let (filter, noop) = counts(name);
+            assert!(filter > noop * 10, "{name}: {filter} vs {noop}");
+        }
     }
 
     /// A filter that does not diagnose the 401 shapes is refused before any timing.
