@@ -332,7 +332,7 @@ pub fn parse(bytes: &[u8]) -> Result<RawConfig, ConfigError> {
     }
     objects_are_objects(bytes)?;
     serde_json::from_slice(bytes).map_err(|e| {
-        let problem = printable(&e.to_string(), 200);
+        let problem = printable(&e.to_string(), 200).into_owned();
         let path = crate::jsonpath::at(bytes, e.line(), e.column());
         ConfigError::Parse {
             field: unknown_field_path(&path, &problem),

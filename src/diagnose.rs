@@ -123,8 +123,8 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
     let credentials: Vec<&[u8]> = found.iter().map(|f| f.value).collect();
     let secrets = Secrets::new(&credentials);
     for d in &mut out {
-        d.detail = printable(&scrub(&d.detail, &secrets), MAX_SENTENCE_BYTES);
-        d.hint = printable(&scrub(&d.hint, &secrets), MAX_SENTENCE_BYTES);
+        clean(&mut d.detail, &secrets);
+        clean(&mut d.hint, &secrets);
     }
     let primary = found
         .iter()
@@ -134,6 +134,19 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
         diagnoses: out,
         credential: primary.map(|f| fingerprint::describe(f.kind.as_str(), f.value)),
     }
+}
+
+/// Makes a sentence safe to print: no credential piece, printable ASCII, at most
+/// [`MAX_SENTENCE_BYTES`]. Left as it is (no copy) when it already is.
+fn clean(sentence: &mut String, secrets: &Secrets) {
+    let cleaned = match scrub(sentence, secrets) {
+        Cow::Borrowed(text) => match printable(text, MAX_SENTENCE_BYTES) {
+            Cow::Borrowed(_) => return,
+            Cow::Owned(text) => text,
+        },
+        Cow::Owned(text) => printable(&text, MAX_SENTENCE_BYTES).into_owned(),
+    };
+    *sentence = cleaned;
 }
 
 /// Sorts by code, keeping equal codes in the order they were found: an insertion sort, since there
@@ -198,7 +211,7 @@ pub fn expected_places(auth: &Auth) -> String {
     if auth.openid_connect {
         parts.push("Authorization: Bearer (openid-connect)".into());
     }
-    printable(&parts.join("; "), 240)
+    printable(&parts.join("; "), 240).into_owned()
 }
 
 fn only_plugin(auth: &Auth) -> Option<Plugin> {
@@ -294,7 +307,7 @@ fn proxy_hint(what: &str, places: &str) -> String {
         "AWS load balancer" => "check the listener rules and whatever sits in front of the load balancer",
         _ => "make every proxy in front of Kong forward the Authorization header and the key header",
     };
-    printable(&format!("{fix}; the client must send {places}"), 300)
+    printable(&format!("{fix}; the client must send {places}"), 300).into_owned()
 }
 
 fn judge_found(

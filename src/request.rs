@@ -23,12 +23,10 @@ impl Headers {
     pub fn from_pairs(pairs: impl IntoIterator<Item = (String, Vec<u8>)>) -> Self {
         let mut kept = Vec::new();
         let mut ignored = 0;
-        for (name, value) in pairs.into_iter().filter(|(name, _)| !name.starts_with(':')) {
+        for (mut name, value) in pairs.into_iter().filter(|(name, _)| !name.starts_with(':')) {
             if kept.len() < MAX_HEADERS {
-                kept.push(Header {
-                    name: name.to_ascii_lowercase(),
-                    value,
-                });
+                name.make_ascii_lowercase();
+                kept.push(Header { name, value });
             } else {
                 ignored += 1;
             }

@@ -1,11 +1,13 @@
 //! Small text helpers shared by the serializers: everything the filter writes is printable ASCII.
 
+use std::borrow::Cow;
+
 /// Keeps printable ASCII (0x20..=0x7e), replaces anything else by `?`, and cuts at `max` bytes
 /// (on a char boundary, since the result is ASCII).
-pub fn printable(input: &str, max: usize) -> String {
-    // The common case, already printable and short enough, is one copy.
+pub fn printable(input: &str, max: usize) -> Cow<'_, str> {
+    // The common case, already printable and short enough, is not copied at all.
     if input.len() <= max && input.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
-        return input.to_string();
+        return Cow::Borrowed(input);
     }
     let mut out = String::with_capacity(input.len().min(max));
     for c in input.chars() {
@@ -14,7 +16,7 @@ pub fn printable(input: &str, max: usize) -> String {
         }
         out.push(if (' '..='~').contains(&c) { c } else { '?' });
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Same as [`printable`] for raw bytes (header names may be anything).
