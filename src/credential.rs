@@ -7,6 +7,7 @@ use crate::diagnosis::Plugin;
 use crate::jwt::looks_like_jwt;
 use crate::request::Request;
 use crate::text::{kong_reads_header, printable, same_squashed, squash_into};
+use std::borrow::Cow;
 
 /// What a credential looks like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,8 +108,8 @@ pub struct Found<'a> {
     pub place: Place,
     /// The Authorization scheme as sent, for header credentials that have one.
     pub scheme: Option<String>,
-    /// The credential itself (after the scheme). Never printed.
-    pub value: &'a [u8],
+    /// The credential itself (after the scheme), as Kong's plugin gets it. Never printed.
+    pub value: Cow<'a, [u8]>,
     /// Plugins of the route that read it here.
     pub readers: Vec<Plugin>,
     /// Why none does, when `readers` is empty.
@@ -184,17 +185,17 @@ pub fn find<'a>(request: &'a Request, auth: &Auth) -> Vec<Found<'a>> {
                 kind: shape(strip_bearer(value)),
                 place: Place::Header(header.name.clone()),
                 scheme: None,
-                value: strip_bearer(value),
+                value: Cow::Borrowed(strip_bearer(value)),
                 readers: Vec::new(),
                 miss: Some(Miss::Name),
             });
         }
     }
     for param in request.query() {
-        out.extend(query_param(param.name, param.value, auth));
+        out.extend(query_param(&param.name, param.value, auth));
     }
     for cookie in request.cookies() {
-        out.extend(cookie_credential(cookie.name, cookie.value, auth));
+        out.extend(cookie_credential(&cookie.name, cookie.value, auth));
     }
     out
 }
@@ -350,11 +351,11 @@ fn authorization<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Found<'a> {
         place: Place::Header(name.to_string()),
         scheme: (!scheme.is_empty()).then_some(scheme_text),
         value: if scheme.is_empty() {
-            trimmed.trim_ascii_end()
+            Cow::Borrowed(trimmed.trim_ascii_end())
         } else if kind == Kind::Hmac {
-            signature(rest)
+            Cow::Borrowed(signature(rest))
         } else {
-            rest
+            Cow::Borrowed(rest)
         },
         readers,
         miss,
@@ -406,7 +407,7 @@ fn key_header<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Option<Found<'a>>
         kind: shape(value),
         place: Place::Header(name.to_string()),
         scheme: None,
-        value,
+        value: Cow::Borrowed(value),
         readers,
         miss,
     })
@@ -426,13 +427,13 @@ fn is_credential_name(name: &str) -> bool {
         .is_some_and(|squashed| CREDENTIAL_NAMES.iter().any(|c| c.as_bytes() == squashed))
 }
 
-fn query_param<'a>(name: &'a str, value: &'a [u8], auth: &Auth) -> Option<Found<'a>> {
+fn query_param<'a>(name: &str, value: Cow<'a, [u8]>, auth: &Auth) -> Option<Found<'a>> {
     let place = Place::Query(name.to_string());
     let found = |readers: Vec<Plugin>, miss: Option<Miss>| Found {
-        kind: shape(value),
+        kind: shape(&value),
         place: place.clone(),
         scheme: None,
-        value,
+        value: value.clone(),
         readers,
         miss,
     };
@@ -461,13 +462,13 @@ fn query_param<'a>(name: &'a str, value: &'a [u8], auth: &Auth) -> Option<Found<
     if auth.oauth2.is_some() && name == "access_token" {
         return Some(found(vec![Plugin::Oauth2], None));
     }
-    if is_credential_name(name) || looks_like_jwt(value) {
+    if is_credential_name(name) || looks_like_jwt(&value) {
         return Some(found(Vec::new(), Some(Miss::Name)));
     }
     None
 }
 
-fn cookie_credential<'a>(name: &'a str, value: &'a [u8], auth: &Auth) -> Option<Found<'a>> {
+fn cookie_credential<'a>(name: &str, value: Cow<'a, [u8]>, auth: &Auth) -> Option<Found<'a>> {
     let place = Place::Cookie(name.to_string());
     if let Some(jwt) = &auth.jwt {
         if jwt.cookie_names.iter().any(|k| k == name) {
@@ -481,20 +482,20 @@ fn cookie_credential<'a>(name: &'a str, value: &'a [u8], auth: &Auth) -> Option<
             });
         }
     }
-    if !is_credential_name(name) && !looks_like_jwt(value) {
+    if !is_credential_name(name) && !looks_like_jwt(&value) {
         return None;
     }
     let is_key_name = auth
         .key_auth
         .as_ref()
         .is_some_and(|k| k.key_names.iter().any(|n| same_squashed(n, name)));
-    let (plugin, why) = if looks_like_jwt(value) && auth.jwt.is_some() {
+    let (plugin, why) = if looks_like_jwt(&value) && auth.jwt.is_some() {
         (Plugin::Jwt, "the cookie is not in jwt's cookie_names")
     } else if is_key_name || auth.key_auth.is_some() {
         (Plugin::KeyAuth, "key-auth never reads cookies")
     } else {
         return Some(Found {
-            kind: shape(value),
+            kind: shape(&value),
             place,
             scheme: None,
             value,
@@ -503,7 +504,7 @@ fn cookie_credential<'a>(name: &'a str, value: &'a [u8], auth: &Auth) -> Option<
         });
     };
     Some(Found {
-        kind: shape(value),
+        kind: shape(&value),
         place,
         scheme: None,
         value,
@@ -729,7 +730,7 @@ mod tests {
     fn credential_value_excludes_scheme() {
         let r = request("/", &[("authorization", "  Bearer   abc.def  ")]);
         let found = find(&r, &config("{}").auth);
-        assert_eq!(found[0].value, b"abc.def");
+        assert_eq!(&*found[0].value, b"abc.def");
         assert_eq!(found[0].scheme.as_deref(), Some("Bearer"));
     }
 }

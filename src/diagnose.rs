@@ -120,7 +120,7 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
     order_by_code(&mut out);
     out.dedup_by_key(|d| d.code);
     out.truncate(MAX_DIAGNOSES);
-    let credentials: Vec<&[u8]> = found.iter().map(|f| f.value).collect();
+    let credentials: Vec<&[u8]> = found.iter().map(|f| f.value.as_ref()).collect();
     let secrets = Secrets::new(&credentials);
     for d in &mut out {
         clean(&mut d.detail, &secrets);
@@ -132,7 +132,7 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
         .or(found.first());
     Verdict {
         diagnoses: out,
-        credential: primary.map(|f| fingerprint::describe(f.kind.as_str(), f.value)),
+        credential: primary.map(|f| fingerprint::describe(f.kind.as_str(), &f.value)),
     }
 }
 
@@ -404,7 +404,7 @@ fn duplicates(read: &[&Found<'_>]) -> Option<Diagnosis> {
         .iter()
         .filter(|f| f.readers.contains(&Plugin::Jwt))
         .collect();
-    let values: Vec<&[u8]> = tokens.iter().map(|f| f.value).collect();
+    let values: Vec<&[u8]> = tokens.iter().map(|f| f.value.as_ref()).collect();
     let distinct = values
         .iter()
         .enumerate()

@@ -2,7 +2,7 @@
 //! malformed, and for JWT, Basic and hmac, what the plugin would object to.
 
 use crate::config::{Claim, Config};
-use crate::credential::{Found, Kind};
+use crate::credential::{Found, Kind, Place};
 use crate::diagnosis::{At, Code, Diagnosis, Plugin};
 use crate::httpdate;
 use crate::jwt::{self, duration, rfc3339, NumericClaim, KONG_ALGORITHMS};
@@ -96,7 +96,7 @@ pub fn judge(
     let plugin = found.plugin();
     let place = found.place.describe();
     let len = found.value.len();
-    if is_placeholder(found.value) {
+    if is_placeholder(&found.value) {
         return vec![Diagnosis::new(
             Code::CredentialPlaceholder,
             format!("the {} in {place} ({len} bytes) is a placeholder, not a credential", found.kind.as_str()),
@@ -105,14 +105,23 @@ pub fn judge(
         .maybe_plugin(plugin)
         .at(At::Client)];
     }
-    if let Some(problem) = malformation(found.value, found.kind == Kind::Hmac) {
+    if let Some(problem) = malformation(&found.value, found.kind == Kind::Hmac) {
+        // Kong decodes the query string: a `+` the client meant literally arrives as a space.
+        let (decoded, hint) = if matches!(found.place, Place::Query(_)) {
+            (", decoded as Kong reads it", "Kong reads a query string decoded: + is a space and %XX a byte, so percent-encode the credential (+ as %2B, % as %25, & as %26), or send it in a header")
+        } else {
+            (
+                "",
+                "send the credential exactly as issued: no quotes, spaces or line breaks",
+            )
+        };
         return vec![Diagnosis::new(
             Code::CredentialMalformed,
             format!(
-                "the {} in {place} ({len} bytes) {problem}",
+                "the {} in {place} ({len} bytes{decoded}) {problem}",
                 found.kind.as_str()
             ),
-            "send the credential exactly as issued: no quotes, spaces or line breaks",
+            hint,
         )
         .maybe_plugin(plugin)
         .at(At::Client)];
@@ -123,7 +132,7 @@ pub fn judge(
             Code::JwtMalformed,
             format!(
                 "the bearer token in {place} ({len} bytes) is not a JWT: {}",
-                jwt::decode(found.value).err().map(|m| m.describe()).unwrap_or_default()
+                jwt::decode(&found.value).err().map(|m| m.describe()).unwrap_or_default()
             ),
             "the jwt plugin needs a JWT (header.payload.signature); an opaque token needs oauth2 or openid-connect",
         )
@@ -143,7 +152,7 @@ fn judge_jwt(found: &Found<'_>, config: &Config, now: i64, kong_answered: bool) 
         .jwt
         .as_ref()
         .filter(|_| found.readers.contains(&Plugin::Jwt));
-    let token = match jwt::decode(found.value) {
+    let token = match jwt::decode(&found.value) {
         Ok(token) => token,
         Err(jwt::Malformed::TooLong(_)) => return Vec::new(),
         Err(m) => {
@@ -312,7 +321,7 @@ fn judge_jwt(found: &Found<'_>, config: &Config, now: i64, kong_answered: bool) 
 
 fn judge_basic(found: &Found<'_>) -> Vec<Diagnosis> {
     let place = found.place.describe();
-    let decoded = base64::engine::general_purpose::STANDARD.decode(found.value);
+    let decoded = base64::engine::general_purpose::STANDARD.decode(&found.value);
     let problem = match decoded {
         Err(_) => Some("is not base64"),
         Ok(bytes) if !bytes.contains(&b':') => {

@@ -2,6 +2,7 @@
 //! core decides on.
 
 use crate::bounds::{MAX_HEADERS, MAX_PARAMS};
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 /// One header as the host gave it: the name lowercased, the value as raw bytes.
@@ -85,17 +86,18 @@ pub struct Request {
     pub peer: Option<IpAddr>,
 }
 
-/// A name and raw value from the query string or the Cookie header.
+/// A name and value from the query string or the Cookie header, as Kong's plugins get them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Param<'a> {
-    /// Name as sent (percent-decoding is not applied: names are compared as Kong compares them).
-    pub name: &'a str,
-    /// Raw value.
-    pub value: &'a [u8],
+    /// Name: percent-decoded for the query string (as `kong.request.get_query()` gives it), as
+    /// sent for a cookie.
+    pub name: Cow<'a, str>,
+    /// Value, decoded the same way.
+    pub value: Cow<'a, [u8]>,
 }
 
 impl Request {
-    /// The query string's parameters, at most [`MAX_PARAMS`].
+    /// The query string's parameters, at most [`MAX_PARAMS`], decoded as Kong decodes them.
     pub fn query(&self) -> Vec<Param<'_>> {
         let Some((_, query)) = self.path.split_once('?') else {
             return Vec::new();
@@ -104,15 +106,17 @@ impl Request {
             .split('&')
             .filter(|p| !p.is_empty())
             .take(MAX_PARAMS)
-            .map(|pair| match pair.split_once('=') {
-                Some((name, value)) => Param {
-                    name,
-                    value: value.as_bytes(),
-                },
-                None => Param {
-                    name: pair,
-                    value: b"",
-                },
+            .map(|pair| {
+                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                Param {
+                    name: match query_decode(name) {
+                        Cow::Borrowed(raw) => String::from_utf8_lossy(raw),
+                        Cow::Owned(bytes) => {
+                            Cow::Owned(String::from_utf8_lossy(&bytes).into_owned())
+                        }
+                    },
+                    value: query_decode(value),
+                }
             })
             .collect()
     }
@@ -127,7 +131,10 @@ impl Request {
                 let (name, value) = pair.split_at(eq);
                 let name = std::str::from_utf8(name).ok()?.trim();
                 let value = value.get(1..).unwrap_or_default();
-                (!name.is_empty()).then_some(Param { name, value })
+                (!name.is_empty()).then_some(Param {
+                    name: Cow::Borrowed(name),
+                    value: Cow::Borrowed(value),
+                })
             })
             .take(MAX_PARAMS)
             .collect()
@@ -201,6 +208,35 @@ impl Response {
     }
 }
 
+/// A query-string component as lua-nginx-module's `ngx.req.get_uri_args()` (behind
+/// `kong.request.get_query()`) decodes it: `+` is a space, `%XX` a byte, and a `%` not followed
+/// by two hex digits stays as it is. Borrowed when there is nothing to decode.
+pub fn query_decode(raw: &str) -> Cow<'_, [u8]> {
+    let bytes = raw.as_bytes();
+    if !bytes.iter().any(|&b| b == b'+' || b == b'%') {
+        return Cow::Borrowed(bytes);
+    }
+    let hex = |b: Option<&u8>| b.and_then(|&b| char::from(b).to_digit(16));
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'+' => out.push(b' '),
+            b'%' => match (hex(bytes.get(i + 1)), hex(bytes.get(i + 2))) {
+                (Some(high), Some(low)) => {
+                    // Two hex digits: at most 0xff.
+                    out.push(u8::try_from(high * 16 + low).unwrap_or(b'?'));
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            other => out.push(other),
+        }
+        i += 1;
+    }
+    Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,10 +262,34 @@ mod tests {
                 ("cookie", "b=2;bad"),
             ],
         );
-        let q: Vec<_> = r.query().iter().map(|p| p.name).collect();
+        let q: Vec<_> = r.query().into_iter().map(|p| p.name).collect();
         assert_eq!(q, vec!["apikey", "x", "", "jwt"]);
-        let c: Vec<_> = r.cookies().iter().map(|p| p.name).collect();
+        let c: Vec<_> = r.cookies().into_iter().map(|p| p.name).collect();
         assert_eq!(c, vec!["a", "BIGipServerpool", "b"]);
+    }
+
+    /// As `ngx.req.get_uri_args()` decodes: names and values, `+` as a space, a broken `%` kept.
+    #[test]
+    fn query_is_decoded_like_kong() {
+        let r = req("/a?api%5Fkey=ab%2Bc+d%2f&k%=100%&x=%zz%4", &[]);
+        let q: Vec<(String, Vec<u8>)> = r
+            .query()
+            .into_iter()
+            .map(|p| (p.name.into_owned(), p.value.into_owned()))
+            .collect();
+        assert_eq!(
+            q,
+            vec![
+                ("api_key".into(), b"ab+c d/".to_vec()),
+                ("k%".into(), b"100%".to_vec()),
+                ("x".into(), b"%zz%4".to_vec()),
+            ]
+        );
+        assert_eq!(query_decode("%ff%00"), &b"\xff\x00"[..]);
+        assert!(matches!(query_decode("plain-value"), Cow::Borrowed(_)));
+        // A cookie is read as sent.
+        let r = req("/", &[("cookie", "k=a+b%20c")]);
+        assert_eq!(&*r.cookies()[0].value, b"a+b%20c");
     }
 
     #[test]

@@ -282,6 +282,18 @@ case("x_api_key is not x-api-key for Kong", vec![CredentialWrongName])
             .config(r#"{"auth":{"key_auth":{}}}"#)
             .header("authorization", format!("Bearer {}", valid()))
             .kong(),
+        case("a literal + in a query key arrives as a space", vec![CredentialMalformed])
+            .config(r#"{"auth":{"key_auth":{}}}"#)
+            .path("/orders?apikey=k3y+9f8e7d6c")
+            .kong(),
+        case("the same key percent-encoded is read whole", vec![CredentialNotRecognized])
+            .config(r#"{"auth":{"key_auth":{}}}"#)
+            .path("/orders?apikey=k3y%2B9f8e7d6c")
+            .kong(),
+        case("a percent-encoded key name is the name Kong reads", vec![CredentialNotRecognized])
+            .config(r#"{"auth":{"key_auth":{"key_names":["api_key"]}}}"#)
+            .path("/orders?api%5Fkey=k3y-9f8e7d6c")
+            .kong(),
         case("key in query with key_in_query off", vec![CredentialWrongLocation])
             .config(r#"{"auth":{"key_auth":{"key_in_query":false}}}"#)
             .path("/orders?apikey=k3y-9f8e7d6c")
@@ -446,4 +458,21 @@ fn unknown_lists_what_was_checked() {
     c.config = r#"{"mode":"observe"}"#;
     // No credential: no-credentials, not unknown.
     assert_eq!(c.run().diagnoses[0].code, Code::NoCredentials);
+}
+
+#[test]
+fn a_plus_in_a_query_key_is_explained() {
+    let verdict = case("plus", vec![Code::CredentialMalformed])
+        .config(r#"{"auth":{"key_auth":{}}}"#)
+        .path("/orders?apikey=k3y+9f8e7d6c")
+        .kong()
+        .run();
+    let first = &verdict.diagnoses[0];
+    assert!(
+        first.detail.contains("decoded as Kong reads it"),
+        "{first:?}"
+    );
+    assert!(first.hint.contains("+ as %2B"), "{first:?}");
+    // Described by the value Kong got: 12 bytes, the + a space.
+    assert!(verdict.credential.as_deref().unwrap().contains("len=12"));
 }
