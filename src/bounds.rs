@@ -15,6 +15,9 @@ pub const MAX_HEADER_BYTES: usize = 1024;
 pub const MAX_SENTENCE_BYTES: usize = 300;
 /// Diagnoses kept for one response.
 pub const MAX_DIAGNOSES: usize = 8;
+/// Credential pieces indexed once per request for redaction (a table of at most 4 MiB); past
+/// it, each sentence is indexed instead and the credentials streamed past it.
+pub const MAX_INDEXED_PIECES: usize = 1 << 18;
 
 /// Each bound, at its edge and one past it.
 #[cfg(test)]
@@ -59,6 +62,25 @@ mod tests {
             jwt::decode(&jwt_with_payload(&nested(MAX_JSON_DEPTH + 1))).unwrap_err(),
             Malformed::TooDeep("payload")
         );
+    }
+
+    #[test]
+    fn indexed_pieces() {
+        use crate::redact::{scrub, Secrets};
+        // A credential of n pieces whose last piece is "tail0001".
+        let credential = |pieces: usize| {
+            let mut c = vec![b'x'; pieces + 7 - 8];
+            c.extend_from_slice(b"tail0001");
+            c
+        };
+        for (pieces, indexed) in [(MAX_INDEXED_PIECES, true), (MAX_INDEXED_PIECES + 1, false)] {
+            let c = credential(pieces);
+            let credentials: &[&[u8]] = &[&c];
+            let secrets = Secrets::new(credentials);
+            assert_eq!(secrets.is_indexed(), indexed, "{pieces} pieces");
+            assert_eq!(scrub("saw tail0001 here", &secrets), "saw [redacted] here");
+            assert_eq!(scrub("saw tail0002 here", &secrets), "saw tail0002 here");
+        }
     }
 
     #[test]

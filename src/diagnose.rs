@@ -9,6 +9,7 @@ use crate::diagnosis::{At, Code, Diagnosis, Plugin};
 use crate::fingerprint;
 use crate::forwarding::{self, Hop, KONG_TRUSTED_ONLY};
 use crate::judge;
+use crate::redact::{scrub, Secrets};
 use crate::request::{Answerer, Request, Response};
 use crate::text::{printable, printable_bytes};
 use std::borrow::Cow;
@@ -594,127 +595,6 @@ fn unknown(found: &[Found<'_>], hops: &[Hop], response: Option<&Response>) -> Di
         ),
         "compare with a request that works; look at Kong's error.log for the same request_id",
     )
-}
-
-/// Every 8-byte piece of every credential on a request, as 64-bit keys in an open-addressing set
-/// kept at most half full: a position of an output sentence is cleared by one or two probes,
-/// and building it needs neither a sort nor more than one allocation.
-pub struct Secrets {
-    /// Keys, 0 for an empty slot; a power-of-two length.
-    slots: Vec<u64>,
-    /// Eight NUL bytes make the key 0, which marks empty slots: remembered apart.
-    has_zero: bool,
-}
-
-/// Length of the pieces [`scrub`] looks for.
-const PIECE: usize = 8;
-
-fn slot_of(key: u64, mask: usize) -> usize {
-    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & mask
-}
-
-impl Secrets {
-    /// Every 8-byte window of every credential.
-    pub fn new(credentials: &[&[u8]]) -> Self {
-        let pieces: usize = credentials
-            .iter()
-            .map(|c| c.len().saturating_sub(PIECE - 1))
-            .sum();
-        let mut secrets = Secrets {
-            slots: Vec::new(),
-            has_zero: false,
-        };
-        if pieces == 0 {
-            return secrets;
-        }
-        secrets.slots = vec![0; (pieces * 2).next_power_of_two()];
-        let mask = secrets.slots.len() - 1;
-        for credential in credentials {
-            let mut key = 0u64;
-            for (i, &b) in credential.iter().enumerate() {
-                key = (key << 8) | u64::from(b);
-                if i + 1 < PIECE {
-                    continue;
-                }
-                if key == 0 {
-                    secrets.has_zero = true;
-                    continue;
-                }
-                let mut slot = slot_of(key, mask);
-                // At most half full, so an empty slot is always found.
-                while let Some(k) = secrets.slots.get_mut(slot) {
-                    if *k == 0 || *k == key {
-                        *k = key;
-                        break;
-                    }
-                    slot = (slot + 1) & mask;
-                }
-            }
-        }
-        secrets
-    }
-
-    fn is_empty(&self) -> bool {
-        self.slots.is_empty()
-    }
-
-    fn contains(&self, key: u64) -> bool {
-        if key == 0 {
-            return self.has_zero;
-        }
-        let mask = self.slots.len().wrapping_sub(1);
-        let mut slot = slot_of(key, mask);
-        while let Some(&k) = self.slots.get(slot) {
-            if k == 0 {
-                return false;
-            }
-            if k == key {
-                return true;
-            }
-            slot = (slot + 1) & mask;
-        }
-        false
-    }
-}
-
-/// Removes any 8-byte piece of a credential from output text: belt and braces over every place
-/// where request-controlled text could carry one.
-pub fn scrub<'t>(text: &'t str, secrets: &Secrets) -> Cow<'t, str> {
-    let bytes = text.as_bytes();
-    if secrets.is_empty() || bytes.len() < PIECE {
-        return Cow::Borrowed(text);
-    }
-    let mut leaked: Vec<bool> = Vec::new();
-    let mut key = 0u64;
-    for (end, &b) in bytes.iter().enumerate() {
-        key = (key << 8) | u64::from(b);
-        if end + 1 < PIECE || !secrets.contains(key) {
-            continue;
-        }
-        if leaked.is_empty() {
-            leaked = vec![false; bytes.len()];
-        }
-        for flag in leaked.iter_mut().skip(end + 1 - PIECE).take(PIECE) {
-            *flag = true;
-        }
-    }
-    if leaked.is_empty() {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut in_redaction = false;
-    for (i, c) in text.char_indices() {
-        if leaked.get(i).copied().unwrap_or(false) {
-            if !in_redaction {
-                out.push_str("[redacted]");
-                in_redaction = true;
-            }
-        } else {
-            in_redaction = false;
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ mod judge;
 mod jwt;
 mod logline;
 mod metrics;
+mod redact;
 mod request;
 mod shape;
 mod text;

@@ -420,22 +420,6 @@ fn never_leaks_a_credential() {
 }
 
 #[test]
-fn scrub_redacts_pieces() {
-    let secrets = Secrets::new(&[b"k3y-9f8e7d6c5b4a"]);
-    assert_eq!(
-        scrub("seen 9f8e7d6c5b here", &secrets),
-        "seen [redacted] here"
-    );
-    assert_eq!(scrub("nothing here", &secrets), "nothing here");
-    assert_eq!(scrub("short k3y", &Secrets::new(&[b"k3y"])), "short k3y");
-    assert_eq!(scrub("ab9f8e7d6c5b4a", &secrets), "ab[redacted]");
-    assert_eq!(
-        scrub("no secrets at all", &Secrets::new(&[])),
-        "no secrets at all"
-    );
-}
-
-#[test]
 fn unknown_when_nobody_can_say_who_refused() {
     let mut c = case("edge, well-formed key, no sign of who answered", vec![]);
     c.config = r#"{"mode":"edge"}"#;
