@@ -87,11 +87,20 @@ proptest! {
         from_upstream in any::<bool>(),
         www in "[ -~]{0,80}",
         secret in "[A-Za-z0-9]{16,40}",
+        in_query in any::<bool>(),
     ) {
         let config = load(CONFIGS[config_index].as_bytes()).unwrap();
         let mut request = request;
-        // A planted credential, in the header every default plugin reads.
-        request.headers.0.push(crate::request::Header { name: "apikey".into(), value: secret.clone().into_bytes() });
+        if in_query {
+            // Planted in the query string, every byte percent-encoded: only its decoded form
+            // reaches the diagnosis, and that must not leak either.
+            let encoded: String = secret.bytes().map(|b| format!("%{b:02X}")).collect();
+            let sep = if request.path.contains('?') { '&' } else { '?' };
+            request.path = format!("{}{sep}apikey={encoded}", request.path);
+        } else {
+            // A planted credential, in the header every default plugin reads.
+            request.headers.0.push(crate::request::Header { name: "apikey".into(), value: secret.clone().into_bytes() });
+        }
         let response = Response {
             status,
             headers: Headers::from_pairs([("www-authenticate".to_string(), www.into_bytes())]),
