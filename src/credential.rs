@@ -5,7 +5,7 @@
 use crate::config::Auth;
 use crate::diagnosis::Plugin;
 use crate::jwt::looks_like_jwt;
-use crate::request::Request;
+use crate::request::{Param, Request};
 use crate::text::{kong_reads_header, printable, same_squashed, squash_into};
 use std::borrow::Cow;
 
@@ -171,7 +171,7 @@ const NOT_CREDENTIALS: [&str; 3] = [
 ];
 
 /// Every credential on the request.
-pub fn find<'a>(request: &'a Request, auth: &Auth) -> Vec<Found<'a>> {
+pub fn find<'a>(request: &'a Request, cookies: &[Param<'a>], auth: &Auth) -> Vec<Found<'a>> {
     let mut out = Vec::new();
     for (index, header) in request.headers.iter().enumerate() {
         if NOT_CREDENTIALS.contains(&header.name.as_str()) {
@@ -199,8 +199,8 @@ pub fn find<'a>(request: &'a Request, auth: &Auth) -> Vec<Found<'a>> {
     for param in request.query() {
         out.extend(query_param(&param.name, param.value, auth));
     }
-    for cookie in request.cookies() {
-        out.extend(cookie_credential(&cookie.name, cookie.value, auth));
+    for cookie in cookies {
+        out.extend(cookie_credential(&cookie.name, cookie.value.clone(), auth));
     }
     out
 }
@@ -694,7 +694,7 @@ mod tests {
         ];
         for (i, (cfg, path, headers, kind, place, readers, miss)) in cases.into_iter().enumerate() {
             let r = request(path, &headers);
-            let found = find(&r, &cfg.auth);
+            let found = find(&r, &r.cookies(), &cfg.auth);
             assert_eq!(found.len(), 1, "case {i}: {found:?}");
             let f = &found[0];
             assert_eq!(
@@ -715,7 +715,7 @@ mod tests {
                 ("x-auth-diagnosis-token", "t0ken-value"),
             ],
         );
-        assert!(find(&r, &config("{}").auth).is_empty());
+        assert!(find(&r, &r.cookies(), &config("{}").auth).is_empty());
     }
 
     #[test]
@@ -733,7 +733,7 @@ mod tests {
     #[test]
     fn credential_value_excludes_scheme() {
         let r = request("/", &[("authorization", "  Bearer   abc.def  ")]);
-        let found = find(&r, &config("{}").auth);
+        let found = find(&r, &r.cookies(), &config("{}").auth);
         assert_eq!(&*found[0].value, b"abc.def");
         assert_eq!(found[0].scheme.as_deref(), Some("Bearer"));
     }

@@ -53,8 +53,10 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
         now,
         anonymous,
     } = *input;
-    let found = credential::find(request, &config.auth);
-    let hops = forwarding::hops(request);
+    // Both the credential search and the hop marks read the cookies: parsed once.
+    let cookies = request.cookies();
+    let found = credential::find(request, &cookies, &config.auth);
+    let hops = forwarding::hops(request, &cookies);
     let answerer = response.map_or(Answerer::Kong, Response::answerer);
     let from_upstream = answerer == Answerer::Upstream
         || (answerer == Answerer::Unknown && config.mode == Mode::Observe);

@@ -205,6 +205,7 @@ fn judge_jwt(found: &Found<'_>, config: &Config, now: i64, kong_answered: bool) 
     } else {
         NumericClaim::Missing
     };
+    let verified = |claim: Claim| kong_jwt.is_some_and(|j| j.claims_to_verify.contains(&claim));
     match exp {
         NumericClaim::Seconds(exp) if exp <= now => {
             let ago = now.saturating_sub(exp);
@@ -221,22 +222,15 @@ fn judge_jwt(found: &Found<'_>, config: &Config, now: i64, kong_answered: bool) 
             }
             out.push(d(Code::JwtExpired, detail, "get a new token (refresh it before exp); if it just expired, check the clocks of the issuer and Kong"));
         }
-        NumericClaim::NotNumber => out.push(d(
-            Code::JwtClaimInvalid,
-            "exp is not a number (NumericDate)".into(),
-            "issue exp as seconds since the epoch",
-        )),
-        NumericClaim::Missing
-            if kong_jwt.is_some_and(|j| j.claims_to_verify.contains(&Claim::Exp)) =>
-        {
-            out.push(d(
-                Code::JwtClaimMissing,
-                "the token has no exp, and the route's jwt plugin verifies exp (claims_to_verify)"
-                    .into(),
+        other => out.extend(
+            unusable_time_claim(
+                "exp",
+                &other,
+                verified(Claim::Exp),
                 "issue tokens with an exp claim",
-            ))
-        }
-        _ => {}
+            )
+            .map(|(code, detail, hint)| d(code, detail, &hint)),
+        ),
     }
     match nbf {
         NumericClaim::Seconds(nbf) if nbf > now => {
@@ -258,22 +252,15 @@ fn judge_jwt(found: &Found<'_>, config: &Config, now: i64, kong_answered: bool) 
                 "wait until nbf, or fix the issuer's clock (NTP)",
             ));
         }
-        NumericClaim::NotNumber => out.push(d(
-            Code::JwtClaimInvalid,
-            "nbf is not a number (NumericDate)".into(),
-            "issue nbf as seconds since the epoch",
-        )),
-        NumericClaim::Missing
-            if kong_jwt.is_some_and(|j| j.claims_to_verify.contains(&Claim::Nbf)) =>
-        {
-            out.push(d(
-                Code::JwtClaimMissing,
-                "the token has no nbf, and the route's jwt plugin verifies nbf (claims_to_verify)"
-                    .into(),
+        other => out.extend(
+            unusable_time_claim(
+                "nbf",
+                &other,
+                verified(Claim::Nbf),
                 "issue tokens with an nbf claim, or drop nbf from claims_to_verify",
-            ))
-        }
-        _ => {}
+            )
+            .map(|(code, detail, hint)| d(code, detail, &hint)),
+        ),
     }
     if let Some(jwt_conf) = kong_jwt {
         let key = jwt_conf.key_claim_name.as_str();
@@ -317,6 +304,29 @@ fn judge_jwt(found: &Found<'_>, config: &Config, now: i64, kong_answered: bool) 
         }
     }
     out
+}
+
+/// An `exp` or `nbf` that cannot be judged: not a number, or absent while the route's jwt
+/// plugin verifies it. `None` for a number (judged by the caller) or an unverified absence.
+fn unusable_time_claim(
+    name: &str,
+    claim: &NumericClaim,
+    verified: bool,
+    missing_hint: &str,
+) -> Option<(Code, String, String)> {
+    match claim {
+        NumericClaim::NotNumber => Some((
+            Code::JwtClaimInvalid,
+            format!("{name} is not a number (NumericDate)"),
+            format!("issue {name} as seconds since the epoch"),
+        )),
+        NumericClaim::Missing if verified => Some((
+            Code::JwtClaimMissing,
+            format!("the token has no {name}, and the route's jwt plugin verifies {name} (claims_to_verify)"),
+            missing_hint.to_string(),
+        )),
+        _ => None,
+    }
 }
 
 fn judge_basic(found: &Found<'_>) -> Vec<Diagnosis> {

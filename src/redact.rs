@@ -10,6 +10,8 @@ const PIECE: usize = 8;
 /// The credentials of one request, with their pieces indexed once when there are not too many.
 pub struct Secrets<'a> {
     credentials: &'a [&'a [u8]],
+    /// How many 8-byte pieces the credentials have in all.
+    pieces: usize,
     /// Every piece of every credential; `None` past [`MAX_INDEXED_PIECES`], where each sentence
     /// is indexed instead (bounded memory whatever the request carries).
     index: Option<PieceSet>,
@@ -25,11 +27,15 @@ impl<'a> Secrets<'a> {
             }
             set
         });
-        Secrets { credentials, index }
+        Secrets {
+            credentials,
+            pieces,
+            index,
+        }
     }
 
     fn is_empty(&self) -> bool {
-        pieces_in(self.credentials.iter().copied()) == 0
+        self.pieces == 0
     }
 
     #[cfg(test)]
