@@ -9,8 +9,25 @@ NOOP_WASM   := $(WASM_DIR)/noop_filter.wasm
 HOST        := target/debug/adhost
 SCENARIOS   := $(sort $(wildcard tests/scenarios/*.json))
 FUZZ_CASES  ?= 20000
+VERSION     := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+DIST        := target/dist/auth-diagnosis-$(VERSION)
+COMPOSE     := docker compose -f kong-config/docker-compose.yml
 
-.PHONY: setup wasm host demo test replay bench explain fuzz kong-up kong-down clean
+# What each build reads: the targets below are real files, so a second `make explain` runs the
+# host at once instead of rebuilding and re-optimising the filter.
+FILTER_SOURCES := $(shell find src tests/noop -name '*.rs' -o -name Cargo.toml) Cargo.toml Cargo.lock
+HOST_SOURCES   := $(shell find tests/host/src -name '*.rs') tests/host/Cargo.toml Cargo.toml Cargo.lock \
+                  kong-config/auth_diagnosis.meta.json
+
+# wasm-opt rewrites the .wasm in place; this file records the digests it left. The .wasm is
+# rebuilt (and re-optimised) when a source changed, or when the file is no longer the one wasm-opt
+# wrote (a plain `cargo build --release --target wasm32-wasip1` put an unoptimised one there).
+WASM_STAMP := $(WASM_DIR)/.wasm-opt.sha256
+ifneq ($(shell sha256sum $(FILTER_WASM) $(NOOP_WASM) 2>/dev/null | cmp -s - $(WASM_STAMP) && echo same),same)
+WASM_FORCE := FORCE
+endif
+
+.PHONY: setup wasm host demo test replay bench explain fuzz kong-up kong-down dist clean FORCE
 
 ## setup: the wasm32-wasip1 target, rustfmt/clippy and (where apt can install it) binaryen's wasm-opt
 setup:
@@ -27,32 +44,44 @@ WASM_OPT_FLAGS := -Oz --converge --enable-bulk-memory --enable-sign-ext --enable
   --enable-nontrapping-float-to-int --enable-multivalue --enable-reference-types
 
 ## wasm: auth_diagnosis.wasm and the no-op baseline, release (size) profile, then wasm-opt if present
-wasm: setup
-	cargo build --release --target $(WASM_TARGET) -p auth-diagnosis -p auth-diagnosis-noop
-	@if command -v wasm-opt >/dev/null; then \
-	  for f in $(FILTER_WASM) $(NOOP_WASM); do wasm-opt $(WASM_OPT_FLAGS) $$f -o $$f.opt && mv $$f.opt $$f; done; \
-	fi
+wasm: $(WASM_STAMP)
 	@echo "$(FILTER_WASM): $$(stat -c %s $(FILTER_WASM)) bytes"
 
+# wasm-opt runs only on a file it has not already optimised (its digest is not in the stamp).
+$(WASM_STAMP): $(FILTER_SOURCES) $(WASM_FORCE)
+	@$(MAKE) --no-print-directory setup
+	cargo build --release --target $(WASM_TARGET) -p auth-diagnosis -p auth-diagnosis-noop
+	@if command -v wasm-opt >/dev/null; then \
+	  for f in $(FILTER_WASM) $(NOOP_WASM); do \
+	    if ! grep -qs "^$$(sha256sum $$f | cut -d' ' -f1) " $@; then \
+	      echo "wasm-opt $$f"; wasm-opt $(WASM_OPT_FLAGS) $$f -o $$f.opt && mv $$f.opt $$f || exit 1; \
+	    fi; \
+	  done; \
+	fi
+	@sha256sum $(FILTER_WASM) $(NOOP_WASM) > $@
+
 ## host: the embedded proxy-wasm host (wasmtime), dev profile only, so wasmtime is built once
-host: setup
+host: $(HOST)
+
+$(HOST): $(HOST_SOURCES)
+	@$(MAKE) --no-print-directory setup
 	cargo build -p adhost
+	@touch $@
 
 ## demo: replay the bundled scenarios through the real filter and show each diagnosis
-demo: wasm host
+demo: $(WASM_STAMP) $(HOST)
 	$(HOST) demo tests/scenarios
 
 ## replay: FILES="a.json b.json" — one JSON line per scenario (SPEC section 8)
-replay: wasm host
+replay: $(WASM_STAMP) $(HOST)
 	@$(HOST) replay $(FILES)
 
-## explain: FILE=request.txt [CONFIG=config.json] [STATUS=401] — diagnose a pasted curl -v
-explain: wasm host
-	@$(HOST) explain $(FILE) $(if $(CONFIG),--config $(CONFIG)) $(if $(STATUS),--status $(STATUS))
+## explain: FILE=request.txt [CONFIG=config.json] [STATUS=401] [NOW=unix-seconds] — diagnose a pasted curl -v
+explain: $(WASM_STAMP) $(HOST)
+	@$(HOST) explain $(FILE) $(if $(CONFIG),--config $(CONFIG)) $(if $(STATUS),--status $(STATUS)) $(if $(NOW),--now $(NOW))
 
 ## bench: the filter against the no-op filter, same host, same run
-bench: wasm
-	cargo build -p adhost
+bench: $(WASM_STAMP) $(HOST)
 	$(HOST) bench --filter $(FILTER_WASM) --noop $(NOOP_WASM)
 
 ## test: everything CI runs
@@ -69,11 +98,29 @@ test: setup
 fuzz: setup
 	PROPTEST_CASES=$(FUZZ_CASES) cargo test -p auth-diagnosis fuzz -- --nocapture
 
-## kong-up / kong-down: the docker-compose Kong 3.9 with the filter (needs Docker)
-kong-up: wasm
-	docker compose -f kong-config/docker-compose.yml up -d
-kong-down:
-	docker compose -f kong-config/docker-compose.yml down
+## dist: the release bundle an operator installs without Rust (target/dist/auth-diagnosis-<version>/)
+dist: $(WASM_STAMP)
+	@rm -rf $(DIST) && mkdir -p $(DIST)/kong-config
+	@cp $(FILTER_WASM) kong-config/auth_diagnosis.meta.json LICENSE $(DIST)/
+	@cp kong-config/kong.yml kong-config/kong.conf kong-config/nginx.conf $(DIST)/kong-config/
+	@sed 's|\.\./target/wasm32-wasip1/release/auth_diagnosis\.wasm|../auth_diagnosis.wasm|; s|\./auth_diagnosis\.meta\.json|../auth_diagnosis.meta.json|' \
+	  kong-config/docker-compose.yml > $(DIST)/kong-config/docker-compose.yml
+	@sed 's/@VERSION@/$(VERSION)/g' dist/INSTALL > $(DIST)/INSTALL
+	@cd $(DIST) && find . -type f ! -name SHA256SUMS | sed 's|^\./||' | LC_ALL=C sort | xargs sha256sum > SHA256SUMS
+	@cd $(DIST) && sha256sum --quiet -c SHA256SUMS
+	@tar -C target/dist -czf $(DIST).tar.gz auth-diagnosis-$(VERSION)
+	@echo "$(DIST)/ ($$(wc -l < $(DIST)/SHA256SUMS) files, checksums verified) and $(DIST).tar.gz"
+
+## kong-up / kong-down: the docker-compose Kong 3.9 with the filter (needs Docker and its compose plugin)
+kong-up: $(WASM_STAMP) docker-check
+	$(COMPOSE) up -d --wait
+kong-down: docker-check
+	$(COMPOSE) down
+
+.PHONY: docker-check
+docker-check:
+	@command -v docker >/dev/null || { echo "make $(MAKECMDGOALS): needs Docker: install Docker Engine or Docker Desktop (https://docs.docker.com/get-docker/)"; exit 1; }
+	@docker compose version >/dev/null 2>&1 || { echo "make $(MAKECMDGOALS): needs the Docker Compose plugin (\`docker compose\`): install docker-compose-plugin (https://docs.docker.com/compose/install/)"; exit 1; }
 
 clean:
 	cargo clean
