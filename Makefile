@@ -112,15 +112,25 @@ dist: $(WASM_STAMP)
 	@echo "$(DIST)/ ($$(wc -l < $(DIST)/SHA256SUMS) files, checksums verified) and $(DIST).tar.gz"
 
 ## kong-up / kong-down: the docker-compose Kong 3.9 with the filter (needs Docker and its compose plugin)
-kong-up: $(WASM_STAMP) docker-check
+kong-up: docker-check $(WASM_STAMP)
 	$(COMPOSE) up -d --wait
 kong-down: docker-check
 	$(COMPOSE) down
 
+# Docker and its compose plugin are checked before anything runs, so that a machine without them
+# gets one line saying what to install (not compose's "unknown shorthand flag: 'f' in -f").
+ifneq ($(filter kong-up kong-down,$(MAKECMDGOALS)),)
+ifeq ($(shell command -v docker),)
+$(error make $(filter kong-up kong-down,$(MAKECMDGOALS)) needs Docker: install Docker Engine (https://docs.docker.com/engine/install/) or Docker Desktop)
+endif
+ifneq ($(shell docker compose version >/dev/null 2>&1 && echo ok),ok)
+$(error make $(filter kong-up kong-down,$(MAKECMDGOALS)) needs the Docker Compose plugin (docker compose): install docker-compose-plugin (https://docs.docker.com/compose/install/linux/) or Docker Desktop)
+endif
+endif
+
 .PHONY: docker-check
 docker-check:
-	@command -v docker >/dev/null || { echo "make $(MAKECMDGOALS): needs Docker: install Docker Engine or Docker Desktop (https://docs.docker.com/get-docker/)"; exit 1; }
-	@docker compose version >/dev/null 2>&1 || { echo "make $(MAKECMDGOALS): needs the Docker Compose plugin (\`docker compose\`): install docker-compose-plugin (https://docs.docker.com/compose/install/)"; exit 1; }
+	@docker info >/dev/null 2>&1 || { echo "make $(MAKECMDGOALS): Docker is installed but its daemon does not answer: start it (systemctl start docker, or Docker Desktop)"; exit 1; }
 
 clean:
 	cargo clean
