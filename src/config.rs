@@ -226,7 +226,8 @@ pub struct Config {
     pub expose: Expose,
     /// Token for `expose = "token"`.
     pub token: Option<String>,
-    /// Response header name, lowercase.
+    /// Response header name, in the case configured: it goes out as written (nginx and every
+    /// proxy-wasm host look header names up case-insensitively, so lookups need no lowercasing).
     pub header_name: String,
     /// Auth plugins guarding the route.
     pub auth: Auth,
@@ -468,7 +469,7 @@ impl Config {
             statuses,
             expose: raw.expose,
             token: raw.token,
-            header_name: header_name.to_ascii_lowercase(),
+            header_name,
             auth,
             anonymous: raw.anonymous,
             clock_skew: raw.clock_skew,
@@ -620,7 +621,7 @@ mod tests {
             assert_eq!(c.mode, Mode::Observe);
             assert_eq!(c.statuses, vec![401]);
             assert_eq!(c.expose, Expose::Always);
-            assert_eq!(c.header_name, "x-auth-diagnosis");
+            assert_eq!(c.header_name, "X-Auth-Diagnosis");
             assert_eq!(c.log_level, LogLevel::Warn);
             assert!(c.auth.key_auth.is_some() && c.auth.jwt.is_some() && c.auth.basic_auth);
         }

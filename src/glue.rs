@@ -12,7 +12,8 @@ use crate::request::{Headers, Request, Response};
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType, MetricType};
-use std::cell::OnceCell;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::UNIX_EPOCH;
 
@@ -26,9 +27,19 @@ pub fn register() {
     proxy_wasm::set_root_context(|_| Box::<Root>::default());
 }
 
-/// Counter ids, one per code, in [`Code::ALL`] order, defined on the first annotated response;
-/// empty when the host has no metrics.
-type Counters = Rc<OnceCell<Vec<Option<u32>>>>;
+/// The counters of one worker, shared by its HTTP contexts.
+type Counters = Rc<RefCell<CounterIds>>;
+
+/// Counter ids by name, each defined on its first use.
+#[derive(Default)]
+struct CounterIds {
+    /// Whether the host has the metric hostcalls; asked on the first annotated response.
+    available: Option<bool>,
+    /// Id by counter name; `None` when the host refused to define it.
+    ids: HashMap<String, Option<u32>>,
+    /// Route-labelled names defined so far (bounded: each one costs shared memory).
+    labelled: usize,
+}
 
 #[derive(Default)]
 struct Root {
@@ -195,15 +206,14 @@ impl HttpContext for Http {
         });
         let value = header::serialize(&verdict.diagnoses).filter(|_| self.exposed());
         // An upstream's own header of that name is never passed on: replaced, or removed.
-        match &value {
-            Some(v) => {
-                let _ = hostcalls::set_map_value_bytes(
-                    MapType::HttpResponseHeaders,
-                    name,
-                    Some(v.as_bytes()),
-                );
-            }
-            None => remove_response_header(name),
+        // Removed, then added: the header goes out under the name as configured even when the
+        // upstream sent one in another case (a replace keeps the existing name), and a replace on
+        // a header present twice clears both and adds nothing in ngx_wasm_module
+        // (src/http/ngx_http_wasm_headers.c:160-177, kong-facts.md).
+        remove_response_header(name);
+        if let Some(v) = &value {
+            let _ =
+                hostcalls::add_map_value_bytes(MapType::HttpResponseHeaders, name, v.as_bytes());
         }
         self.record(status, &verdict, &correlation(client));
         Action::Continue
@@ -251,10 +261,21 @@ impl Http {
             verdict.credential.as_deref(),
         );
         log(level(self.config.log_level), &line);
-        let counters = self.counters.get_or_init(define_counters);
+        // Only ever borrowed here, one context at a time; a refused borrow skips the counting.
+        let Ok(mut counters) = self.counters.try_borrow_mut() else {
+            return;
+        };
+        // Kong 3.4 - 3.7 trap on the metric hostcalls, and they cannot be told apart before a
+        // request: `kong.version` only answers inside one (and not at all before 3.6).
+        let available = *counters.available.get_or_insert_with(|| {
+            kong_has_metrics(&property(&["kong", "version"]).unwrap_or_default())
+        });
+        if !available {
+            return;
+        }
+        let route = correlation.route.as_deref().and_then(metrics::route_label);
         for d in &verdict.diagnoses {
-            let index = Code::ALL.iter().position(|c| *c == d.code);
-            if let Some(id) = index.and_then(|i| counters.get(i).copied().flatten()) {
+            if let Some(id) = counters.id(d.code, route) {
                 // A host without metrics must not cost the request anything.
                 let _ = hostcalls::increment_metric(id, 1);
             }
@@ -262,20 +283,25 @@ impl Http {
     }
 }
 
-/// One counter per code, when the host is a Kong with metrics (3.8+). Older Kong builds trap on
-/// the metric hostcalls, and they cannot be told apart before a request: `kong.version` only
-/// answers inside one (and not at all before 3.6), so this runs on the first annotated response.
-fn define_counters() -> Vec<Option<u32>> {
-    let version = property(&["kong", "version"]).unwrap_or_default();
-    if !kong_has_metrics(&version) {
-        return Vec::new();
+impl CounterIds {
+    /// The counter for `code` on `route`, defined on first use; past
+    /// [`metrics::MAX_ROUTE_COUNTERS`] new route names fall back to the code's own counter.
+    fn id(&mut self, code: Code, route: Option<&str>) -> Option<u32> {
+        let mut name = metrics::counter_name(code, route);
+        if !self.ids.contains_key(&name) && route.is_some() {
+            if self.labelled >= metrics::MAX_ROUTE_COUNTERS {
+                name = metrics::counter_name(code, None);
+            } else {
+                self.labelled += 1;
+            }
+        }
+        if let Some(id) = self.ids.get(&name) {
+            return *id;
+        }
+        let id = hostcalls::define_metric(MetricType::Counter, &name).ok();
+        self.ids.insert(name, id);
+        id
     }
-    Code::ALL
-        .iter()
-        .map(|&code| {
-            hostcalls::define_metric(MetricType::Counter, &metrics::counter_name(code)).ok()
-        })
-        .collect()
 }
 
 /// `3.8.0`, `3.9.1`, `3.9.0.1` (Enterprise) and later have the metric hostcalls.
