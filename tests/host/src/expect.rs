@@ -169,6 +169,40 @@ pub fn check(scenario: &Scenario, outcome: &Outcome) -> Verdict {
             }
         }
     }
+    if let Some(expected) = &expect.header_sent_as {
+        let names: Vec<String> = outcome
+            .client_response()
+            .map(|r| {
+                r.headers()
+                    .iter()
+                    .filter(|(n, _)| n.eq_ignore_ascii_case(expected.as_bytes()))
+                    .map(|(n, _)| String::from_utf8_lossy(n).into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if names != [expected.clone()] {
+            fail(format!(
+                "expected the header sent once as {expected}, got {names:?}"
+            ));
+        }
+    }
+    if let Some(expected) = &expect.prometheus {
+        match crate::prometheus::exported(&outcome.metrics) {
+            Ok(exported) => {
+                for (series, value) in expected {
+                    match exported.get(series) {
+                        Some(got) if got == value => {}
+                        Some(got) => fail(format!("expected series {series} {value}, got {got}")),
+                        None => fail(format!(
+                            "expected series {series} {value}, got only {}",
+                            exported.keys().cloned().collect::<Vec<_>>().join(", ")
+                        )),
+                    }
+                }
+            }
+            Err(e) => fail(format!("cannot name the series: {e:#}")),
+        }
+    }
     if expect.unchanged == Some(true) {
         for problem in changes(scenario, outcome) {
             fail(format!("expected unchanged response, got {problem}"));

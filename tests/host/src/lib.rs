@@ -25,6 +25,7 @@ pub mod http;
 pub mod map;
 pub mod mask;
 pub mod plugin;
+pub mod prometheus;
 pub mod replay;
 pub mod report;
 pub mod scenario;

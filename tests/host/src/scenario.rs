@@ -82,6 +82,8 @@ pub struct Expect {
     pub header_absent: Option<bool>,
     /// Substrings of the header.
     pub header_contains: Option<Vec<String>>,
+    /// The exact name (case included) the diagnosis header goes out under, once.
+    pub header_sent_as: Option<String>,
     /// Substrings that must each appear in some log message.
     pub log_contains: Option<Vec<String>>,
     /// Strings that must appear nowhere the filter writes.
@@ -90,6 +92,10 @@ pub struct Expect {
     pub configured: Option<bool>,
     /// Metric values by name.
     pub metrics: Option<BTreeMap<String, u64>>,
+    /// Metric values by the series Kong 3.9's Prometheus plugin exports for them
+    /// (`pw_auth_diagnosis_diagnoses_total{code="…",route="…"}`), through the meta file's
+    /// `label_patterns`.
+    pub prometheus: Option<BTreeMap<String, u64>>,
     /// Status, body and every pre-existing response header (but the diagnosis header) unchanged.
     pub unchanged: Option<bool>,
     /// Whether a call is expected to trap (default false).
