@@ -13,7 +13,6 @@ use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType, MetricType};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::UNIX_EPOCH;
 
@@ -35,8 +34,9 @@ type Counters = Rc<RefCell<CounterIds>>;
 struct CounterIds {
     /// Whether the host has the metric hostcalls; asked on the first annotated response.
     available: Option<bool>,
-    /// Id by counter name; `None` when the host refused to define it.
-    ids: HashMap<String, Option<u32>>,
+    /// Id by counter name, sorted by name; `None` when the host refused to define it. A sorted
+    /// list, not a `HashMap`: std's hasher costs 8 KB of `.wasm` and a random seed per instance.
+    ids: Vec<(String, Option<u32>)>,
     /// Route-labelled names defined so far (bounded: each one costs shared memory).
     labelled: usize,
 }
@@ -288,19 +288,23 @@ impl CounterIds {
     /// [`metrics::MAX_ROUTE_COUNTERS`] new route names fall back to the code's own counter.
     fn id(&mut self, code: Code, route: Option<&str>) -> Option<u32> {
         let mut name = metrics::counter_name(code, route);
-        if !self.ids.contains_key(&name) && route.is_some() {
+        let mut at = self.ids.binary_search_by(|(n, _)| n.as_str().cmp(&name));
+        if at.is_err() && route.is_some() {
             if self.labelled >= metrics::MAX_ROUTE_COUNTERS {
                 name = metrics::counter_name(code, None);
+                at = self.ids.binary_search_by(|(n, _)| n.as_str().cmp(&name));
             } else {
                 self.labelled += 1;
             }
         }
-        if let Some(id) = self.ids.get(&name) {
-            return *id;
+        match at {
+            Ok(i) => self.ids.get(i).and_then(|(_, id)| *id),
+            Err(i) => {
+                let id = hostcalls::define_metric(MetricType::Counter, &name).ok();
+                self.ids.insert(i, (name, id));
+                id
+            }
         }
-        let id = hostcalls::define_metric(MetricType::Counter, &name).ok();
-        self.ids.insert(name, id);
-        id
     }
 }
 
