@@ -164,5 +164,12 @@ mod tests {
         ] {
             assert_eq!(series(&format!("pw:{FILTER}:{name}")).unwrap(), expected);
         }
+        // Every code the filter can count becomes a clean label.
+        for (code, _, _) in crate::catalogue::CODES {
+            assert_eq!(
+                series(&format!("pw:{FILTER}:diagnoses_total_code={code}_route=r")).unwrap(),
+                format!("pw_auth_diagnosis_diagnoses_total{{code=\"{code}\",route=\"r\"}}")
+            );
+        }
     }
 }
