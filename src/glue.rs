@@ -34,9 +34,10 @@ type Counters = Rc<RefCell<CounterIds>>;
 struct CounterIds {
     /// Whether the host has the metric hostcalls; asked on the first annotated response.
     available: Option<bool>,
-    /// Id by counter name, sorted by name; `None` when the host refused to define it. A sorted
-    /// list, not a `HashMap`: std's hasher costs 8 KB of `.wasm` and a random seed per instance.
-    ids: Vec<(String, Option<u32>)>,
+    /// Counter id by code and route label, sorted; `None` when the host refused to define it.
+    /// A sorted list, not a `HashMap` (std's hasher costs 8 KB of `.wasm` and a random seed),
+    /// looked up without building the name (only a new counter needs it).
+    ids: Vec<(Code, Option<String>, Option<u32>)>,
     /// Route-labelled names defined so far (bounded: each one costs shared memory).
     labelled: usize,
 }
@@ -287,24 +288,30 @@ impl CounterIds {
     /// The counter for `code` on `route`, defined on first use; past
     /// [`metrics::MAX_ROUTE_COUNTERS`] new route names fall back to the code's own counter.
     fn id(&mut self, code: Code, route: Option<&str>) -> Option<u32> {
-        let mut name = metrics::counter_name(code, route);
-        let mut at = self.ids.binary_search_by(|(n, _)| n.as_str().cmp(&name));
+        let mut route = route;
+        let mut at = self.find(code, route);
         if at.is_err() && route.is_some() {
             if self.labelled >= metrics::MAX_ROUTE_COUNTERS {
-                name = metrics::counter_name(code, None);
-                at = self.ids.binary_search_by(|(n, _)| n.as_str().cmp(&name));
+                route = None;
+                at = self.find(code, None);
             } else {
                 self.labelled += 1;
             }
         }
         match at {
-            Ok(i) => self.ids.get(i).and_then(|(_, id)| *id),
+            Ok(i) => self.ids.get(i).and_then(|(_, _, id)| *id),
             Err(i) => {
+                let name = metrics::counter_name(code, route);
                 let id = hostcalls::define_metric(MetricType::Counter, &name).ok();
-                self.ids.insert(i, (name, id));
+                self.ids.insert(i, (code, route.map(str::to_string), id));
                 id
             }
         }
+    }
+
+    fn find(&self, code: Code, route: Option<&str>) -> Result<usize, usize> {
+        self.ids
+            .binary_search_by(|(c, r, _)| (*c, r.as_deref()).cmp(&(code, route)))
     }
 }
 
