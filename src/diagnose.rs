@@ -552,4 +552,6 @@ fn unknown(found: &[Found<'_>], hops: &[Hop], response: Option<&Response>) -> Di
 }
 
 #[cfg(test)]
+mod profile;
+#[cfg(test)]
 mod tests;

@@ -28,22 +28,23 @@ pub fn register() {
     proxy_wasm::set_root_context(|_| Box::<Root>::default());
 }
 
-/// Counter ids, one per code, in [`Code::ALL`] order, defined on the first annotated response;
-/// empty when the host has no metrics.
-type Counters = Rc<OnceCell<Vec<Option<u32>>>>;
-
-/// The worker's log flood guard, shared by the root context (its tick sums up what was held back)
-/// and every request.
-type Gate = Rc<RefCell<LogGate>>;
+/// What every request of a worker shares: one `Rc` per request, cloned when its context is
+/// created (this runs for every request, annotated or not).
+struct Worker {
+    config: Config,
+    /// Counter ids, one per code, in [`Code::ALL`] order, defined on the first annotated
+    /// response; empty when the host has no metrics.
+    counters: OnceCell<Vec<Option<u32>>>,
+    /// The log flood guard; the root context's tick sums up what it held back.
+    gate: RefCell<LogGate>,
+}
 
 /// How often what the flood guard held back is summed up, when it held anything back.
 const SUMMARY_PERIOD_MS: u32 = 5000;
 
 #[derive(Default)]
 struct Root {
-    config: Option<Rc<Config>>,
-    counters: Counters,
-    gate: Option<Gate>,
+    worker: Option<Rc<Worker>>,
     ticking: bool,
 }
 
@@ -74,7 +75,6 @@ impl RootContext for Root {
         };
         match config::load(&bytes) {
             Ok(config) => {
-                self.gate = Some(Rc::new(RefCell::new(LogGate::new(config.log_rate))));
                 // ngx_wasm_module refuses a second tick period: set once per root context.
                 if config.log_rate > 0 && !self.ticking {
                     let period = Duration::from_millis(u64::from(SUMMARY_PERIOD_MS));
@@ -89,7 +89,11 @@ impl RootContext for Root {
                         ),
                     }
                 }
-                self.config = Some(Rc::new(config));
+                self.worker = Some(Rc::new(Worker {
+                    gate: RefCell::new(LogGate::new(config.log_rate)),
+                    counters: OnceCell::new(),
+                    config,
+                }));
                 true
             }
             Err(error) => {
@@ -100,16 +104,14 @@ impl RootContext for Root {
     }
 
     fn on_tick(&mut self) {
-        let summary = self
+        let Some(worker) = &self.worker else { return };
+        let summary = worker
             .gate
-            .as_ref()
-            .and_then(|gate| gate.try_borrow_mut().ok()?.summary(now_ms(), 0));
+            .try_borrow_mut()
+            .ok()
+            .and_then(|mut gate| gate.summary(now_ms(), 0));
         if let Some(line) = summary {
-            let level = self
-                .config
-                .as_ref()
-                .map_or(LogLevel::Warn, |c| level(c.log_level));
-            log(level, &line);
+            log(level(worker.config.log_level), &line);
         }
     }
 
@@ -118,12 +120,8 @@ impl RootContext for Root {
     }
 
     fn create_http_context(&self, _context_id: u32) -> Option<Box<dyn HttpContext>> {
-        let config = self.config.clone()?;
-        let gate = self.gate.clone()?;
         Some(Box::new(Http {
-            config,
-            gate,
-            counters: Rc::clone(&self.counters),
+            worker: Rc::clone(self.worker.as_ref()?),
             answered: false,
             token_matched: false,
         }))
@@ -131,9 +129,7 @@ impl RootContext for Root {
 }
 
 struct Http {
-    config: Rc<Config>,
-    gate: Gate,
-    counters: Counters,
+    worker: Rc<Worker>,
     /// Enforce answered this request itself: nothing left to annotate.
     answered: bool,
     /// The request carried the right `X-Auth-Diagnosis-Token` (`expose = "token"`).
@@ -144,16 +140,16 @@ impl Context for Http {}
 
 impl HttpContext for Http {
     fn on_http_request_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
-        if self.config.expose == Expose::Token {
+        if self.worker.config.expose == Expose::Token {
             self.take_token();
         }
-        if self.config.mode != Mode::Enforce || !self.is_anonymous() {
+        if self.worker.config.mode != Mode::Enforce || !self.is_anonymous() {
             return Action::Continue;
         }
-        let (request, client) = gather_request(&self.config);
+        let (request, client) = gather_request(&self.worker.config);
         let now_ms = now_ms();
         let verdict = diagnose(&Input {
-            config: &self.config,
+            config: &self.worker.config,
             request: &request,
             response: None,
             now: i64::try_from(now_ms / 1000).unwrap_or(0),
@@ -161,7 +157,8 @@ impl HttpContext for Http {
         });
         let tier = self.tier(client.as_deref());
         let correlation = correlation(client);
-        let shown = tier.map(|t| exposure::shown(&verdict.diagnoses, t, &self.config.places));
+        let shown =
+            tier.map(|t| exposure::shown(&verdict.diagnoses, t, &self.worker.config.places));
         let value = shown.as_deref().and_then(header::serialize);
         let plugin = verdict.diagnoses.iter().find_map(|d| d.plugin);
         let reply = enforce::reject(
@@ -171,7 +168,7 @@ impl HttpContext for Http {
             correlation.request_id.as_deref(),
             value
                 .as_deref()
-                .map(|v| (self.config.header_name.as_str(), v)),
+                .map(|v| (self.worker.config.header_name.as_str(), v)),
         );
         let headers: Vec<(&str, &str)> = reply
             .headers
@@ -208,11 +205,11 @@ impl HttpContext for Http {
             _ => None,
         };
         // A response that is not annotated is left exactly as it was: one hostcall, no more.
-        let Some(status) = status.filter(|s| self.config.statuses.contains(s)) else {
+        let Some(status) = status.filter(|s| self.worker.config.statuses.contains(s)) else {
             return Action::Continue;
         };
-        let name = self.config.header_name.as_str();
-        let (request, client) = gather_request(&self.config);
+        let name = self.worker.config.header_name.as_str();
+        let (request, client) = gather_request(&self.worker.config);
         let now_ms = now_ms();
         // Only the headers the diagnosis reads, one by one: the SDK's whole-map read traps on a
         // header name that is not UTF-8, and nginx passes such names through from upstreams.
@@ -235,14 +232,18 @@ impl HttpContext for Http {
             upstream_status,
         };
         let verdict = diagnose(&Input {
-            config: &self.config,
+            config: &self.worker.config,
             request: &request,
             response: Some(&response),
             now: i64::try_from(now_ms / 1000).unwrap_or(0),
             anonymous: false,
         });
         let value = self.tier(client.as_deref()).and_then(|t| {
-            header::serialize(&exposure::shown(&verdict.diagnoses, t, &self.config.places))
+            header::serialize(&exposure::shown(
+                &verdict.diagnoses,
+                t,
+                &self.worker.config.places,
+            ))
         });
         // An upstream's own header of that name is never passed on: replaced, or removed.
         match &value {
@@ -265,23 +266,28 @@ impl Http {
     fn is_anonymous(&self) -> bool {
         let flag = header_value("x-anonymous-consumer")
             .is_some_and(|v| v.trim_ascii().eq_ignore_ascii_case(b"true"));
-        flag || self.config.anonymous.as_deref().is_some_and(|anonymous| {
-            header_value("x-consumer-username")
-                .is_some_and(|v| v.trim_ascii() == anonymous.as_bytes())
-        })
+        flag || self
+            .worker
+            .config
+            .anonymous
+            .as_deref()
+            .is_some_and(|anonymous| {
+                header_value("x-consumer-username")
+                    .is_some_and(|v| v.trim_ascii() == anonymous.as_bytes())
+            })
     }
 
     /// How much the client is shown; `client` is `source.address`, the address Kong sees.
     fn tier(&self, client: Option<&str>) -> Option<Tier> {
         let ip = client.and_then(crate::cidr::peer_ip);
-        exposure::tier(&self.config, self.token_matched, ip)
+        exposure::tier(&self.worker.config, self.token_matched, ip)
     }
 
     /// `expose = "token"`: checks the request's token once, then removes the header so that the
     /// token never reaches the upstream.
     fn take_token(&mut self) {
         let sent = header_value(TOKEN_HEADER);
-        self.token_matched = match (&self.config.token, &sent) {
+        self.token_matched = match (&self.worker.config.token, &sent) {
             (Some(token), Some(sent)) => constant_time_eq(token.as_bytes(), sent.trim_ascii()),
             _ => false,
         };
@@ -294,7 +300,7 @@ impl Http {
     fn record(&self, status: u16, verdict: &Verdict, correlation: &Correlation, now_ms: u64) {
         let first = verdict.diagnoses.first().map(|d| d.code);
         // A guard that cannot be borrowed (it never is twice) lets the line through.
-        let (admitted, summary) = match self.gate.try_borrow_mut() {
+        let (admitted, summary) = match self.worker.gate.try_borrow_mut() {
             Ok(mut gate) => {
                 let admitted = gate.admit(now_ms, first);
                 // Without the host's tick, what was held back is said before the next line.
@@ -308,7 +314,7 @@ impl Http {
             Err(_) => (true, None),
         };
         if let Some(summary) = summary {
-            log(level(self.config.log_level), &summary);
+            log(level(self.worker.config.log_level), &summary);
         }
         if admitted {
             let line = logline::render(
@@ -317,9 +323,9 @@ impl Http {
                 correlation,
                 verdict.credential.as_ref(),
             );
-            log(level(self.config.log_level), &line);
+            log(level(self.worker.config.log_level), &line);
         }
-        let counters = self.counters.get_or_init(define_counters);
+        let counters = self.worker.counters.get_or_init(define_counters);
         for d in &verdict.diagnoses {
             let index = Code::ALL.iter().position(|c| *c == d.code);
             if let Some(id) = index.and_then(|i| counters.get(i).copied().flatten()) {
