@@ -5,7 +5,9 @@ use crate::config::{self, Config, Expose, LogLevel as ConfigLevel, Mode};
 use crate::diagnose::{diagnose, Input, Verdict};
 use crate::diagnosis::Code;
 use crate::enforce;
+use crate::exposure::{self, Tier};
 use crate::header;
+use crate::log_gate::LogGate;
 use crate::logline::{self, Correlation};
 use crate::metrics;
 use crate::request::{Headers, Request, Response};
@@ -14,7 +16,7 @@ use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType, MetricType};
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::time::UNIX_EPOCH;
+use std::time::{Duration, UNIX_EPOCH};
 
 /// Header a request carries to see the diagnosis when `expose = "token"`.
 const TOKEN_HEADER: &str = "x-auth-diagnosis-token";
@@ -26,10 +28,20 @@ pub fn register() {
     proxy_wasm::set_root_context(|_| Box::<Root>::default());
 }
 
-/// The counters of one worker, shared by its HTTP contexts.
-type Counters = Rc<RefCell<CounterIds>>;
+/// What every request of a worker shares: one `Rc` per request, cloned when its context is
+/// created (this runs for every request, annotated or not).
+struct Worker {
+    config: Config,
+    /// The counters, each defined on its first use.
+    counters: RefCell<CounterIds>,
+    /// The log flood guard; the root context's tick sums up what it held back.
+    gate: RefCell<LogGate>,
+}
 
-/// Counter ids by name, each defined on its first use.
+/// How often what the flood guard held back is summed up, when it held anything back.
+const SUMMARY_PERIOD_MS: u32 = 5000;
+
+/// Counter ids, per code and route, each defined on its first use.
 #[derive(Default)]
 struct CounterIds {
     /// Whether the host has the metric hostcalls; asked on the first annotated response.
@@ -44,8 +56,8 @@ struct CounterIds {
 
 #[derive(Default)]
 struct Root {
-    config: Option<Rc<Config>>,
-    counters: Counters,
+    worker: Option<Rc<Worker>>,
+    ticking: bool,
 }
 
 impl Context for Root {}
@@ -75,7 +87,25 @@ impl RootContext for Root {
         };
         match config::load(&bytes) {
             Ok(config) => {
-                self.config = Some(Rc::new(config));
+                // ngx_wasm_module refuses a second tick period: set once per root context.
+                if config.log_rate > 0 && !self.ticking {
+                    let period = Duration::from_millis(u64::from(SUMMARY_PERIOD_MS));
+                    match hostcalls::set_tick_period(period) {
+                        Ok(()) => self.ticking = true,
+                        Err(status) => log(
+                            LogLevel::Warn,
+                            &format!(
+                                "auth-diagnosis: no tick (host status {}): what the log flood guard holds back is summed up with the next line written",
+                                status as u32
+                            ),
+                        ),
+                    }
+                }
+                self.worker = Some(Rc::new(Worker {
+                    gate: RefCell::new(LogGate::new(config.log_rate)),
+                    counters: RefCell::default(),
+                    config,
+                }));
                 true
             }
             Err(error) => {
@@ -85,15 +115,25 @@ impl RootContext for Root {
         }
     }
 
+    fn on_tick(&mut self) {
+        let Some(worker) = &self.worker else { return };
+        let summary = worker
+            .gate
+            .try_borrow_mut()
+            .ok()
+            .and_then(|mut gate| gate.summary(now_ms(), 0));
+        if let Some(line) = summary {
+            log(level(worker.config.log_level), &line);
+        }
+    }
+
     fn get_type(&self) -> Option<ContextType> {
         Some(ContextType::HttpContext)
     }
 
     fn create_http_context(&self, _context_id: u32) -> Option<Box<dyn HttpContext>> {
-        let config = self.config.clone()?;
         Some(Box::new(Http {
-            config,
-            counters: Rc::clone(&self.counters),
+            worker: Rc::clone(self.worker.as_ref()?),
             answered: false,
             token_matched: false,
         }))
@@ -101,8 +141,7 @@ impl RootContext for Root {
 }
 
 struct Http {
-    config: Rc<Config>,
-    counters: Counters,
+    worker: Rc<Worker>,
     /// Enforce answered this request itself: nothing left to annotate.
     answered: bool,
     /// The request carried the right `X-Auth-Diagnosis-Token` (`expose = "token"`).
@@ -113,30 +152,35 @@ impl Context for Http {}
 
 impl HttpContext for Http {
     fn on_http_request_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
-        if self.config.expose == Expose::Token {
+        if self.worker.config.expose == Expose::Token {
             self.take_token();
         }
-        if self.config.mode != Mode::Enforce || !self.is_anonymous() {
+        if self.worker.config.mode != Mode::Enforce || !self.is_anonymous() {
             return Action::Continue;
         }
-        let (request, client) = gather_request(&self.config);
+        let (request, client) = gather_request(&self.worker.config);
+        let now_ms = now_ms();
         let verdict = diagnose(&Input {
-            config: &self.config,
+            config: &self.worker.config,
             request: &request,
             response: None,
-            now: now(),
+            now: i64::try_from(now_ms / 1000).unwrap_or(0),
             anonymous: true,
         });
+        let tier = self.tier(client.as_deref());
         let correlation = correlation(client);
-        let exposed = self.exposed();
-        let value = header::serialize(&verdict.diagnoses);
-        let shown = value.as_deref().filter(|_| exposed);
+        let shown =
+            tier.map(|t| exposure::shown(&verdict.diagnoses, t, &self.worker.config.places));
+        let value = shown.as_deref().and_then(header::serialize);
         let plugin = verdict.diagnoses.iter().find_map(|d| d.plugin);
         let reply = enforce::reject(
             &verdict,
+            shown.as_deref(),
             plugin,
             correlation.request_id.as_deref(),
-            shown.map(|v| (self.config.header_name.as_str(), v)),
+            value
+                .as_deref()
+                .map(|v| (self.worker.config.header_name.as_str(), v)),
         );
         let headers: Vec<(&str, &str)> = reply
             .headers
@@ -146,7 +190,7 @@ impl HttpContext for Http {
         match hostcalls::send_http_response(reply.status, headers, Some(reply.body.as_bytes())) {
             Ok(()) => {
                 self.answered = true;
-                self.record(401, &verdict, &correlation);
+                self.record(401, &verdict, &correlation, now_ms);
                 Action::Pause
             }
             Err(status) => {
@@ -173,11 +217,12 @@ impl HttpContext for Http {
             _ => None,
         };
         // A response that is not annotated is left exactly as it was: one hostcall, no more.
-        let Some(status) = status.filter(|s| self.config.statuses.contains(s)) else {
+        let Some(status) = status.filter(|s| self.worker.config.statuses.contains(s)) else {
             return Action::Continue;
         };
-        let name = self.config.header_name.as_str();
-        let (request, client) = gather_request(&self.config);
+        let name = self.worker.config.header_name.as_str();
+        let (request, client) = gather_request(&self.worker.config);
+        let now_ms = now_ms();
         // Only the headers the diagnosis reads, one by one: the SDK's whole-map read traps on a
         // header name that is not UTF-8, and nginx passes such names through from upstreams.
         // Kong's upstream latency header already says who answered; the other two signs are
@@ -199,13 +244,19 @@ impl HttpContext for Http {
             upstream_status,
         };
         let verdict = diagnose(&Input {
-            config: &self.config,
+            config: &self.worker.config,
             request: &request,
             response: Some(&response),
-            now: now(),
+            now: i64::try_from(now_ms / 1000).unwrap_or(0),
             anonymous: false,
         });
-        let value = header::serialize(&verdict.diagnoses).filter(|_| self.exposed());
+        let value = self.tier(client.as_deref()).and_then(|t| {
+            header::serialize(&exposure::shown(
+                &verdict.diagnoses,
+                t,
+                &self.worker.config.places,
+            ))
+        });
         // An upstream's own header of that name is never passed on: replaced, or removed.
         // Removed, then added: the header goes out under the name as configured even when the
         // upstream sent one in another case (a replace keeps the existing name), and a replace on
@@ -216,7 +267,7 @@ impl HttpContext for Http {
             let _ =
                 hostcalls::add_map_value_bytes(MapType::HttpResponseHeaders, name, v.as_bytes());
         }
-        self.record(status, &verdict, &correlation(client));
+        self.record(status, &verdict, &correlation(client), now_ms);
         Action::Continue
     }
 }
@@ -226,25 +277,28 @@ impl Http {
     fn is_anonymous(&self) -> bool {
         let flag = header_value("x-anonymous-consumer")
             .is_some_and(|v| v.trim_ascii().eq_ignore_ascii_case(b"true"));
-        flag || self.config.anonymous.as_deref().is_some_and(|anonymous| {
-            header_value("x-consumer-username")
-                .is_some_and(|v| v.trim_ascii() == anonymous.as_bytes())
-        })
+        flag || self
+            .worker
+            .config
+            .anonymous
+            .as_deref()
+            .is_some_and(|anonymous| {
+                header_value("x-consumer-username")
+                    .is_some_and(|v| v.trim_ascii() == anonymous.as_bytes())
+            })
     }
 
-    fn exposed(&self) -> bool {
-        match self.config.expose {
-            Expose::Always => true,
-            Expose::Never => false,
-            Expose::Token => self.token_matched,
-        }
+    /// How much the client is shown; `client` is `source.address`, the address Kong sees.
+    fn tier(&self, client: Option<&str>) -> Option<Tier> {
+        let ip = client.and_then(crate::cidr::peer_ip);
+        exposure::tier(&self.worker.config, self.token_matched, ip)
     }
 
     /// `expose = "token"`: checks the request's token once, then removes the header so that the
     /// token never reaches the upstream.
     fn take_token(&mut self) {
         let sent = header_value(TOKEN_HEADER);
-        self.token_matched = match (&self.config.token, &sent) {
+        self.token_matched = match (&self.worker.config.token, &sent) {
             (Some(token), Some(sent)) => constant_time_eq(token.as_bytes(), sent.trim_ascii()),
             _ => false,
         };
@@ -253,17 +307,37 @@ impl Http {
         }
     }
 
-    /// The log line and the counters.
-    fn record(&self, status: u16, verdict: &Verdict, correlation: &Correlation) {
-        let line = logline::render(
-            status,
-            &verdict.diagnoses,
-            correlation,
-            verdict.credential.as_deref(),
-        );
-        log(level(self.config.log_level), &line);
+    /// The log line (unless the flood guard holds it back) and the counters (always).
+    fn record(&self, status: u16, verdict: &Verdict, correlation: &Correlation, now_ms: u64) {
+        let first = verdict.diagnoses.first().map(|d| d.code);
+        // A guard that cannot be borrowed (it never is twice) lets the line through.
+        let (admitted, summary) = match self.worker.gate.try_borrow_mut() {
+            Ok(mut gate) => {
+                let admitted = gate.admit(now_ms, first);
+                // Without the host's tick, what was held back is said before the next line.
+                let summary = if admitted {
+                    gate.summary(now_ms, u64::from(SUMMARY_PERIOD_MS))
+                } else {
+                    None
+                };
+                (admitted, summary)
+            }
+            Err(_) => (true, None),
+        };
+        if let Some(summary) = summary {
+            log(level(self.worker.config.log_level), &summary);
+        }
+        if admitted {
+            let line = logline::render(
+                status,
+                &verdict.diagnoses,
+                correlation,
+                verdict.credential.as_ref(),
+            );
+            log(level(self.worker.config.log_level), &line);
+        }
         // Only ever borrowed here, one context at a time; a refused borrow skips the counting.
-        let Ok(mut counters) = self.counters.try_borrow_mut() else {
+        let Ok(mut counters) = self.worker.counters.try_borrow_mut() else {
             return;
         };
         // Kong 3.4 - 3.7 trap on the metric hostcalls, and they cannot be told apart before a
@@ -399,11 +473,12 @@ fn correlation(client: Option<String>) -> Correlation {
     }
 }
 
-fn now() -> i64 {
+/// The host's clock in milliseconds since the epoch (0 when the host will not say).
+fn now_ms() -> u64 {
     hostcalls::get_current_time()
         .ok()
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .and_then(|d| i64::try_from(d.as_secs()).ok())
+        .and_then(|d| u64::try_from(d.as_millis()).ok())
         .unwrap_or(0)
 }
 
