@@ -2,7 +2,7 @@
 //! variants only; every `Result` handled), hands it to the pure core, and applies the result.
 
 use crate::config::{self, Config, Expose, LogLevel as ConfigLevel, Mode};
-use crate::diagnose::{diagnose, Input, Verdict};
+use crate::diagnose::{diagnose, Input, Sentences, Verdict};
 use crate::diagnosis::Code;
 use crate::enforce;
 use crate::exposure::{self, Tier};
@@ -148,14 +148,16 @@ impl HttpContext for Http {
         }
         let (request, client) = gather_request(&self.worker.config);
         let now_ms = now_ms();
+        let (tier, logged, sentences) = self.plan(client.as_deref(), now_ms);
         let verdict = diagnose(&Input {
             config: &self.worker.config,
             request: &request,
             response: None,
             now: i64::try_from(now_ms / 1000).unwrap_or(0),
             anonymous: true,
+            sentences,
         });
-        let tier = self.tier(client.as_deref());
+        // The body carries the request id whether or not the line is logged.
         let correlation = correlation(client);
         let shown =
             tier.map(|t| exposure::shown(&verdict.diagnoses, t, &self.worker.config.places));
@@ -178,7 +180,7 @@ impl HttpContext for Http {
         match hostcalls::send_http_response(reply.status, headers, Some(reply.body.as_bytes())) {
             Ok(()) => {
                 self.answered = true;
-                self.record(401, &verdict, &correlation, now_ms);
+                self.record(401, &verdict, logged.then_some(&correlation), now_ms);
                 Action::Pause
             }
             Err(status) => {
@@ -211,6 +213,7 @@ impl HttpContext for Http {
         let name = self.worker.config.header_name.as_str();
         let (request, client) = gather_request(&self.worker.config);
         let now_ms = now_ms();
+        let (tier, logged, sentences) = self.plan(client.as_deref(), now_ms);
         // Only the headers the diagnosis reads, one by one: the SDK's whole-map read traps on a
         // header name that is not UTF-8, and nginx passes such names through from upstreams.
         // Kong's upstream latency header already says who answered; the other two signs are
@@ -237,8 +240,9 @@ impl HttpContext for Http {
             response: Some(&response),
             now: i64::try_from(now_ms / 1000).unwrap_or(0),
             anonymous: false,
+            sentences,
         });
-        let value = self.tier(client.as_deref()).and_then(|t| {
+        let value = tier.and_then(|t| {
             header::serialize(&exposure::shown(
                 &verdict.diagnoses,
                 t,
@@ -256,7 +260,9 @@ impl HttpContext for Http {
             }
             None => remove_response_header(name),
         }
-        self.record(status, &verdict, &correlation(client), now_ms);
+        // The properties that join the line to Kong's logs are read only for a line written.
+        let correlation = logged.then(|| correlation(client));
+        self.record(status, &verdict, correlation.as_ref(), now_ms);
         Action::Continue
     }
 }
@@ -296,34 +302,59 @@ impl Http {
         }
     }
 
-    /// The log line (unless the flood guard holds it back) and the counters (always).
-    fn record(&self, status: u16, verdict: &Verdict, correlation: &Correlation, now_ms: u64) {
-        let first = verdict.diagnoses.first().map(|d| d.code);
+    /// What this request will write: the client's tier, whether the flood guard lets its log
+    /// line through, and so which sentences the decision must make.
+    fn plan(&self, client: Option<&str>, now_ms: u64) -> (Option<Tier>, bool, Sentences) {
+        let tier = self.tier(client);
         // A guard that cannot be borrowed (it never is twice) lets the line through.
-        let (admitted, summary) = match self.worker.gate.try_borrow_mut() {
-            Ok(mut gate) => {
-                let admitted = gate.admit(now_ms, first);
-                // Without the host's tick, what was held back is said before the next line.
-                let summary = if admitted {
-                    gate.summary(now_ms, u64::from(SUMMARY_PERIOD_MS))
-                } else {
-                    None
-                };
-                (admitted, summary)
-            }
-            Err(_) => (true, None),
+        let logged = self
+            .worker
+            .gate
+            .try_borrow_mut()
+            .map_or(true, |mut gate| gate.admit(now_ms));
+        let sentences = match (tier, logged) {
+            (Some(Tier::Full), _) => Sentences::All,
+            (_, true) => Sentences::LogLine,
+            _ => Sentences::None,
         };
-        if let Some(summary) = summary {
-            log(level(self.worker.config.log_level), &summary);
-        }
-        if admitted {
-            let line = logline::render(
-                status,
-                &verdict.diagnoses,
-                correlation,
-                verdict.credential.as_ref(),
-            );
-            log(level(self.worker.config.log_level), &line);
+        (tier, logged, sentences)
+    }
+
+    /// The log line when the flood guard let it through (`correlation` is there then), what it
+    /// held back otherwise, and the counters always.
+    fn record(
+        &self,
+        status: u16,
+        verdict: &Verdict,
+        correlation: Option<&Correlation>,
+        now_ms: u64,
+    ) {
+        let level = level(self.worker.config.log_level);
+        match correlation {
+            Some(correlation) => {
+                // Without the host's tick, what was held back is said before the next line.
+                let summary = self
+                    .worker
+                    .gate
+                    .try_borrow_mut()
+                    .ok()
+                    .and_then(|mut gate| gate.summary(now_ms, u64::from(SUMMARY_PERIOD_MS)));
+                if let Some(summary) = summary {
+                    log(level, &summary);
+                }
+                let line = logline::render(
+                    status,
+                    &verdict.diagnoses,
+                    correlation,
+                    verdict.credential.as_ref(),
+                );
+                log(level, &line);
+            }
+            None => {
+                if let Ok(mut gate) = self.worker.gate.try_borrow_mut() {
+                    gate.hold(now_ms, verdict.diagnoses.first().map(|d| d.code));
+                }
+            }
         }
         let counters = self.worker.counters.get_or_init(define_counters);
         for d in &verdict.diagnoses {
