@@ -24,6 +24,7 @@ mod judge;
 mod jwt;
 mod logline;
 mod metrics;
+mod pairs;
 mod redact;
 mod request;
 mod shape;
