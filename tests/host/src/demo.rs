@@ -36,6 +36,8 @@ pub fn render(scenario: &Scenario, outcome: &Outcome, verdict: &Verdict) -> Stri
 
     if !outcome.configured {
         let _ = writeln!(out, "! the filter rejected its configuration");
+    } else if let Some(why) = &outcome.refused {
+        let _ = writeln!(out, "< HTTP/1.1 400 (nginx, before any filter runs: {why})");
     } else if outcome.trap.is_none() {
         response_lines(&mut out, outcome, &secrets);
     }

@@ -370,7 +370,7 @@ fn request() -> Request {
         authority: "api.example.com".into(),
         source: Some("10.0.0.8:50412".into()),
         headers: vec![
-            ("X-Bin".into(), vec![0xff, 0x00, 0xfe]),
+            ("X-Bin".into(), vec![0xff, 0x01, 0xfe]),
             ("accept".into(), b"*/*".to_vec()),
         ],
     }
@@ -518,7 +518,7 @@ fn header_edits_land_where_ngx_puts_them() {
     let expected = HeaderMap::from_pairs([
         ("www-authenticate", &b"Basic"[..]),
         ("x-early", b"yes"),
-        ("x-bin-echo", &[0xff, 0x00, 0xfe]),
+        ("x-bin-echo", &[0xff, 0x01, 0xfe]),
     ]);
     assert_eq!(response.headers, expected, "non-UTF-8 values round-trip");
     assert_eq!(outcome.edits.len(), 5);
