@@ -334,8 +334,9 @@ fn gather_request(config: &Config) -> (Request, Option<String>) {
 /// The query as the client sent it, which Kong's plugins parse: ngx_wasm_module's `:path` is
 /// the decoded URI plus the raw query (src/common/proxy_wasm/ngx_proxy_wasm_maps.c:481-517),
 /// so a `%3F` in the path would pass for a `?`. `ngx.args` is nginx's raw query; it is not found
-/// when the request has none, and then `ngx.request_uri` (the raw target) settles it. `None` on
-/// hosts with neither: the query is then split out of `:path`.
+/// when the request has none (an nginx variable that is not_found answers NOT_FOUND,
+/// ngx_proxy_wasm_properties.c:770-800), and then `ngx.request_uri` (the raw target) settles
+/// it. `None` on hosts with neither: the query is then split out of `:path`.
 fn raw_query() -> Option<String> {
     if let Some(args) = property_bytes(&["ngx", "args"]) {
         return Some(String::from_utf8_lossy(&args).into_owned());

@@ -199,7 +199,8 @@ impl Request {
     /// The host name the client sent the request to, lowercase, without port, and where it was
     /// read: the `host` header, which nginx fills from the request (ngx_wasm_module's
     /// `:authority` is its own `server_name:port`, ngx_proxy_wasm_maps.c:619-673); `:authority`
-    /// only when there is no Host header (hosts that put the client's host there).
+    /// only when there is no Host header (nginx makes one from HTTP/2's `:authority`,
+    /// src/http/v2/ngx_http_v2.c:3519-3534; other hosts may put the client's host there).
     pub fn host(&self) -> (String, &'static str) {
         match self.headers.text("host") {
             Some(host) => (strip_port(host).to_ascii_lowercase(), "Host header"),

@@ -324,3 +324,36 @@ fn demo_never_prints_a_credential() {
         .trim_end()
         .ends_with("3 scenarios, 2 ok"));
 }
+
+/// ngx_wasm_module writes past the pairs buffer it sized too small (98+ request headers; see
+/// adhost::map::marshal): one long-lived instance, as a Kong worker keeps, must neither trap on
+/// such requests nor on the ordinary ones that follow them.
+#[test]
+fn short_pairs_buffers_do_not_poison_the_instance() {
+    let host = real_host();
+    let mut plugin = host
+        .instantiate(PluginOptions {
+            clock_nanos: 1_764_331_200_000_000_000,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(plugin.configure(), Ok(true));
+    let properties = [("ngx.upstream_status".to_string(), b"401".to_vec())].into();
+    for i in 0..300 {
+        let mut headers: Vec<(&str, Vec<u8>)> = vec![("host", b"x".to_vec())];
+        // 97 to 110 headers in all, most of them empty: the buffer comes out short.
+        headers.extend((0..96 + i % 14).map(|_| ("x-e", Vec::new())));
+        if i % 3 == 0 {
+            headers = vec![("authorization", format!("Bearer {SECRET_JWT}").into_bytes())];
+        }
+        let mut req = request(headers);
+        req.authority = String::new();
+        let outcome = plugin.run_request(&req, Some(&unauthorized()), &properties);
+        assert_eq!(outcome.refused, None);
+        assert_eq!(outcome.trap, None, "request {i}");
+        let header = outcome
+            .client_response()
+            .and_then(|r| r.headers().get_str("x-auth-diagnosis"));
+        assert!(header.is_some(), "request {i}: no diagnosis");
+    }
+}
