@@ -79,7 +79,7 @@ pub fn admit(request: &Request, properties: &Properties) -> Result<Admitted, Ref
         .iter()
         .any(|(n, _)| n.eq_ignore_ascii_case("host"));
     let implied_host = (!has_host && !request.authority.is_empty())
-        .then(|| ("host".to_string(), request.authority.as_bytes().to_vec()));
+        .then(|| ("Host".to_string(), request.authority.as_bytes().to_vec()));
     let mut head = request_line_len(request);
     for (name, value) in implied_host.iter().chain(&request.headers) {
         let name = name.as_bytes();
@@ -104,14 +104,17 @@ pub fn admit(request: &Request, properties: &Properties) -> Result<Admitted, Ref
     for unique in UNIQUE {
         if headers
             .iter()
-            .filter(|(n, _)| n == unique.as_bytes())
+            .filter(|(n, _)| n.eq_ignore_ascii_case(unique.as_bytes()))
             .count()
             > 1
         {
             return refuse(format!("a second {} header", display_name(unique)));
         }
     }
-    if let Some((_, host)) = headers.iter().find(|(n, _)| n == b"host") {
+    if let Some((_, host)) = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(b"host"))
+    {
         validate_host(host)?;
     }
 
@@ -198,7 +201,7 @@ fn split_target(target: &str) -> Result<(&str, Option<&str>), Refusal> {
 
 /// One header line as nginx parses it (src/http/ngx_http_parse.c:857-1035,
 /// ngx_http_parse_header_line, `underscores_in_headers on`): `Ok(None)` when the line is dropped
-/// (ignore_invalid_headers, ngx_http_request.c:1456-1464), the lowercased name and the trimmed
+/// (ignore_invalid_headers, ngx_http_request.c:1456-1464), the name as sent and the trimmed
 /// value when kept, a refusal when nginx answers 400.
 pub fn header_line(name: &[u8], value: &[u8]) -> Result<Option<Pair>, Refusal> {
     let Some(&first) = name.first() else {
@@ -239,7 +242,9 @@ pub fn header_line(name: &[u8], value: &[u8]) -> Result<Option<Pair>, Refusal> {
         .rposition(|&b| b != b' ')
         .map_or(start, |e| e + 1);
     let trimmed = value.get(start..end).unwrap_or_default().to_vec();
-    Ok(Some((name.to_ascii_lowercase(), trimmed)))
+    // The name as the client wrote it: ngx_wasm_module hands over h->key, which nginx points at
+    // the request buffer (ngx_http_request.c:1477-1483), not the lowercased copy.
+    Ok(Some((name.to_vec(), trimmed)))
 }
 
 /// ngx_http_validate_host (src/http/ngx_http_request.c:2132-2220), reached through
@@ -382,7 +387,7 @@ mod tests {
                 b":method",
                 b":scheme",
                 b":authority",
-                b"host"
+                b"Host"
             ]
         );
         assert_eq!(a.headers.get(b":path"), Some(&b"/x?id=7&q=a%20b"[..]));
@@ -451,6 +456,11 @@ mod tests {
                 "{kept}"
             );
         }
+        // Kept as the client wrote it (ngx_http_request.c:1477-1483: h->key is the raw name).
+        assert_eq!(
+            header_line(b"X_Api_Key", b"v").unwrap().unwrap().0,
+            b"X_Api_Key"
+        );
         for dropped in [&b"x.api.key"[..], b"x/api", b"x@y", b"caf\xc3\xa9", b"a(b)"] {
             assert_eq!(header_line(dropped, b"v").unwrap(), None, "{dropped:?}");
         }
