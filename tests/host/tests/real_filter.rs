@@ -339,10 +339,11 @@ fn short_pairs_buffers_do_not_poison_the_instance() {
         .unwrap();
     assert_eq!(plugin.configure(), Ok(true));
     let properties = [("ngx.upstream_status".to_string(), b"401".to_vec())].into();
-    for i in 0..300 {
+    for i in 0..1000 {
         let mut headers: Vec<(&str, Vec<u8>)> = vec![("host", b"x".to_vec())];
-        // 97 to 110 headers in all, most of them empty: the buffer comes out short.
-        headers.extend((0..96 + i % 14).map(|_| ("x-e", Vec::new())));
+        // 97 to 110 headers, one-letter names, empty values: the buffer comes out short and
+        // the module writes up to 27 bytes past it (Kong's :authority kong:8000).
+        headers.extend((0..96 + i % 14).map(|_| ("a", Vec::new())));
         if i % 3 == 0 {
             headers = vec![("authorization", format!("Bearer {SECRET_JWT}").into_bytes())];
         }
