@@ -134,6 +134,7 @@ mod tests {
                 ("x-forwarded-host".into(), b"c.example".to_vec()),
             ]),
             peer: "192.0.2.1".parse().ok(),
+            ..Request::default()
         };
         let verdict = diagnose(&Input {
             config: &config,

@@ -263,10 +263,14 @@ fn missing(request: &Request, config: &Config, hops: &[Hop], from_upstream: bool
         .at(At::Proxy);
     }
     let ignored = request.headers.ignored();
-    let unread = if ignored > 0 {
-        format!(" (the last {ignored} headers, past the first {MAX_HEADERS}, were not examined)")
-    } else {
-        String::new()
+    let unread = match request.limit {
+        Some(limit) => format!(" ({})", limit.clause()),
+        None if ignored > 0 => {
+            format!(
+                " (the last {ignored} headers, past the first {MAX_HEADERS}, were not examined)"
+            )
+        }
+        None => String::new(),
     };
     Diagnosis::new(
         Code::NoCredentials,
@@ -497,7 +501,7 @@ fn context(config: &Config, request: &Request, out: &mut Vec<Diagnosis>) {
             .at(At::Proxy),
         );
     }
-    let host = request.host();
+    let (host, read_from) = request.host();
     let xfh = request
         .headers
         .text("x-forwarded-host")
@@ -507,7 +511,7 @@ fn context(config: &Config, request: &Request, out: &mut Vec<Diagnosis>) {
             Diagnosis::new(
                 Code::HostMismatch,
                 format!(
-                    "the request was sent to host {}; the route expects {}",
+                    "the request was sent to host {} ({read_from}); the route expects {}",
                     printable(&host, 80),
                     printable(&config.expected_hosts.join(" or "), 160)
                 ),
@@ -519,7 +523,7 @@ fn context(config: &Config, request: &Request, out: &mut Vec<Diagnosis>) {
         out.push(
             Diagnosis::new(
                 Code::HostMismatch,
-                format!("Host is {} but X-Forwarded-Host is {}", printable(&host, 80), printable(&fh, 80)),
+                format!("Host is {} ({read_from}) but X-Forwarded-Host is {}", printable(&host, 80), printable(&fh, 80)),
                 "make the proxy keep the original Host, or configure the upstream to use X-Forwarded-Host",
             )
             .at(At::Proxy),

@@ -10,7 +10,7 @@ use crate::header;
 use crate::log_gate::LogGate;
 use crate::logline::{self, Correlation};
 use crate::metrics;
-use crate::request::{Headers, Request, Response};
+use crate::request::{Headers, PairsLimit, Request, Response};
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType, MetricType};
@@ -249,16 +249,13 @@ impl HttpContext for Http {
                 &self.worker.config.places,
             ))
         });
-        // An upstream's own header of that name is never passed on: replaced, or removed.
-        match &value {
-            Some(v) => {
-                let _ = hostcalls::set_map_value_bytes(
-                    MapType::HttpResponseHeaders,
-                    name,
-                    Some(v.as_bytes()),
-                );
-            }
-            None => remove_response_header(name),
+        // An upstream's own header of that name is never passed on: removed, then ours added.
+        // Not replaced: ngx_wasm_module's replace clears every copy of a header sent twice and
+        // adds nothing (src/http/ngx_http_wasm_headers.c:140-206, `goto again`).
+        remove_response_header(name);
+        if let Some(v) = &value {
+            let _ =
+                hostcalls::add_map_value_bytes(MapType::HttpResponseHeaders, name, v.as_bytes());
         }
         // The properties that join the line to Kong's logs are read only for a line written.
         let correlation = logged.then(|| correlation(client));
@@ -395,7 +392,14 @@ fn kong_has_metrics(version: &str) -> bool {
 /// The request as plain data, and the client address (`source.address`) for the log line. The
 /// peer is looked up only when `trusted_ips` needs it: every hostcall costs, on every 401.
 fn gather_request(config: &Config) -> (Request, Option<String>) {
-    let pairs = hostcalls::get_map_bytes(MapType::HttpRequestHeaders).unwrap_or_default();
+    // Read through a reader that checks every length: the SDK's panics on the short buffer
+    // ngx_wasm_module hands over for 98+ headers (see `raw`).
+    let parsed = raw::request_pairs();
+    let limit = PairsLimit::of(
+        parsed.pairs.len(),
+        usize::try_from(parsed.declared).unwrap_or(usize::MAX),
+    );
+    let pairs = parsed.pairs;
     let pseudo = |name: &str| {
         pairs
             .iter()
@@ -422,12 +426,33 @@ fn gather_request(config: &Config) -> (Request, Option<String>) {
     let request = Request {
         method,
         path,
+        raw_query: raw_query(),
         scheme,
         authority,
         headers: Headers::from_pairs(pairs),
         peer,
+        limit,
     };
     (request, client)
+}
+
+/// The query as the client sent it, which Kong's plugins parse: ngx_wasm_module's `:path` is
+/// the decoded URI plus the raw query (src/common/proxy_wasm/ngx_proxy_wasm_maps.c:481-517),
+/// so a `%3F` in the path would pass for a `?`. `ngx.args` is nginx's raw query; it is not found
+/// when the request has none (an nginx variable that is not_found answers NOT_FOUND,
+/// ngx_proxy_wasm_properties.c:770-800), and then `ngx.request_uri` (the raw target) settles
+/// it. `None` on hosts with neither: the query is then split out of `:path`.
+fn raw_query() -> Option<String> {
+    if let Some(args) = property_bytes(&["ngx", "args"]) {
+        return Some(String::from_utf8_lossy(&args).into_owned());
+    }
+    let target = property_bytes(&["ngx", "request_uri"])?;
+    let query = target
+        .iter()
+        .position(|&b| b == b'?')
+        .and_then(|at| target.get(at + 1..))
+        .unwrap_or_default();
+    Some(String::from_utf8_lossy(query).into_owned())
 }
 
 /// Kong's sign that an upstream answered.
@@ -453,10 +478,12 @@ fn map_value(map: MapType, name: &str) -> Option<Vec<u8>> {
 }
 
 fn property(path: &[&str]) -> Option<String> {
-    match hostcalls::get_property(path.to_vec()) {
-        Ok(Some(bytes)) => Some(crate::text::printable_bytes(&bytes, 128)),
-        _ => None,
-    }
+    property_bytes(path).map(|bytes| crate::text::printable_bytes(&bytes, 128))
+}
+
+/// A property's raw value; `None` when the host has none or refuses.
+fn property_bytes(path: &[&str]) -> Option<Vec<u8>> {
+    hostcalls::get_property(path.to_vec()).ok().flatten()
 }
 
 fn correlation(client: Option<String>) -> Correlation {
@@ -511,6 +538,54 @@ fn constant_time_eq(expected: &[u8], given: &[u8]) -> bool {
         .zip(given)
         .fold(0u8, |acc, (a, b)| acc | (a ^ b))
         == 0
+}
+
+/// The one hostcall the filter makes without the SDK: `proxy_get_header_map_pairs`, whose
+/// buffer the SDK reads with unchecked slicing (proxy-wasm 0.2.5 hostcalls.rs
+/// `deserialize_map_bytes`). ngx_wasm_module 9136e463 sizes that buffer for other pairs than it
+/// writes once a request has 98 or more headers (src/common/proxy_wasm/ngx_proxy_wasm_util.c:
+/// 285-350 against 354-460), so the SDK's reader panics, the filter traps and the request fails
+/// with a 500 — any client can do it with `Host: x` plus 99 empty headers. No safe hostcall
+/// hands over these bytes unread, hence the only `unsafe` of the crate, kept to this module:
+/// the import, and taking back the buffer the host allocated through the SDK's
+/// `proxy_on_memory_allocate` (exactly as the SDK's own `get_map_bytes` does). The bytes are
+/// then read by [`crate::pairs::parse`], which checks every length.
+#[allow(unsafe_code)]
+mod raw {
+    use crate::pairs::{self, Pairs};
+
+    /// `MapType::HttpRequestHeaders`.
+    const REQUEST_HEADERS: u32 = 0;
+    /// `Status::Ok`.
+    const OK: u32 = 0;
+
+    #[link(wasm_import_module = "env")]
+    extern "C" {
+        // Status and map type as plain integers: a status the SDK's enum does not know would be
+        // undefined behaviour there.
+        fn proxy_get_header_map_pairs(
+            map_type: u32,
+            return_map_data: *mut *mut u8,
+            return_map_size: *mut usize,
+        ) -> u32;
+    }
+
+    /// The request's header pairs, pseudo-headers included; empty when the host refuses.
+    pub fn request_pairs() -> Pairs {
+        let mut data: *mut u8 = std::ptr::null_mut();
+        let mut size: usize = 0;
+        // SAFETY: both out-pointers point to live locals; the host writes a pointer and a size.
+        let status = unsafe { proxy_get_header_map_pairs(REQUEST_HEADERS, &mut data, &mut size) };
+        if status != OK || data.is_null() || size == 0 {
+            return Pairs::default();
+        }
+        // SAFETY: the host allocated `size` bytes at `data` by calling this module's
+        // `proxy_on_memory_allocate(size)` (the SDK's: a `Vec<u8>` of capacity `size`, leaked)
+        // and handed them over: rebuilding that Vec takes ownership back and frees it on drop,
+        // as the SDK's own map readers do. Only the length is trusted, never the content.
+        let bytes = unsafe { Vec::from_raw_parts(data, size, size) };
+        pairs::parse(&bytes)
+    }
 }
 
 #[cfg(test)]

@@ -41,7 +41,7 @@ fn one(config: &Config, pairs: &[(&str, String)], response: &[(&str, &str)]) -> 
                 .iter()
                 .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec())),
         ),
-        peer: None,
+        ..Request::default()
     };
     let response = Response {
         status: 401,

@@ -92,6 +92,7 @@ impl Case {
                     .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec())),
             ),
             peer: self.peer.parse().ok(),
+            ..Request::default()
         };
         let response = self.status.map(|status| Response {
             status,
