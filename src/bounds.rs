@@ -110,7 +110,7 @@ mod tests {
     #[test]
     fn sentences_and_diagnoses() {
         use crate::config::load;
-        use crate::diagnose::{diagnose, Input};
+        use crate::diagnose::{diagnose, Input, Sentences};
         let hosts: Vec<String> = (0..12)
             .map(|i| format!("\"host-{i}-{}.example\"", "h".repeat(40)))
             .collect();
@@ -134,6 +134,7 @@ mod tests {
                 ("x-forwarded-host".into(), b"c.example".to_vec()),
             ]),
             peer: "192.0.2.1".parse().ok(),
+            ..Request::default()
         };
         let verdict = diagnose(&Input {
             config: &config,
@@ -141,6 +142,7 @@ mod tests {
             response: None,
             now: 0,
             anonymous: true,
+            sentences: Sentences::All,
         });
         assert!(verdict.diagnoses.len() <= MAX_DIAGNOSES);
         assert!(verdict.diagnoses.len() >= 6, "{:?}", verdict.diagnoses);
@@ -152,7 +154,7 @@ mod tests {
     #[test]
     fn a_long_sentence_is_cut_at_the_bound() {
         use crate::config::load;
-        use crate::diagnose::{diagnose, Input};
+        use crate::diagnose::{diagnose, Input, Sentences};
         use crate::request::Response;
         let config = load(b"{}").unwrap();
         let request = Request {
@@ -177,6 +179,7 @@ mod tests {
             response: Some(&response),
             now: 0,
             anonymous: false,
+            sentences: Sentences::All,
         });
         assert_eq!(verdict.diagnoses[0].detail.len(), MAX_SENTENCE_BYTES);
     }

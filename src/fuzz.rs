@@ -3,7 +3,7 @@
 //! something that could fail: no panic, bounded printable output, no credential piece in it.
 
 use crate::config::load;
-use crate::diagnose::{diagnose, Input};
+use crate::diagnose::{diagnose, Input, Sentences};
 use crate::header;
 use crate::logline::{self, Correlation};
 use crate::request::{Headers, Request, Response};
@@ -56,15 +56,41 @@ fn request() -> impl Strategy<Value = Request> {
         "[ -~]{0,40}",
         prop::collection::vec((header_name(), header_value()), 0..40),
         prop::option::of(any::<std::net::IpAddr>()),
+        prop::option::of("[ -~]{0,64}"),
     )
-        .prop_map(|(method, path, scheme, authority, headers, peer)| Request {
-            method,
-            path,
-            scheme,
-            authority,
-            headers: Headers::from_pairs(headers),
-            peer,
-        })
+        .prop_map(
+            |(method, path, scheme, authority, headers, peer, raw_query)| Request {
+                method,
+                path,
+                scheme,
+                authority,
+                headers: Headers::from_pairs(headers),
+                peer,
+                raw_query,
+                limit: None,
+            },
+        )
+}
+
+/// Raw header pairs, as a host holds them.
+type RawPairs = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// A well-formed header-map buffer and the pairs in it.
+fn pairs_buffer() -> impl Strategy<Value = (Vec<u8>, RawPairs)> {
+    prop::collection::vec(
+        (
+            prop::collection::vec(any::<u8>(), 0..24),
+            prop::collection::vec(any::<u8>(), 0..48),
+        ),
+        0..24,
+    )
+    .prop_map(|pairs| {
+        let borrowed: Vec<(&[u8], &[u8])> = pairs
+            .iter()
+            .map(|(n, v)| (n.as_slice(), v.as_slice()))
+            .collect();
+        (crate::pairs::tests::serialize(&borrowed), pairs)
+    })
 }
 
 const CONFIGS: [&str; 6] = [
@@ -106,7 +132,7 @@ proptest! {
             headers: Headers::from_pairs([("www-authenticate".to_string(), www.into_bytes())]),
             upstream_status: from_upstream.then(|| status.to_string()),
         };
-        let verdict = diagnose(&Input { config: &config, request: &request, response: Some(&response), now, anonymous });
+        let verdict = diagnose(&Input { config: &config, request: &request, response: Some(&response), now, anonymous, sentences: Sentences::All });
         prop_assert!(!verdict.diagnoses.is_empty());
         let value = header::serialize(&verdict.diagnoses).unwrap();
         prop_assert!(value.len() <= crate::bounds::MAX_HEADER_BYTES);
@@ -119,6 +145,58 @@ proptest! {
             prop_assert!(!value.contains(piece), "{piece} in header {value}");
             prop_assert!(!line.contains(piece), "{piece} in log {line}");
         }
+    }
+
+    /// The pairs reader on every truncation of a good buffer and on oversized lengths: never a
+    /// panic, only complete pairs, each one as written.
+    #[test]
+    fn fuzz_pairs_reader_truncated_and_oversized(
+        (buffer, pairs) in pairs_buffer(),
+        patch_at in any::<prop::sample::Index>(),
+        patch in any::<u32>(),
+        garbage in any::<Vec<u8>>(),
+    ) {
+        let check = |bytes: &[u8]| -> Result<(), TestCaseError> {
+            let parsed = crate::pairs::parse(bytes);
+            prop_assert!(parsed.pairs.len() <= parsed.declared as usize);
+            // Every pair read lies inside the buffer, with its two NULs.
+            let used: usize = parsed.pairs.iter().map(|(_, v)| v.len() + 2).sum();
+            prop_assert!(used <= bytes.len());
+            Ok(())
+        };
+        let whole = crate::pairs::parse(&buffer);
+        prop_assert!(!whole.cut());
+        prop_assert_eq!(whole.pairs.len(), pairs.len());
+        for (got, (name, value)) in whole.pairs.iter().zip(&pairs) {
+            prop_assert_eq!(&got.0, &String::from_utf8_lossy(name).into_owned());
+            prop_assert_eq!(&got.1, value);
+        }
+        // Every truncated length: a prefix of the pairs, each as written.
+        for cut in 0..buffer.len() {
+            let parsed = crate::pairs::parse(&buffer[..cut]);
+            prop_assert!(parsed.pairs.len() <= pairs.len());
+            prop_assert!(cut < 4 || parsed.cut(), "cut at {} of {}", cut, buffer.len());
+            for (got, (_, value)) in parsed.pairs.iter().zip(&pairs) {
+                prop_assert_eq!(&got.1, value);
+            }
+        }
+        // Oversized: any u32 field (count, a name or value length) replaced by any value, with
+        // or without garbage after the end.
+        if buffer.len() >= 4 {
+            let fields = 1 + 2 * pairs.len();
+            let at = 4 * patch_at.index(fields);
+            let mut patched = buffer.clone();
+            patched[at..at + 4].copy_from_slice(&patch.to_le_bytes());
+            check(&patched)?;
+            patched.extend_from_slice(&garbage);
+            check(&patched)?;
+            for big in [u32::MAX, u32::MAX / 8, (buffer.len() as u32).wrapping_add(1)] {
+                let mut patched = buffer.clone();
+                patched[at..at + 4].copy_from_slice(&big.to_le_bytes());
+                check(&patched)?;
+            }
+        }
+        check(&garbage)?;
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! variants only; every `Result` handled), hands it to the pure core, and applies the result.
 
 use crate::config::{self, Config, Expose, LogLevel as ConfigLevel, Mode};
-use crate::diagnose::{diagnose, Input, Verdict};
+use crate::diagnose::{diagnose, Input, Sentences, Verdict};
 use crate::diagnosis::Code;
 use crate::enforce;
 use crate::exposure::{self, Tier};
@@ -10,7 +10,7 @@ use crate::header;
 use crate::log_gate::LogGate;
 use crate::logline::{self, Correlation};
 use crate::metrics;
-use crate::request::{Headers, Request, Response};
+use crate::request::{Headers, PairsLimit, Request, Response};
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType, MetricType};
@@ -160,14 +160,16 @@ impl HttpContext for Http {
         }
         let (request, client) = gather_request(&self.worker.config);
         let now_ms = now_ms();
+        let (tier, logged, sentences) = self.plan(client.as_deref(), now_ms);
         let verdict = diagnose(&Input {
             config: &self.worker.config,
             request: &request,
             response: None,
             now: i64::try_from(now_ms / 1000).unwrap_or(0),
             anonymous: true,
+            sentences,
         });
-        let tier = self.tier(client.as_deref());
+        // The body carries the request id whether or not the line is logged.
         let correlation = correlation(client);
         let shown =
             tier.map(|t| exposure::shown(&verdict.diagnoses, t, &self.worker.config.places));
@@ -190,7 +192,7 @@ impl HttpContext for Http {
         match hostcalls::send_http_response(reply.status, headers, Some(reply.body.as_bytes())) {
             Ok(()) => {
                 self.answered = true;
-                self.record(401, &verdict, &correlation, now_ms);
+                self.record(401, &verdict, logged.then_some(&correlation), now_ms);
                 Action::Pause
             }
             Err(status) => {
@@ -220,9 +222,20 @@ impl HttpContext for Http {
         let Some(status) = status.filter(|s| self.worker.config.statuses.contains(s)) else {
             return Action::Continue;
         };
+        self.annotate(status);
+        Action::Continue
+    }
+}
+
+impl Http {
+    /// The annotated response: its own function, so that every other response pays nothing for
+    /// the frame this one needs.
+    #[inline(never)]
+    fn annotate(&mut self, status: u16) {
         let name = self.worker.config.header_name.as_str();
         let (request, client) = gather_request(&self.worker.config);
         let now_ms = now_ms();
+        let (tier, logged, sentences) = self.plan(client.as_deref(), now_ms);
         // Only the headers the diagnosis reads, one by one: the SDK's whole-map read traps on a
         // header name that is not UTF-8, and nginx passes such names through from upstreams.
         // Kong's upstream latency header already says who answered; the other two signs are
@@ -249,30 +262,29 @@ impl HttpContext for Http {
             response: Some(&response),
             now: i64::try_from(now_ms / 1000).unwrap_or(0),
             anonymous: false,
+            sentences,
         });
-        let value = self.tier(client.as_deref()).and_then(|t| {
+        let value = tier.and_then(|t| {
             header::serialize(&exposure::shown(
                 &verdict.diagnoses,
                 t,
                 &self.worker.config.places,
             ))
         });
-        // An upstream's own header of that name is never passed on: replaced, or removed.
-        // Removed, then added: the header goes out under the name as configured even when the
-        // upstream sent one in another case (a replace keeps the existing name), and a replace on
-        // a header present twice clears both and adds nothing in ngx_wasm_module
-        // (src/http/ngx_http_wasm_headers.c:160-177, kong-facts.md).
+        // An upstream's own header of that name is never passed on: removed, then ours added.
+        // Not replaced: ngx_wasm_module's replace clears every copy of a header sent twice and
+        // adds nothing (src/http/ngx_http_wasm_headers.c:140-206, `goto again`), and it keeps the
+        // existing name's case; added, the header goes out under the name as configured.
         remove_response_header(name);
         if let Some(v) = &value {
             let _ =
                 hostcalls::add_map_value_bytes(MapType::HttpResponseHeaders, name, v.as_bytes());
         }
-        self.record(status, &verdict, &correlation(client), now_ms);
-        Action::Continue
+        // The properties that join the line to Kong's logs are read only for a line written.
+        let correlation = logged.then(|| correlation(client));
+        self.record(status, &verdict, correlation.as_ref(), now_ms);
     }
-}
 
-impl Http {
     /// Kong's auth fell back to the anonymous consumer.
     fn is_anonymous(&self) -> bool {
         let flag = header_value("x-anonymous-consumer")
@@ -307,34 +319,59 @@ impl Http {
         }
     }
 
-    /// The log line (unless the flood guard holds it back) and the counters (always).
-    fn record(&self, status: u16, verdict: &Verdict, correlation: &Correlation, now_ms: u64) {
-        let first = verdict.diagnoses.first().map(|d| d.code);
+    /// What this request will write: the client's tier, whether the flood guard lets its log
+    /// line through, and so which sentences the decision must make.
+    fn plan(&self, client: Option<&str>, now_ms: u64) -> (Option<Tier>, bool, Sentences) {
+        let tier = self.tier(client);
         // A guard that cannot be borrowed (it never is twice) lets the line through.
-        let (admitted, summary) = match self.worker.gate.try_borrow_mut() {
-            Ok(mut gate) => {
-                let admitted = gate.admit(now_ms, first);
-                // Without the host's tick, what was held back is said before the next line.
-                let summary = if admitted {
-                    gate.summary(now_ms, u64::from(SUMMARY_PERIOD_MS))
-                } else {
-                    None
-                };
-                (admitted, summary)
-            }
-            Err(_) => (true, None),
+        let logged = self
+            .worker
+            .gate
+            .try_borrow_mut()
+            .map_or(true, |mut gate| gate.admit(now_ms));
+        let sentences = match (tier, logged) {
+            (Some(Tier::Full), _) => Sentences::All,
+            (_, true) => Sentences::LogLine,
+            _ => Sentences::None,
         };
-        if let Some(summary) = summary {
-            log(level(self.worker.config.log_level), &summary);
-        }
-        if admitted {
-            let line = logline::render(
-                status,
-                &verdict.diagnoses,
-                correlation,
-                verdict.credential.as_ref(),
-            );
-            log(level(self.worker.config.log_level), &line);
+        (tier, logged, sentences)
+    }
+
+    /// The log line when the flood guard let it through (`correlation` is there then), what it
+    /// held back otherwise, and the counters always.
+    fn record(
+        &self,
+        status: u16,
+        verdict: &Verdict,
+        correlation: Option<&Correlation>,
+        now_ms: u64,
+    ) {
+        let level = level(self.worker.config.log_level);
+        match correlation {
+            Some(correlation) => {
+                // Without the host's tick, what was held back is said before the next line.
+                let summary = self
+                    .worker
+                    .gate
+                    .try_borrow_mut()
+                    .ok()
+                    .and_then(|mut gate| gate.summary(now_ms, u64::from(SUMMARY_PERIOD_MS)));
+                if let Some(summary) = summary {
+                    log(level, &summary);
+                }
+                let line = logline::render(
+                    status,
+                    &verdict.diagnoses,
+                    correlation,
+                    verdict.credential.as_ref(),
+                );
+                log(level, &line);
+            }
+            None => {
+                if let Ok(mut gate) = self.worker.gate.try_borrow_mut() {
+                    gate.hold(now_ms, verdict.diagnoses.first().map(|d| d.code));
+                }
+            }
         }
         // Only ever borrowed here, one context at a time; a refused borrow skips the counting.
         let Ok(mut counters) = self.worker.counters.try_borrow_mut() else {
@@ -348,7 +385,17 @@ impl Http {
         if !available {
             return;
         }
-        let route = correlation.route.as_deref().and_then(metrics::route_label);
+        // The route names the counters: read with the line's correlation, or here when the line
+        // was held back (a held-back 401 is still counted on its route).
+        let read;
+        let route_name = match correlation {
+            Some(c) => c.route.as_deref(),
+            None => {
+                read = property(&["kong", "route_name"]);
+                read.as_deref()
+            }
+        };
+        let route = route_name.and_then(metrics::route_label);
         for d in &verdict.diagnoses {
             if let Some(id) = counters.id(d.code, route) {
                 // A host without metrics must not cost the request anything.
@@ -401,7 +448,14 @@ fn kong_has_metrics(version: &str) -> bool {
 /// The request as plain data, and the client address (`source.address`) for the log line. The
 /// peer is looked up only when `trusted_ips` needs it: every hostcall costs, on every 401.
 fn gather_request(config: &Config) -> (Request, Option<String>) {
-    let pairs = hostcalls::get_map_bytes(MapType::HttpRequestHeaders).unwrap_or_default();
+    // Read through a reader that checks every length: the SDK's panics on the short buffer
+    // ngx_wasm_module hands over for 98+ headers (see `raw`).
+    let parsed = raw::request_pairs();
+    let limit = PairsLimit::of(
+        parsed.pairs.len(),
+        usize::try_from(parsed.declared).unwrap_or(usize::MAX),
+    );
+    let pairs = parsed.pairs;
     let pseudo = |name: &str| {
         pairs
             .iter()
@@ -428,12 +482,33 @@ fn gather_request(config: &Config) -> (Request, Option<String>) {
     let request = Request {
         method,
         path,
+        raw_query: raw_query(),
         scheme,
         authority,
         headers: Headers::from_pairs(pairs),
         peer,
+        limit,
     };
     (request, client)
+}
+
+/// The query as the client sent it, which Kong's plugins parse: ngx_wasm_module's `:path` is
+/// the decoded URI plus the raw query (src/common/proxy_wasm/ngx_proxy_wasm_maps.c:481-517),
+/// so a `%3F` in the path would pass for a `?`. `ngx.args` is nginx's raw query; it is not found
+/// when the request has none (an nginx variable that is not_found answers NOT_FOUND,
+/// ngx_proxy_wasm_properties.c:770-800), and then `ngx.request_uri` (the raw target) settles
+/// it. `None` on hosts with neither: the query is then split out of `:path`.
+fn raw_query() -> Option<String> {
+    if let Some(args) = property_bytes(&["ngx", "args"]) {
+        return Some(String::from_utf8_lossy(&args).into_owned());
+    }
+    let target = property_bytes(&["ngx", "request_uri"])?;
+    let query = target
+        .iter()
+        .position(|&b| b == b'?')
+        .and_then(|at| target.get(at + 1..))
+        .unwrap_or_default();
+    Some(String::from_utf8_lossy(query).into_owned())
 }
 
 /// Kong's sign that an upstream answered.
@@ -459,10 +534,12 @@ fn map_value(map: MapType, name: &str) -> Option<Vec<u8>> {
 }
 
 fn property(path: &[&str]) -> Option<String> {
-    match hostcalls::get_property(path.to_vec()) {
-        Ok(Some(bytes)) => Some(crate::text::printable_bytes(&bytes, 128)),
-        _ => None,
-    }
+    property_bytes(path).map(|bytes| crate::text::printable_bytes(&bytes, 128))
+}
+
+/// A property's raw value; `None` when the host has none or refuses.
+fn property_bytes(path: &[&str]) -> Option<Vec<u8>> {
+    hostcalls::get_property(path.to_vec()).ok().flatten()
 }
 
 fn correlation(client: Option<String>) -> Correlation {
@@ -517,6 +594,54 @@ fn constant_time_eq(expected: &[u8], given: &[u8]) -> bool {
         .zip(given)
         .fold(0u8, |acc, (a, b)| acc | (a ^ b))
         == 0
+}
+
+/// The one hostcall the filter makes without the SDK: `proxy_get_header_map_pairs`, whose
+/// buffer the SDK reads with unchecked slicing (proxy-wasm 0.2.5 hostcalls.rs
+/// `deserialize_map_bytes`). ngx_wasm_module 9136e463 sizes that buffer for other pairs than it
+/// writes once a request has 98 or more headers (src/common/proxy_wasm/ngx_proxy_wasm_util.c:
+/// 285-350 against 354-460), so the SDK's reader panics, the filter traps and the request fails
+/// with a 500 — any client can do it with `Host: x` plus 99 empty headers. No safe hostcall
+/// hands over these bytes unread, hence the only `unsafe` of the crate, kept to this module:
+/// the import, and taking back the buffer the host allocated through the SDK's
+/// `proxy_on_memory_allocate` (exactly as the SDK's own `get_map_bytes` does). The bytes are
+/// then read by [`crate::pairs::parse`], which checks every length.
+#[allow(unsafe_code)]
+mod raw {
+    use crate::pairs::{self, Pairs};
+
+    /// `MapType::HttpRequestHeaders`.
+    const REQUEST_HEADERS: u32 = 0;
+    /// `Status::Ok`.
+    const OK: u32 = 0;
+
+    #[link(wasm_import_module = "env")]
+    extern "C" {
+        // Status and map type as plain integers: a status the SDK's enum does not know would be
+        // undefined behaviour there.
+        fn proxy_get_header_map_pairs(
+            map_type: u32,
+            return_map_data: *mut *mut u8,
+            return_map_size: *mut usize,
+        ) -> u32;
+    }
+
+    /// The request's header pairs, pseudo-headers included; empty when the host refuses.
+    pub fn request_pairs() -> Pairs {
+        let mut data: *mut u8 = std::ptr::null_mut();
+        let mut size: usize = 0;
+        // SAFETY: both out-pointers point to live locals; the host writes a pointer and a size.
+        let status = unsafe { proxy_get_header_map_pairs(REQUEST_HEADERS, &mut data, &mut size) };
+        if status != OK || data.is_null() || size == 0 {
+            return Pairs::default();
+        }
+        // SAFETY: the host allocated `size` bytes at `data` by calling this module's
+        // `proxy_on_memory_allocate(size)` (the SDK's: a `Vec<u8>` of capacity `size`, leaked)
+        // and handed them over: rebuilding that Vec takes ownership back and frees it on drop,
+        // as the SDK's own map readers do. Only the length is trusted, never the content.
+        let bytes = unsafe { Vec::from_raw_parts(data, size, size) };
+        pairs::parse(&bytes)
+    }
 }
 
 #[cfg(test)]

@@ -26,6 +26,7 @@ mod jwt;
 mod log_gate;
 mod logline;
 mod metrics;
+mod pairs;
 mod redact;
 mod request;
 mod shape;

@@ -74,16 +74,68 @@ impl Headers {
 pub struct Request {
     /// `:method`.
     pub method: String,
-    /// `:path`, with the query string.
+    /// `:path`, with the query string. ngx_wasm_module hands over the decoded URI plus the raw
+    /// query (src/common/proxy_wasm/ngx_proxy_wasm_maps.c:481-517), so the query is taken from
+    /// [`Request::query`] when the host gives it raw.
     pub path: String,
+    /// The raw query string (`ngx.args`, or what follows `?` in `ngx.request_uri`), when the
+    /// host gives it: what Kong's plugins parse. `None`: split it out of `path`.
+    pub raw_query: Option<String>,
     /// `:scheme`: how the request reached Kong.
     pub scheme: String,
-    /// `:authority` (the Host).
+    /// `:authority`: in ngx_wasm_module nginx's `server_name:port` (`kong:8000`), never the
+    /// client's Host (ngx_proxy_wasm_maps.c:619-673); other hosts put the client's host here.
     pub authority: String,
     /// Every other header.
     pub headers: Headers,
     /// The peer's address (`source.address`), when the host gives it.
     pub peer: Option<IpAddr>,
+    /// The host handed over fewer headers than the request may hold.
+    pub limit: Option<PairsLimit>,
+}
+
+/// Why the filter may not have seen every request header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PairsLimit {
+    /// The host hands a filter at most this many pairs, pseudo-headers included, and handed
+    /// over that many (ngx_wasm_module: 100, src/http/ngx_http_wasm.h:16).
+    AtHostLimit(usize),
+    /// The host's buffer held fewer complete pairs than it declared: `read` of `declared`.
+    Cut {
+        /// Complete pairs read.
+        read: usize,
+        /// Pairs the buffer declared.
+        declared: usize,
+    },
+}
+
+/// How many pairs ngx_wasm_module hands a filter at most (src/http/ngx_http_wasm.h:16,
+/// ngx_http_wasm_util.c:473), the four pseudo-headers included.
+pub const HOST_MAX_PAIRS: usize = 100;
+
+impl PairsLimit {
+    /// From a parsed buffer: cut, at the host's limit, or neither.
+    pub fn of(read: usize, declared: usize) -> Option<Self> {
+        if read < declared {
+            Some(PairsLimit::Cut { read, declared })
+        } else if declared >= HOST_MAX_PAIRS {
+            Some(PairsLimit::AtHostLimit(declared))
+        } else {
+            None
+        }
+    }
+
+    /// A clause for a sentence: why some headers may be missing.
+    pub fn clause(self) -> String {
+        match self {
+            PairsLimit::AtHostLimit(n) => format!(
+                "the host hands a filter at most {n} headers (pseudo-headers included), so any past those were not seen"
+            ),
+            PairsLimit::Cut { read, declared } => format!(
+                "the host handed over a cut header list ({read} of {declared} readable), so the rest were not seen"
+            ),
+        }
+    }
 }
 
 /// A name and value from the query string or the Cookie header, as Kong's plugins get them.
@@ -99,8 +151,12 @@ pub struct Param<'a> {
 impl Request {
     /// The query string's parameters, at most [`MAX_PARAMS`], decoded as Kong decodes them.
     pub fn query(&self) -> Vec<Param<'_>> {
-        let Some((_, query)) = self.path.split_once('?') else {
-            return Vec::new();
+        let query = match &self.raw_query {
+            Some(raw) => raw.as_str(),
+            None => match self.path.split_once('?') {
+                Some((_, query)) => query,
+                None => return Vec::new(),
+            },
         };
         query
             .split('&')
@@ -140,14 +196,19 @@ impl Request {
             .collect()
     }
 
-    /// The host name the request was sent to, lowercase, without port.
-    pub fn host(&self) -> String {
-        let authority = if self.authority.is_empty() {
-            self.headers.text("host").unwrap_or_default()
-        } else {
-            self.authority.as_str()
-        };
-        strip_port(authority).to_ascii_lowercase()
+    /// The host name the client sent the request to, lowercase, without port, and where it was
+    /// read: the `host` header, which nginx fills from the request (ngx_wasm_module's
+    /// `:authority` is its own `server_name:port`, ngx_proxy_wasm_maps.c:619-673); `:authority`
+    /// only when there is no Host header (nginx makes one from HTTP/2's `:authority`,
+    /// src/http/v2/ngx_http_v2.c:3519-3534; other hosts may put the client's host there).
+    pub fn host(&self) -> (String, &'static str) {
+        match self.headers.text("host") {
+            Some(host) => (strip_port(host).to_ascii_lowercase(), "Host header"),
+            None => (
+                strip_port(&self.authority).to_ascii_lowercase(),
+                ":authority",
+            ),
+        }
     }
 }
 
@@ -304,9 +365,54 @@ mod tests {
         assert_eq!(strip_port("API.example.com:8443"), "API.example.com");
         assert_eq!(strip_port("[2001:db8::1]:443"), "[2001:db8::1]");
         let mut r = req("/", &[("host", "Api.Example.com:80")]);
-        assert_eq!(r.host(), "api.example.com");
-        r.authority = "other:1".into();
-        assert_eq!(r.host(), "other");
+        r.authority = "kong:8000".into();
+        // ngx_wasm_module's :authority is server_name:port: the Host header says where the
+        // client sent it.
+        assert_eq!(r.host(), ("api.example.com".to_string(), "Host header"));
+        let r = Request {
+            authority: "Other:1".into(),
+            ..Request::default()
+        };
+        assert_eq!(r.host(), ("other".to_string(), ":authority"));
+    }
+
+    /// ngx_wasm_module's :path is the decoded URI plus the raw query
+    /// (ngx_proxy_wasm_maps.c:481-517): the raw query the host gives wins over it.
+    #[test]
+    fn raw_query_wins_over_the_decoded_path() {
+        let mut r = req("/orders?apikey=k3y-9f8e7d6c", &[]);
+        r.raw_query = Some(String::new());
+        assert!(r.query().is_empty());
+        r.raw_query = Some("id=7&apikey=a%2Bb".into());
+        let q: Vec<_> = r
+            .query()
+            .into_iter()
+            .map(|p| (p.name.into_owned(), p.value.into_owned()))
+            .collect();
+        assert_eq!(
+            q,
+            vec![
+                ("id".into(), b"7".to_vec()),
+                ("apikey".into(), b"a+b".to_vec())
+            ]
+        );
+    }
+
+    #[test]
+    fn pairs_limits() {
+        assert_eq!(PairsLimit::of(12, 12), None);
+        assert_eq!(PairsLimit::of(100, 100), Some(PairsLimit::AtHostLimit(100)));
+        assert_eq!(
+            PairsLimit::of(97, 100),
+            Some(PairsLimit::Cut {
+                read: 97,
+                declared: 100
+            })
+        );
+        assert!(PairsLimit::of(97, 100)
+            .unwrap()
+            .clause()
+            .contains("97 of 100"));
     }
 
     #[test]

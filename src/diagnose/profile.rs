@@ -41,7 +41,7 @@ fn one(config: &Config, pairs: &[(&str, String)], response: &[(&str, &str)]) -> 
                 .iter()
                 .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec())),
         ),
-        peer: None,
+        ..Request::default()
     };
     let response = Response {
         status: 401,
@@ -58,6 +58,7 @@ fn one(config: &Config, pairs: &[(&str, String)], response: &[(&str, &str)]) -> 
         response: Some(&response),
         now: 1_764_331_200,
         anonymous: false,
+        sentences: Sentences::LogLine,
     });
     let shown = exposure::shown(&verdict.diagnoses, Tier::Summary, &config.places);
     let header = header::serialize(&shown).unwrap_or_default();

@@ -92,6 +92,7 @@ impl Case {
                     .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec())),
             ),
             peer: self.peer.parse().ok(),
+            ..Request::default()
         };
         let response = self.status.map(|status| Response {
             status,
@@ -108,6 +109,7 @@ impl Case {
             response: response.as_ref(),
             now: NOW,
             anonymous: self.anonymous,
+            sentences: Sentences::All,
         })
     }
 }

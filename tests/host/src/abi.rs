@@ -17,6 +17,7 @@ pub mod status {
     pub const NOT_FOUND: i32 = 1;
     pub const BAD_ARGUMENT: i32 = 2;
     pub const CAS_MISMATCH: i32 = 8;
+    pub const INVALID_MEMORY_ACCESS: i32 = 6;
     pub const INTERNAL_FAILURE: i32 = 10;
 }
 
@@ -287,8 +288,27 @@ fn get_header_map_pairs(
     let Some(map) = readable_map(caller.data(), map_type) else {
         return Ok(status::BAD_ARGUMENT);
     };
-    let bytes = map.serialize();
-    hand_over(&mut caller, &bytes, ptr_out, len_out)
+    // At most 100 pairs, pseudo-headers first, and the module's sizing bug: see map::marshal
+    // (ngx_proxy_wasm_util.c:285-460, 536-565).
+    let marshalled = map.marshal();
+    if let Some(count) = marshalled.truncated {
+        // ngx_proxy_wasm_host.c:573-577.
+        caller.data_mut().log(
+            "warn",
+            format!("marshalled map truncated to {count} elements"),
+        );
+    }
+    match guest::return_buffer_sized(
+        &mut caller,
+        &marshalled.bytes,
+        marshalled.size,
+        ptr_out,
+        len_out,
+    )? {
+        Returned::Written => Ok(status::OK),
+        // ngx_proxy_wasm_host.c:567-571: result_invalid_mem.
+        Returned::AllocationFailed => Ok(status::INVALID_MEMORY_ACCESS),
+    }
 }
 
 fn get_header_map_value(

@@ -813,10 +813,13 @@ impl Probe {
         {
             let mut props = shape.request.source_properties();
             props.extend(shape.properties.iter().map(|(k, v)| (k.clone(), v.clone())));
+            // As Plugin::run_request: what nginx hands the filter (not timed).
+            let admitted = crate::nginx::admit(&shape.request, &props)
+                .map_err(|why| anyhow!("nginx refuses shape {:?}: {why}", shape.name))?;
             let state = self.store.data_mut();
             state.http = HttpState::default();
-            state.http.request_headers = shape.request.header_map();
-            state.http.properties = props;
+            state.http.request_headers = admitted.headers;
+            state.http.properties = admitted.properties;
             state.context_id = id as u32;
         }
         let c = &self.callbacks;
@@ -826,7 +829,7 @@ impl Probe {
         let t = Instant::now();
         wt(c.on_context_create.call(&mut *store, (id, root)))?;
         times.create += elapsed_ns(t);
-        let count = store.data().http.request_headers.len() as i32;
+        let count = store.data().http.request_headers.header_count() as i32;
         let t = Instant::now();
         wt(c.on_request_headers.call(&mut *store, (id, count, 0)))?;
         times.request += elapsed_ns(t);
@@ -851,7 +854,7 @@ impl Probe {
                 .or_insert_with(|| shape.response.status.to_string().into_bytes());
             state.step = Step::ResponseHeaders;
         }
-        let count = store.data().http.response_headers.len() as i32;
+        let count = store.data().http.response_headers.header_count() as i32;
         let t = Instant::now();
         wt(c.on_response_headers.call(&mut *store, (id, count, 0)))?;
         times.response += elapsed_ns(t);

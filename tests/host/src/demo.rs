@@ -18,15 +18,20 @@ pub fn render(scenario: &Scenario, outcome: &Outcome, verdict: &Verdict) -> Stri
 
     let _ = writeln!(out, "== {} ==", scenario.name);
     let _ = writeln!(out, "> {} {} HTTP/1.1", request.method, target.shown);
-    let _ = writeln!(
-        out,
-        "> Host: {}",
-        mask::printable(request.authority.as_bytes())
-    );
+    // The scenario's authority is the Host header, unless it writes Host headers itself (two
+    // of them are a request nginx refuses: show both).
+    let writes_host = request
+        .headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("host"));
+    if !writes_host {
+        let _ = writeln!(
+            out,
+            "> Host: {}",
+            mask::printable(request.authority.as_bytes())
+        );
+    }
     for (name, value) in &request.headers {
-        if name.eq_ignore_ascii_case("host") {
-            continue;
-        }
         let masked = mask::header(name, value);
         secrets.extend(masked.secrets);
         let _ = writeln!(out, "> {name}: {}", masked.shown);
@@ -36,6 +41,8 @@ pub fn render(scenario: &Scenario, outcome: &Outcome, verdict: &Verdict) -> Stri
 
     if !outcome.configured {
         let _ = writeln!(out, "! the filter rejected its configuration");
+    } else if let Some(why) = &outcome.refused {
+        let _ = writeln!(out, "< HTTP/1.1 400 (nginx, before any filter runs: {why})");
     } else if outcome.trap.is_none() {
         response_lines(&mut out, outcome, &secrets);
     }

@@ -32,6 +32,19 @@ pub fn check(scenario: &Scenario, outcome: &Outcome) -> Verdict {
         _ => {}
     }
 
+    match (&outcome.refused, &expect.refused) {
+        (Some(why), None) => fail(format!(
+            "nginx answers this request 400 before any filter runs ({why}): the scenario expects what no filter is handed"
+        )),
+        (None, Some(expected)) => fail(format!(
+            "expected nginx to refuse the request ({expected}), but it reached the filter"
+        )),
+        (Some(why), Some(expected)) if !why.contains(expected.as_str()) => {
+            fail(format!("expected refused containing {expected:?}, got {why:?}"))
+        }
+        _ => {}
+    }
+
     if let Some(configured) = expect.configured {
         if outcome.configured != configured {
             fail(format!(

@@ -79,6 +79,9 @@ pub fn explain(host: &Host, ask: &Ask) -> anyhow::Result<String> {
         Err(trap) => bail!("the filter trapped while configuring: {trap:?}"),
     }
     let outcome = plugin.run_request(&request, Some(&response), &properties);
+    if let Some(why) = &outcome.refused {
+        bail!("Kong's nginx answers this request 400 before any filter or plugin runs: {why}");
+    }
     if let Some(trap) = &outcome.trap {
         bail!("the filter trapped: {trap:?}");
     }

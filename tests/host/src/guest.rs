@@ -90,6 +90,42 @@ pub fn return_buffer(
     Ok(Returned::Written)
 }
 
+/// What ngx_wasm_module does with a marshalled map (src/common/proxy_wasm/
+/// ngx_proxy_wasm_util.c:536-565): allocates `size` bytes in the guest, writes every byte of
+/// `bytes` from there — past the allocation when `bytes` is longer, clipped only at the end of
+/// linear memory (the module checks `p + size`, not what it writes) — and hands over `size`.
+pub fn return_buffer_sized(
+    caller: &mut Caller<'_, HostState>,
+    bytes: &[u8],
+    size: usize,
+    ptr_out: i32,
+    len_out: i32,
+) -> Result<Returned> {
+    let allocate = caller.data().allocate.clone().ok_or_else(|| {
+        format_err!("host trap (bad usage): the module exports no proxy_on_memory_allocate")
+    })?;
+    let len = i32::try_from(size)
+        .map_err(|_| format_err!("host trap (internal error): buffer too large"))?;
+    let buffer = allocate.call(&mut *caller, len)?;
+    if buffer == 0 {
+        return Ok(Returned::AllocationFailed);
+    }
+    let memory = memory(caller)?;
+    let data = memory.data_mut(&mut *caller);
+    let start = buffer as u32 as usize;
+    if start.checked_add(size).is_none_or(|end| end > data.len()) {
+        return Ok(Returned::AllocationFailed);
+    }
+    let room = data.len() - start;
+    let written = bytes.get(..bytes.len().min(room)).unwrap_or_default();
+    if let Some(dst) = data.get_mut(start..start + written.len()) {
+        dst.copy_from_slice(written);
+    }
+    write_u32(caller, ptr_out, buffer as u32)?;
+    write_u32(caller, len_out, len as u32)?;
+    Ok(Returned::Written)
+}
+
 #[cfg(test)]
 mod tests {
     use super::range;

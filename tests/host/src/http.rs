@@ -32,8 +32,9 @@ pub struct Response {
 }
 
 impl Request {
-    /// The request header map as ngx_wasm_module shows it: `:method :path :scheme :authority`
-    /// first, then the headers in order with lowercased names, duplicates kept.
+    /// The request as written, pseudo-headers first, then the headers in order with lowercased
+    /// names, duplicates kept — before nginx's rules; what a filter gets is
+    /// [`crate::nginx::admit`]'s map.
     pub fn header_map(&self) -> HeaderMap {
         let pseudo = [
             (":method", self.method.as_bytes()),

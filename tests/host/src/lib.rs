@@ -24,6 +24,7 @@ mod guest;
 pub mod http;
 pub mod map;
 pub mod mask;
+pub mod nginx;
 pub mod plugin;
 pub mod prometheus;
 pub mod replay;

@@ -96,23 +96,22 @@ impl HeaderMap {
         self.pairs.push((name.to_vec(), value.to_vec()));
     }
 
-    /// Sets the first pair named `name` to `value` and removes the others, or appends it when
-    /// absent (`proxy_replace_header_map_value`).
+    /// `proxy_replace_header_map_value` as ngx_wasm_module 9136e463 does it
+    /// (src/http/ngx_http_wasm_headers.c:140-206, ngx_http_wasm_set_header_helper): absent, the
+    /// pair is appended; present once, its value is replaced; present twice or more, the first
+    /// is updated, the second cleared and the scan restarts (`goto again`), and the restart
+    /// clears the updated one too: every copy is gone and nothing is added (a module bug).
     pub fn replace(&mut self, name: &[u8], value: &[u8]) {
-        let mut seen = false;
-        self.pairs.retain_mut(|(n, v)| {
-            if !n.eq_ignore_ascii_case(name) {
-                return true;
+        match self.get_all(name).count() {
+            0 => self.add(name, value),
+            1 => {
+                for (n, v) in &mut self.pairs {
+                    if n.eq_ignore_ascii_case(name) {
+                        *v = value.to_vec();
+                    }
+                }
             }
-            if seen {
-                return false;
-            }
-            seen = true;
-            *v = value.to_vec();
-            true
-        });
-        if !seen {
-            self.add(name, value);
+            _ => self.remove(name),
         }
     }
 
@@ -168,6 +167,99 @@ impl HeaderMap {
             pairs.push((name.to_vec(), value.to_vec()));
         }
         Ok(Self { pairs })
+    }
+}
+
+/// What ngx_wasm_module 9136e463 does for `proxy_get_header_map_pairs`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Marshalled {
+    /// The bytes it writes, from the start of the buffer.
+    pub bytes: Vec<u8>,
+    /// The size it allocates in the guest and hands over as the buffer's length.
+    pub size: usize,
+    /// `Some(n)` when it cut the map to `n` pairs (and logs "marshalled map truncated to n
+    /// elements" at warn, src/common/proxy_wasm/ngx_proxy_wasm_host.c:573-577).
+    pub truncated: Option<usize>,
+}
+
+/// Pairs the module hands a filter at most (src/http/ngx_http_wasm.h:16
+/// `NGX_HTTP_WASM_MAX_REQ_HEADERS`, set as the filter's max_pairs in ngx_http_wasm_util.c:473).
+pub const MAX_PAIRS: usize = 100;
+
+/// Marshals `extras` (the pseudo-headers, ngx_proxy_wasm_maps.c:169-194) and `list` (nginx's
+/// header list) the way the module does, bug included: the size is computed by
+/// ngx_proxy_wasm_pairs_size (src/common/proxy_wasm/ngx_proxy_wasm_util.c:285-350), which
+/// counts the list first and stops its extras loop one pair late, while
+/// ngx_proxy_wasm_pairs_marshal (:354-460) writes the extras first and cuts the list. Up to
+/// 96 headers (with 4 pseudo-headers) the two agree. With 97 the buffer is longer than the
+/// pairs; with 98 and more it is sized for list headers that are not written, so when those
+/// are shorter than the pseudo-headers written instead, the size handed over is short (the SDK's
+/// map reader then panics) and the module writes past the end of the buffer it allocated.
+pub fn marshal(extras: &[Pair], list: &[Pair], max: usize) -> Marshalled {
+    let cost = |(n, v): &Pair| 8 + n.len() + 1 + v.len() + 1;
+    // ngx_proxy_wasm_pairs_size.
+    let mut size = 4;
+    let mut n = 0;
+    for pair in list {
+        size += cost(pair);
+        n += 1;
+        if max != 0 && n >= max {
+            break;
+        }
+    }
+    for pair in extras {
+        size += cost(pair);
+        if max != 0 && n >= max {
+            break;
+        }
+        n += 1;
+    }
+    // ngx_proxy_wasm_pairs_marshal.
+    let mut count = list.len() + extras.len();
+    let mut truncated = None;
+    if max != 0 && count > max {
+        count = max;
+        truncated = Some(count);
+    }
+    let written: Vec<&Pair> = extras.iter().chain(list).take(count).collect();
+    let mut bytes = Vec::with_capacity(size.max(4));
+    bytes.extend_from_slice(&wire_len(count).to_le_bytes());
+    for (name, value) in &written {
+        bytes.extend_from_slice(&wire_len(name.len()).to_le_bytes());
+        bytes.extend_from_slice(&wire_len(value.len()).to_le_bytes());
+    }
+    for (name, value) in &written {
+        bytes.extend_from_slice(name);
+        bytes.push(0);
+        bytes.extend_from_slice(value);
+        bytes.push(0);
+    }
+    Marshalled {
+        bytes,
+        size,
+        truncated,
+    }
+}
+
+impl HeaderMap {
+    /// Splits the map into the pseudo-headers (names starting with `:`, the module's "extras")
+    /// and nginx's header list, and marshals them as [`marshal`] does.
+    pub fn marshal(&self) -> Marshalled {
+        let (extras, list): (Vec<Pair>, Vec<Pair>) = self
+            .pairs
+            .iter()
+            .cloned()
+            .partition(|(n, _)| n.first() == Some(&b':'));
+        marshal(&extras, &list, MAX_PAIRS)
+    }
+
+    /// Pairs that are not pseudo-headers: the `num_headers` ngx_wasm_module passes to the
+    /// headers callbacks (src/http/proxy_wasm/ngx_http_proxy_wasm.c:25, 183-184).
+    pub fn header_count(&self) -> usize {
+        self.pairs
+            .iter()
+            .filter(|(n, _)| n.first() != Some(&b':'))
+            .count()
     }
 }
 
@@ -284,15 +376,96 @@ mod tests {
 
     #[test]
     fn edits_follow_the_abi() {
-        let mut map = HeaderMap::from_pairs([("A", "1"), ("b", "2"), ("a", "3")]);
+        let mut map = HeaderMap::from_pairs([("A", "1"), ("b", "2")]);
         assert_eq!(map.get(b"a"), Some(&b"1"[..]));
-        assert_eq!(map.get_all(b"A").count(), 2);
         map.replace(b"a", b"x");
         assert_eq!(map, HeaderMap::from_pairs([("A", "x"), ("b", "2")]));
         map.replace(b"c", b"y");
         assert_eq!(map.get(b"C"), Some(&b"y"[..]));
         map.add(b"b", b"z");
+        assert_eq!(map.get_all(b"B").count(), 2);
         map.remove(b"B");
         assert_eq!(map, HeaderMap::from_pairs([("A", "x"), ("c", "y")]));
+    }
+
+    /// ngx_http_wasm_headers.c:140-206: replacing a header present twice clears both copies
+    /// (the restart after clearing the second finds the updated first one and clears it) and
+    /// adds nothing.
+    #[test]
+    fn replace_of_a_doubled_header_clears_every_copy() {
+        let mut map = HeaderMap::from_pairs([
+            ("X-Auth-Diagnosis", "a"),
+            ("b", "2"),
+            ("x-auth-diagnosis", "c"),
+        ]);
+        map.replace(b"x-auth-diagnosis", b"ours");
+        assert_eq!(map, HeaderMap::from_pairs([("b", "2")]));
+        // Remove, then add: what a filter must do instead.
+        let mut map = HeaderMap::from_pairs([("X-Auth-Diagnosis", "a"), ("x-auth-diagnosis", "c")]);
+        map.remove(b"x-auth-diagnosis");
+        map.add(b"X-Auth-Diagnosis", b"ours");
+        assert_eq!(map, HeaderMap::from_pairs([("X-Auth-Diagnosis", "ours")]));
+    }
+
+    fn request_map(headers: &[(&str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::from_pairs([
+            (":path", "/"),
+            (":method", "GET"),
+            (":scheme", "http"),
+            (":authority", "kong:8000"),
+        ]);
+        for (n, v) in headers {
+            map.add(n.as_bytes(), v.as_bytes());
+        }
+        map
+    }
+
+    /// ngx_proxy_wasm_util.c:285-350 against :354-460, with max_pairs 100
+    /// (ngx_http_wasm.h:16): exact up to 96 headers, long at 97, short from 98 when the last
+    /// headers are smaller than the pseudo-headers, and truncated to 100 pairs past 96.
+    #[test]
+    fn marshalling_sizes_like_ngx_wasm_module() {
+        let names: Vec<String> = (0..120).map(|i| format!("x-{i:03}")).collect();
+        let with = |n: usize, value: &'static str| -> HeaderMap {
+            let headers: Vec<(&str, &str)> =
+                names[..n].iter().map(|h| (h.as_str(), value)).collect();
+            request_map(&headers)
+        };
+        let exact = with(96, "").marshal();
+        assert_eq!((exact.bytes.len(), exact.truncated), (exact.size, None));
+        assert_eq!(HeaderMap::deserialize(&exact.bytes).unwrap(), with(96, ""));
+        let long = with(97, "").marshal();
+        assert_eq!(long.truncated, Some(100));
+        assert!(long.size > long.bytes.len());
+        // 98 headers of 5-byte names: sized for two of them (30 bytes) instead of
+        // :authority kong:8000 (29 bytes), one byte too long.
+        let m = with(98, "").marshal();
+        assert_eq!((m.truncated, m.size), (Some(100), m.bytes.len() + 1));
+        for n in [99, 100, 120] {
+            let m = with(n, "").marshal();
+            assert_eq!(m.truncated, Some(100), "{n}");
+            assert!(
+                m.size < m.bytes.len(),
+                "{n}: size {} written {}",
+                m.size,
+                m.bytes.len()
+            );
+            // What is written is the pseudo-headers and the first 96 headers.
+            let all = HeaderMap::deserialize(&m.bytes).unwrap();
+            assert_eq!(all.len(), 100);
+            assert_eq!(all.pairs()[4].0, b"x-000");
+            assert_eq!(all.pairs()[99].0, b"x-095");
+            assert!(HeaderMap::deserialize(&m.bytes[..m.size]).is_err(), "{n}");
+        }
+        // Headers as long as the pseudo-headers: the sizes happen to hold.
+        let m = with(100, "a-long-enough-value").marshal();
+        assert!(m.size >= m.bytes.len());
+        // The response map: :status is its only extra.
+        let mut response = HeaderMap::from_pairs([(":status", "401")]);
+        response.add(b"www-authenticate", b"Bearer");
+        let m = response.marshal();
+        assert_eq!((m.size, m.truncated), (m.bytes.len(), None));
+        assert_eq!(response.header_count(), 1);
+        assert_eq!(with(7, "").header_count(), 7);
     }
 }

@@ -13,7 +13,7 @@ use wasmtime::{
 use crate::http::{Properties, Request, Response};
 use crate::map::HeaderMap;
 use crate::state::{HeaderEdit, HostState, LocalResponse, LogEntry, Step, Trap};
-use crate::{abi, wasi};
+use crate::{abi, nginx, wasi};
 
 /// Largest wasm stack a guest call may use.
 const MAX_WASM_STACK: usize = 1 << 20;
@@ -207,6 +207,8 @@ pub struct RequestOutcome {
     pub response: Option<FinalResponse>,
     /// Every header edit, in order.
     pub edits: Vec<HeaderEdit>,
+    /// Why nginx answered 400 before any filter ran (the filter was not called), if it did.
+    pub refused: Option<String>,
 }
 
 /// The upstream's response as the client receives it after the filter.
@@ -405,13 +407,23 @@ impl Plugin {
             return outcome;
         }
 
+        // What nginx does before any filter: a 400 of its own, or the request as
+        // ngx_wasm_module hands it over (see nginx.rs).
         let mut props = request.source_properties();
         props.extend(properties.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let admitted = match nginx::admit(request, &props) {
+            Ok(admitted) => admitted,
+            Err(refusal) => {
+                outcome.refused = Some(refusal.0);
+                self.store.data_mut().logs = earlier;
+                return outcome;
+            }
+        };
         {
             let state = self.store.data_mut();
             state.http = Default::default();
-            state.http.request_headers = request.header_map();
-            state.http.properties = props;
+            state.http.request_headers = admitted.headers;
+            state.http.properties = admitted.properties;
             state.context_id = context_id;
         }
         let id = context_id as i32;
@@ -463,7 +475,9 @@ impl Plugin {
             |e| &e.on_context_create,
             (id, root),
         )?;
-        let count = len_i32(self.store.data().http.request_headers.len());
+        // num_headers: nginx's header list, without the pseudo-headers
+        // (src/http/proxy_wasm/ngx_http_proxy_wasm.c:25).
+        let count = len_i32(self.store.data().http.request_headers.header_count());
         outcome.request_action = Some(self.call(
             Step::RequestHeaders,
             "proxy_on_request_headers",
@@ -495,7 +509,8 @@ impl Plugin {
                     state.http.has_response = true;
                 }
                 self.set_response_code_property(u64::from(response.status));
-                let count = len_i32(self.store.data().http.response_headers.len());
+                // ngx_http_proxy_wasm.c:183-184: the response headers without :status.
+                let count = len_i32(self.store.data().http.response_headers.header_count());
                 outcome.response_action = Some(self.call(
                     Step::ResponseHeaders,
                     "proxy_on_response_headers",

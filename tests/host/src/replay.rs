@@ -22,6 +22,8 @@ pub struct Outcome {
     pub request: Option<RequestOutcome>,
     /// The name of the diagnosis header for this scenario.
     pub header_name: String,
+    /// Why nginx answered 400 before any filter ran, if it did (the filter never saw it).
+    pub refused: Option<String>,
 }
 
 /// Replays `scenario` on a new instance of `host`'s module. Only an instantiation failure is an
@@ -43,6 +45,7 @@ pub fn replay(host: &Host, scenario: &Scenario) -> anyhow::Result<Outcome> {
         metrics: BTreeMap::new(),
         request: None,
         header_name: scenario.header_name(),
+        refused: None,
     };
     if outcome.configured {
         let request = plugin.run_request(
@@ -52,6 +55,7 @@ pub fn replay(host: &Host, scenario: &Scenario) -> anyhow::Result<Outcome> {
         );
         logs.extend(request.logs.iter().cloned());
         outcome.trap = request.trap.clone();
+        outcome.refused = request.refused.clone();
         outcome.request = Some(request);
     }
     outcome.logs = logs;

@@ -19,6 +19,8 @@ pub struct Line {
     pub logs: Vec<(String, String)>,
     pub metrics: BTreeMap<String, u64>,
     pub trapped: bool,
+    /// Why nginx answered 400 before any filter ran (the filter never saw the request), or null.
+    pub refused: Option<String>,
     pub ok: bool,
 }
 
@@ -52,6 +54,7 @@ impl Line {
                 .collect(),
             metrics: outcome.metrics.clone(),
             trapped: outcome.trapped(),
+            refused: outcome.refused.clone(),
             ok,
         }
     }

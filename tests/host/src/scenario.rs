@@ -136,6 +136,9 @@ pub struct Expect {
     pub unchanged: Option<bool>,
     /// Whether a call is expected to trap (default false).
     pub trapped: Option<bool>,
+    /// The request is one nginx answers 400 before any filter runs: a substring of the reason.
+    /// Absent, a refused request fails the scenario (it expects what no filter is handed).
+    pub refused: Option<String>,
 }
 
 /// Distinguishes a key present with `null` (`Some(None)`) from an absent key (`None`, via

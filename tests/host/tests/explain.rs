@@ -121,3 +121,24 @@ fn bad_input_gets_a_clear_error() {
         "{refused}"
     );
 }
+
+/// A request Kong's nginx answers 400 itself (here a second Authorization header, nginx ≥ 1.23)
+/// never reaches a filter: explain says so instead of diagnosing it, and prints no credential.
+#[test]
+fn a_request_nginx_refuses_is_named_not_diagnosed() {
+    let host = host();
+    let transcript = "> GET /orders HTTP/1.1\n> Host: api.example.com\n> Authorization: Bearer s3cr3t-first-token\n> Authorization: Bearer s3cr3t-second-token\n>\n< HTTP/1.1 400 Bad Request\n";
+    let err = explain(
+        &host,
+        &Ask {
+            transcript: transcript.into(),
+            now: Some(1_764_331_200),
+            ..Ask::default()
+        },
+    )
+    .expect_err("nginx refuses it")
+    .to_string();
+    assert!(err.contains("400 before any filter"), "{err}");
+    assert!(err.contains("a second Authorization header"), "{err}");
+    assert!(!err.contains("s3cr3t"), "{err}");
+}

@@ -77,7 +77,8 @@ fn observe_and_edge_never_change_a_response() {
             continue;
         }
         let outcome = replay(&host, &scenario).expect("replays");
-        if !outcome.configured {
+        // A request nginx answers 400 itself never reaches a filter: nothing to compare.
+        if !outcome.configured || outcome.refused.is_some() {
             continue;
         }
         checked += 1;

@@ -370,7 +370,7 @@ fn request() -> Request {
         authority: "api.example.com".into(),
         source: Some("10.0.0.8:50412".into()),
         headers: vec![
-            ("X-Bin".into(), vec![0xff, 0x00, 0xfe]),
+            ("X-Bin".into(), vec![0xff, 0x01, 0xfe]),
             ("accept".into(), b"*/*".to_vec()),
         ],
     }
@@ -518,7 +518,7 @@ fn header_edits_land_where_ngx_puts_them() {
     let expected = HeaderMap::from_pairs([
         ("www-authenticate", &b"Basic"[..]),
         ("x-early", b"yes"),
-        ("x-bin-echo", &[0xff, 0x00, 0xfe]),
+        ("x-bin-echo", &[0xff, 0x01, 0xfe]),
     ]);
     assert_eq!(response.headers, expected, "non-UTF-8 values round-trip");
     assert_eq!(outcome.edits.len(), 5);
@@ -840,4 +840,42 @@ fn modules_that_are_not_filters_are_refused() {
     let error = Host::new(&guest.build()).err().expect("refused");
     assert!(error.to_string().contains("proxy_abi_version"), "{error}");
     assert!(Host::new(b"not wasm").is_err());
+}
+
+/// proxy_get_header_map_pairs as ngx_wasm_module 9136e463 does it (ngx_proxy_wasm_util.c
+/// 285-460, ngx_proxy_wasm_host.c:573-577): at most 100 pairs, a warn line when it cuts, and
+/// with `Host: x` plus 99 empty headers a buffer handed over shorter than the pairs written.
+#[test]
+fn header_map_pairs_are_cut_to_100_and_sized_like_the_module() {
+    let guest = Guest {
+        request_headers: vec![
+            op(
+                "proxy_get_header_map_pairs",
+                vec![Arg::I32(0), Arg::I32(RET_PTR), Arg::I32(RET_LEN)],
+                0,
+            ),
+            log_returned(),
+        ],
+        ..Default::default()
+    };
+    let host = Host::new(&guest.build()).expect("synthetic guest loads");
+    let mut plugin = host.instantiate(PluginOptions::default()).unwrap();
+    assert_eq!(plugin.configure(), Ok(true));
+    let mut request = request();
+    request.authority = "x".into();
+    request.headers = (0..99).map(|_| ("x-e".to_string(), Vec::new())).collect();
+    let outcome = plugin.run_request(&request, None, &Default::default());
+    assert_eq!(outcome.trap, None);
+    assert_eq!(
+        outcome.logs[0].message,
+        "marshalled map truncated to 100 elements"
+    );
+    assert_eq!(outcome.logs[0].level, "warn");
+    // What the guest was handed: the count says 100, the bytes hold fewer whole pairs.
+    let handed = outcome.logs[1].message.as_bytes();
+    assert_eq!(&handed[..4], &100u32.to_le_bytes());
+    let written = outcome.request_headers.marshal();
+    assert_eq!(handed.len(), written.size);
+    assert!(written.size < written.bytes.len());
+    assert!(HeaderMap::deserialize(handed).is_err());
 }
