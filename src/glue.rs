@@ -168,23 +168,32 @@ impl HttpContext for Http {
         let (request, client) = gather_request(&self.config);
         // Only the headers the diagnosis reads, one by one: the SDK's whole-map read traps on a
         // header name that is not UTF-8, and nginx passes such names through from upstreams.
-        // Kong's upstream latency header already says who answered; the other two signs are
-        // asked for only without it (every hostcall costs, on every 401).
-        let mut read: Vec<(String, Vec<u8>)> = ["www-authenticate", UPSTREAM_LATENCY]
+        // Kong's upstream latency header already says who answered; the weaker signs are asked
+        // for only without it (every hostcall costs, on every 401).
+        let mut read: Vec<(String, Vec<u8>)> = ["www-authenticate", UPSTREAM_LATENCY, "set-cookie"]
             .into_iter()
             .filter_map(response_header)
             .collect();
-        let upstream_status = if read.iter().any(|(n, _)| n == UPSTREAM_LATENCY) {
-            None
-        } else {
+        let correlation = correlation(client);
+        let mut upstream_status = None;
+        if !read.iter().any(|(n, _)| n == UPSTREAM_LATENCY) {
             read.extend(response_header(RESPONSE_LATENCY));
-            property(&["ngx", "upstream_status"])
-        };
+            upstream_status = property(&["ngx", "upstream_status"]);
+            if upstream_status.is_none() && !read.iter().any(|(n, _)| n == RESPONSE_LATENCY) {
+                read.extend(["via", "server"].into_iter().filter_map(response_header));
+            }
+        }
         let headers = Headers::from_pairs(read);
         let response = Response {
             status,
             headers,
             upstream_status,
+            // The request id is read for the log line anyway: a host that answers it answers
+            // ngx.* properties, so its silence on ngx.upstream_status means no upstream.
+            ngx_answered: correlation
+                .request_id
+                .is_some()
+                .then_some("ngx.kong_request_id"),
         };
         let verdict = diagnose(&Input {
             config: &self.config,
@@ -205,7 +214,7 @@ impl HttpContext for Http {
             }
             None => remove_response_header(name),
         }
-        self.record(status, &verdict, &correlation(client));
+        self.record(status, &verdict, &correlation);
         Action::Continue
     }
 }
