@@ -62,13 +62,22 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
     }
     let who = response.map(|r| r.who(config.mode != Mode::Observe));
     let answerer = who.as_ref().map_or(Answerer::Kong, |w| w.answerer);
-    let sign = who.as_ref().map(|w| w.sign.as_str());
     let challenger = who.as_ref().and_then(|w| w.plugin);
     // `auth` names no plugin: Kong does no auth on the route, whatever the upstream asks for.
     let no_kong_auth = route_plugins(&config.auth).iter().all(Option::is_none);
     let from_upstream = answerer == Answerer::Upstream
         || (answerer == Answerer::Unknown && config.mode == Mode::Observe);
     let kong_answered = answerer == Answerer::Kong || anonymous;
+    let observed = answerer == Answerer::Unknown && from_upstream;
+    let sign = who.as_ref().map(|w| {
+        if observed {
+            // Kong's own auth 401s never reach an observe filter: what it sees was proxied.
+            Cow::Owned(format!("{}; in observe mode that is the upstream", w.sign))
+        } else {
+            Cow::Borrowed(w.sign.as_str())
+        }
+    });
+    let sign = sign.as_deref();
     let mut out: Vec<Diagnosis> = Vec::new();
 
     if is_preflight(request) {
