@@ -106,7 +106,8 @@ mod tests {
 
     #[test]
     fn table() {
-        let cases: &[(&str, Option<&str>, Option<(&str, bool)>)] = &[
+        type Row<'a> = (&'a str, Option<&'a str>, Option<(&'a str, bool)>);
+        let cases: &[Row<'_>] = &[
             (
                 r#"{"message":"No API key found in request"}"#,
                 Some(r#"Key realm="kong""#),
