@@ -68,16 +68,17 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
     let from_upstream = answerer == Answerer::Upstream
         || (answerer == Answerer::Unknown && config.mode == Mode::Observe);
     let kong_answered = answerer == Answerer::Kong || anonymous;
+    // Rendered only for the details that name it.
     let observed = answerer == Answerer::Unknown && from_upstream;
-    let sign = who.as_ref().map(|w| {
-        if observed {
-            // Kong's own auth 401s never reach an observe filter: what it sees was proxied.
-            Cow::Owned(format!("{}; in observe mode that is the upstream", w.sign))
-        } else {
-            Cow::Borrowed(w.sign.as_str())
-        }
-    });
-    let sign = sign.as_deref();
+    let sign = || match &who {
+        None => "Kong (no response: enforce answers itself)".to_string(),
+        // Kong's own auth 401s never reach an observe filter: what it sees was proxied.
+        Some(w) if observed => format!(
+            "{}; in observe mode that is the upstream",
+            w.sign.describe()
+        ),
+        Some(w) => w.sign.describe(),
+    };
     let mut out: Vec<Diagnosis> = Vec::new();
 
     if is_preflight(request) {
@@ -105,7 +106,7 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
         for f in &found {
             out.extend(judge::judge(f, request, config, now, false));
         }
-        out.extend(upstream_rejected(response, &found, sign, true));
+        out.extend(upstream_rejected(response, &found, &sign, true));
     } else if found.is_empty() {
         out.push(missing(request, config, &hops, from_upstream));
     } else {
@@ -119,13 +120,13 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
             &mut out,
         );
         if from_upstream && response.is_some() {
-            if let Some(d) = upstream_rejected(response, &found, sign, false) {
+            if let Some(d) = upstream_rejected(response, &found, &sign, false) {
                 out.push(d);
             }
         }
         // Only a refusal known to be Kong's own says the consumer is probably missing.
         if out.is_empty() && kong_answered {
-            if let Some(d) = not_recognized(&found, sign, challenger) {
+            if let Some(d) = not_recognized(&found, &sign, challenger) {
                 out.push(d);
             }
         }
@@ -142,7 +143,7 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
         );
     }
     if out.is_empty() {
-        out.push(unknown(&found, &hops, response, sign));
+        out.push(unknown(&found, &hops, response, &sign));
     }
     order_by_code(&mut out);
     out.dedup_by_key(|d| d.code);
@@ -466,7 +467,7 @@ fn duplicates(read: &[&Found<'_>]) -> Option<Diagnosis> {
 fn upstream_rejected(
     response: Option<&Response>,
     found: &[Found<'_>],
-    sign: Option<&str>,
+    sign: &dyn Fn() -> String,
     no_kong_auth: bool,
 ) -> Option<Diagnosis> {
     let response = response?;
@@ -522,7 +523,7 @@ fn upstream_rejected(
             format!(
                 "the upstream answered {} {said}; {sent}{owner}; who answered: {}",
                 response.status,
-                sign.unwrap_or("no response")
+                sign()
             ),
             hint,
         )
@@ -534,7 +535,7 @@ fn upstream_rejected(
 /// carries; the credential it reads is the one refused.
 fn not_recognized(
     found: &[Found<'_>],
-    sign: Option<&str>,
+    sign: &dyn Fn() -> String,
     challenger: Option<Plugin>,
 ) -> Option<Diagnosis> {
     let read = || found.iter().filter(|f| !f.readers.is_empty());
@@ -562,7 +563,7 @@ fn not_recognized(
                 f.value.len(),
                 f.place.describe(),
                 plugin.as_str(),
-                sign.unwrap_or("Kong (enforce)")
+                sign()
             ),
             format!("check that the consumer and its credential exist in Kong: {check}"),
         )
@@ -652,7 +653,7 @@ fn unknown(
     found: &[Found<'_>],
     hops: &[Hop],
     response: Option<&Response>,
-    sign: Option<&str>,
+    sign: &dyn Fn() -> String,
 ) -> Diagnosis {
     let creds: Vec<String> = found
         .iter()
@@ -668,7 +669,7 @@ fn unknown(
             if proxies.is_empty() { "none".into() } else { proxies.join(", ") },
             if response.is_some_and(|r| r.headers.has("www-authenticate")) { "present" } else { "none" },
             response.map_or(401, |r| r.status),
-            sign.unwrap_or("no response")
+            sign()
         ),
         "compare with a request that works; look at Kong's error.log for the same request_id",
     )

@@ -197,13 +197,62 @@ pub struct Response {
 
 /// Who answered, and the sign that decided it (for the `detail` of the diagnoses that rest on it).
 #[derive(Debug, Clone)]
-pub struct Who {
+pub struct Who<'a> {
     /// Who.
     pub answerer: Answerer,
-    /// The sign, as a phrase: `X-Kong-Response-Latency on the response`.
-    pub sign: String,
+    /// The sign; rendered by [`Sign::describe`] only where a detail names it (it costs, on
+    /// every 401).
+    pub sign: Sign<'a>,
     /// The auth plugin whose own challenge form the response carries, when it does.
     pub plugin: Option<Plugin>,
+}
+
+/// A sign of who answered, borrowing the response's values.
+#[derive(Debug, Clone, Copy)]
+pub enum Sign<'a> {
+    /// `ngx.upstream_status` has a value.
+    UpstreamStatus(&'a str),
+    /// `X-Kong-Upstream-Latency`.
+    UpstreamLatency,
+    /// `X-Kong-Response-Latency`.
+    ResponseLatency,
+    /// `ngx.upstream_status` not found while this other `ngx.*` property answers.
+    NoUpstreamStatus(&'static str),
+    /// Kong's `Via` on a proxied response.
+    Via(&'a [u8]),
+    /// `Server: kong/…` without Kong's `Via`.
+    Server(&'a [u8]),
+    /// A challenge in the plugin's own form.
+    Challenge(&'a [u8], Plugin),
+    /// Nothing tells.
+    None,
+}
+
+impl Sign<'_> {
+    /// The sign as a phrase: `X-Kong-Response-Latency on the response`.
+    pub fn describe(&self) -> String {
+        match self {
+            Sign::UpstreamStatus(status) => {
+                format!("ngx.upstream_status is {}", printable(status, 20))
+            }
+            Sign::UpstreamLatency => "X-Kong-Upstream-Latency on the response".into(),
+            Sign::ResponseLatency => "X-Kong-Response-Latency on the response".into(),
+            Sign::NoUpstreamStatus(other) => format!(
+                "ngx.upstream_status not found while the host answers {other}: no upstream was contacted"
+            ),
+            Sign::Via(via) => format!("Via: {}: Kong proxied it", printable_bytes(via, 40)),
+            Sign::Server(server) => format!(
+                "Server: {} without Kong's Via: Kong's own response",
+                printable_bytes(server, 40)
+            ),
+            Sign::Challenge(value, plugin) => format!(
+                "WWW-Authenticate: {}, {}'s own form",
+                printable_bytes(value, 60),
+                plugin.as_str()
+            ),
+            Sign::None => "no sign (no ngx.upstream_status, X-Kong-*-Latency, Kong Via or Server, or Kong challenge)".into(),
+        }
+    }
 }
 
 impl Response {
@@ -213,8 +262,8 @@ impl Response {
     /// proxied responses and Server on its own, both under `server_tokens`), then a challenge in
     /// one of Kong's own forms. The last two only when `weak_signs`: in observe mode Kong's auth
     /// plugins' own 401s never reach the filter, so a response looking like one is not one.
-    pub fn who(&self, weak_signs: bool) -> Who {
-        let who = |answerer, sign: String| Who {
+    pub fn who(&self, weak_signs: bool) -> Who<'_> {
+        let who = |answerer, sign| Who {
             answerer,
             sign,
             plugin: None,
@@ -225,67 +274,43 @@ impl Response {
             .map(str::trim)
             .filter(|s| !s.is_empty() && *s != "-");
         if let Some(status) = status {
-            return who(
-                Answerer::Upstream,
-                format!("ngx.upstream_status is {}", printable(status, 20)),
-            );
+            return who(Answerer::Upstream, Sign::UpstreamStatus(status));
         }
         if self.headers.has("x-kong-upstream-latency") {
-            return who(
-                Answerer::Upstream,
-                "X-Kong-Upstream-Latency on the response".into(),
-            );
+            return who(Answerer::Upstream, Sign::UpstreamLatency);
         }
         if self.headers.has("x-kong-response-latency") {
-            return who(
-                Answerer::Kong,
-                "X-Kong-Response-Latency on the response".into(),
-            );
+            return who(Answerer::Kong, Sign::ResponseLatency);
         }
         if let Some(other) = self.ngx_answered.filter(|_| self.upstream_status.is_none()) {
-            return who(
-                Answerer::Kong,
-                format!("ngx.upstream_status not found while the host answers {other}: no upstream was contacted"),
-            );
+            return who(Answerer::Kong, Sign::NoUpstreamStatus(other));
         }
-        let via = self.headers.all("via").find(|v| contains_kong(v));
-        if let Some(via) = via {
-            return who(
-                Answerer::Upstream,
-                format!("Via: {}: Kong proxied it", printable_bytes(via, 40)),
-            );
+        if let Some(via) = self.headers.all("via").find(|v| contains_kong(v)) {
+            return who(Answerer::Upstream, Sign::Via(via));
         }
         if !weak_signs {
-            return who(Answerer::Unknown, NO_SIGN.into());
+            return who(Answerer::Unknown, Sign::None);
         }
+        let form = self.kong_form();
         if let Some(server) = self
             .headers
             .first("server")
             .filter(|s| s.starts_with(b"kong/"))
         {
-            let mut w = who(
-                Answerer::Kong,
-                format!(
-                    "Server: {} without Kong's Via: Kong's own response",
-                    printable_bytes(server, 40)
-                ),
-            );
-            w.plugin = self.kong_form().map(|f| f.plugin);
-            return w;
-        }
-        if let Some(form) = self.kong_form() {
-            let value = self.headers.first("www-authenticate").unwrap_or_default();
             return Who {
                 answerer: Answerer::Kong,
-                sign: format!(
-                    "WWW-Authenticate: {}, {}'s own form",
-                    printable_bytes(value, 60),
-                    form.plugin.as_str()
-                ),
-                plugin: Some(form.plugin),
+                sign: Sign::Server(server),
+                plugin: form.map(|f| f.plugin),
             };
         }
-        who(Answerer::Unknown, NO_SIGN.into())
+        match (form, self.headers.first("www-authenticate")) {
+            (Some(form), Some(value)) => Who {
+                answerer: Answerer::Kong,
+                sign: Sign::Challenge(value, form.plugin),
+                plugin: Some(form.plugin),
+            },
+            _ => who(Answerer::Unknown, Sign::None),
+        }
     }
 
     /// The response's challenge, when it is in one of Kong's own forms.
@@ -295,10 +320,6 @@ impl Response {
             .and_then(challenge::kong_form)
     }
 }
-
-/// What [`Response::who`] says when nothing tells.
-const NO_SIGN: &str =
-    "no sign (no ngx.upstream_status, X-Kong-*-Latency, Kong Via or Server, or Kong challenge)";
 
 /// `1.1 kong/3.9.1` names Kong; matched without case.
 fn contains_kong(value: &[u8]) -> bool {
@@ -517,17 +538,18 @@ mod tests {
         for (name, r, weak, answerer, sign) in cases {
             let who = r.who(weak);
             assert_eq!(who.answerer, answerer, "{name}");
-            assert!(who.sign.contains(sign), "{name}: {}", who.sign);
+            let said = who.sign.describe();
+            assert!(said.contains(sign), "{name}: {said}");
         }
-        let who = resp(
+        let r = resp(
             &[
                 ("server", "kong/3.9.1"),
                 ("www-authenticate", "Basic realm=\"service\""),
             ],
             None,
             false,
-        )
-        .who(true);
+        );
+        let who = r.who(true);
         assert_eq!(who.plugin, Some(Plugin::BasicAuth));
     }
 }
