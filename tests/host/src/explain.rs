@@ -508,6 +508,42 @@ mod tests {
         assert_eq!(param(m, "nope"), None);
     }
 
+    /// What Kong says it never found is taken off the request, per the config or Kong's
+    /// defaults, with `-` and `_` alike in header names.
+    #[test]
+    fn unseen_credentials_are_taken_off() {
+        let t = |path: &str, headers: &[(&str, &str)]| Transcript {
+            method: "GET".into(),
+            path: path.into(),
+            scheme: "https".into(),
+            authority: "api.example.com".into(),
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            status: Some(401),
+            response_headers: Vec::new(),
+        };
+        let mut key = t("/o?id=7&apikey=k1", &[("api_key", "k2"), ("accept", "*/*")]);
+        let removed = strip_unseen(
+            &mut key,
+            "key-auth",
+            Some(r#"{"auth":{"key_auth":{"key_names":["api-key","apikey"]}}}"#),
+        );
+        assert_eq!(removed, ["header api_key", "query parameter apikey"]);
+        assert_eq!(key.path, "/o?id=7");
+        assert_eq!(key.headers, [("accept".to_string(), "*/*".to_string())]);
+        let mut jwt = t("/o?jwt=x", &[("authorization", "Bearer x")]);
+        assert_eq!(
+            strip_unseen(&mut jwt, "jwt", None),
+            ["header authorization", "query parameter jwt"]
+        );
+        assert_eq!(jwt.path, "/o");
+        let mut basic = t("/o", &[("authorization", "Basic eA==")]);
+        assert!(strip_unseen(&mut basic, "basic-auth", None).is_empty());
+        assert_eq!(basic.headers.len(), 1);
+    }
+
     #[test]
     fn config_is_forced_to_edge() {
         let c = edge_config(Some(r#"{"mode":"enforce","auth":{"key_auth":{}}}"#)).unwrap();
