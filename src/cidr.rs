@@ -10,18 +10,28 @@ pub struct Cidr {
 }
 
 impl Cidr {
-    /// `10.0.0.0/8`, `2001:db8::/32` or a bare address (a /32 or /128).
+    /// `10.0.0.0/8`, `2001:db8::/32` or a bare address (a /32 or /128), written exactly as the
+    /// meta.json pattern accepts it: no spaces, no zone, a prefix without leading zeros.
     pub fn parse(text: &str) -> Option<Cidr> {
         let (addr, prefix) = match text.split_once('/') {
             Some((addr, prefix)) => (addr, Some(prefix)),
             None => (text, None),
         };
-        let network: IpAddr = addr.trim().parse().ok()?;
+        // std's parsers refuse leading zeros in IPv4 octets and more than four hex digits in a
+        // group, as the schema's pattern does.
+        let network: IpAddr = addr.parse().ok()?;
         let max = if network.is_ipv4() { 32 } else { 128 };
         let prefix = match prefix {
-            Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => p.parse().ok()?,
-            Some(_) => return None,
             None => max,
+            Some("0") => 0,
+            Some(p)
+                if (1..=3).contains(&p.len())
+                    && !p.starts_with('0')
+                    && p.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                p.parse().ok()?
+            }
+            Some(_) => return None,
         };
         (prefix <= max).then_some(Cidr { network, prefix })
     }
@@ -99,6 +109,12 @@ mod tests {
             "::/129",
             "x",
             "10.0.0.0/+8",
+            "10.0.0.0/08",
+            " 10.0.0.0/8",
+            "10.0.0.0/8 ",
+            "10.0.0.1\n",
+            "fe80::1%eth0",
+            "010.0.0.1",
         ] {
             assert!(Cidr::parse(bad).is_none(), "{bad}");
         }

@@ -23,16 +23,19 @@ pub enum Mode {
     Edge,
 }
 
-/// Who may see the response header.
+/// How much of the diagnosis a client is shown (the log line always carries all of it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Expose {
-    /// Every annotated response carries the header.
+    /// Code, plugin, where, and a hint fixed per code: nothing taken from the request, the
+    /// config or the host but the credential names and schemes the route accepts.
     #[default]
-    Always,
-    /// Only requests carrying `X-Auth-Diagnosis-Token` equal to `token`.
+    Summary,
+    /// The summary plus the detail and the specific hint, for everyone.
+    Full,
+    /// Full for requests carrying `X-Auth-Diagnosis-Token` equal to `token`, else the summary.
     Token,
-    /// Never: the log line only.
+    /// No header: the log line only.
     Never,
 }
 
@@ -54,7 +57,7 @@ pub enum LogLevel {
 }
 
 /// The config exactly as JSON gives it.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawConfig {
     /// `observe`, `enforce` or `edge`.
@@ -63,9 +66,12 @@ pub struct RawConfig {
     /// Response statuses that get annotated.
     #[serde(default, deserialize_with = "optional_list")]
     pub statuses: Option<Vec<u16>>,
-    /// `always`, `token` or `never`.
+    /// `summary`, `full`, `token` or `never`.
     #[serde(default)]
     pub expose: Expose,
+    /// CIDRs of clients shown the full diagnosis whatever `expose` says (unless `never`).
+    #[serde(default, deserialize_with = "list")]
+    pub expose_to: Vec<String>,
     /// Secret a request must carry in `X-Auth-Diagnosis-Token` when `expose = "token"`.
     pub token: Option<String>,
     /// Name of the response header.
@@ -89,6 +95,20 @@ pub struct RawConfig {
     /// Level of the diagnosis log line.
     #[serde(default)]
     pub log_level: LogLevel,
+    /// Diagnosis lines per second per worker before the rest are held back and summed up.
+    #[serde(default = "default_log_rate")]
+    pub log_rate: u32,
+}
+
+/// 20 lines a second per worker: every 401 of a person debugging shows up, and a flood of 15,000
+/// a second writes ~10 KB/s per worker instead of ~6 MB/s.
+pub const DEFAULT_LOG_RATE: u32 = 20;
+
+/// The most `log_rate` may say (beyond that, 0 means unlimited).
+const MAX_LOG_RATE: u32 = 100_000;
+
+fn default_log_rate() -> u32 {
+    DEFAULT_LOG_RATE
 }
 
 /// The `auth` object: one optional entry per Kong auth plugin, with the plugin's own field names.
@@ -222,8 +242,10 @@ pub struct Config {
     pub mode: Mode,
     /// Statuses that get annotated.
     pub statuses: Vec<u16>,
-    /// Who sees the header.
+    /// Who sees how much.
     pub expose: Expose,
+    /// Clients shown the full diagnosis.
+    pub expose_to: Vec<Cidr>,
     /// Token for `expose = "token"`.
     pub token: Option<String>,
     /// Response header name, lowercase.
@@ -242,6 +264,10 @@ pub struct Config {
     pub require_https: bool,
     /// Level of the log line.
     pub log_level: LogLevel,
+    /// Diagnosis lines per second per worker; 0: unlimited.
+    pub log_rate: u32,
+    /// Where the route's plugins read credentials, in words: said once here, not per 401.
+    pub places: String,
 }
 
 /// The auth plugins guarding the route. `None` means the plugin is not on the route.
@@ -311,6 +337,9 @@ impl fmt::Display for ConfigError {
     }
 }
 
+/// One year: the bound of every duration field.
+const MAX_SECONDS: u64 = 31_536_000;
+
 fn check_error(field: &str, problem: impl Into<String>) -> ConfigError {
     ConfigError::Check {
         field: field.into(),
@@ -320,9 +349,12 @@ fn check_error(field: &str, problem: impl Into<String>) -> ConfigError {
 
 /// Reads the bytes Kong passes to `on_configure`. Empty (or whitespace) means all defaults.
 pub fn parse(bytes: &[u8]) -> Result<RawConfig, ConfigError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(RawConfig::default());
-    }
+    // Empty means `{}`: the same defaults, from the same serde attributes.
+    let bytes = if bytes.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        bytes
+    };
     // serde would also take a JSON array as a struct, by position: only an object is a config.
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err(ConfigError::Parse {
@@ -334,10 +366,14 @@ pub fn parse(bytes: &[u8]) -> Result<RawConfig, ConfigError> {
     serde_json::from_slice(bytes).map_err(|e| {
         let problem = printable(&e.to_string(), 200).into_owned();
         let path = crate::jsonpath::at(bytes, e.line(), e.column());
-        ConfigError::Parse {
-            field: unknown_field_path(&path, &problem),
-            problem,
-        }
+        let field = unknown_field_path(&path, &problem);
+        // serde quotes the value it refuses: never the token's, which is a secret.
+        let problem = if field == "token" {
+            "must be a string (the value is not shown)".into()
+        } else {
+            problem
+        };
+        ConfigError::Parse { field, problem }
     })
 }
 
@@ -422,7 +458,7 @@ impl Config {
             (Expose::Token, Some(t)) if t.is_empty() => {
                 return Err(check_error("token", "must not be empty"))
             }
-            (Expose::Always | Expose::Never, Some(_)) => {
+            (Expose::Summary | Expose::Full | Expose::Never, Some(_)) => {
                 return Err(check_error(
                     "token",
                     "is set but expose is not \"token\"; set expose to \"token\" or remove token",
@@ -437,22 +473,31 @@ impl Config {
                 "must be an HTTP header name (RFC 9110 token characters)",
             ));
         }
+        // A year is more leeway than any clock needs, and a bound cjson re-encodes exactly (it
+        // writes integers past 14 digits in exponent form, which no longer parse as integers).
+        if raw.clock_skew > MAX_SECONDS {
+            return Err(check_error(
+                "clock_skew",
+                "must be between 0 and 31536000 seconds",
+            ));
+        }
+        if raw.log_rate > MAX_LOG_RATE {
+            return Err(check_error(
+                "log_rate",
+                "must be between 0 (unlimited) and 100000 lines per second",
+            ));
+        }
         let auth = check_auth(raw.auth)?;
         if let Some(a) = &raw.anonymous {
-            if a.trim().is_empty() {
-                return Err(check_error("anonymous", "must not be empty"));
+            // ASCII whitespace only, exactly as the schema's pattern reads it in every engine.
+            if a.bytes()
+                .all(|b| matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' '))
+            {
+                return Err(check_error("anonymous", "must not be empty or blank"));
             }
         }
-        let mut trusted_ips = Vec::with_capacity(raw.trusted_ips.len());
-        for (i, text) in raw.trusted_ips.iter().enumerate() {
-            let cidr = Cidr::parse(text).ok_or_else(|| {
-                check_error(
-                    &format!("trusted_ips[{i}]"),
-                    format!("\"{}\" is not an IP address or CIDR", printable(text, 64)),
-                )
-            })?;
-            trusted_ips.push(cidr);
-        }
+        let trusted_ips = cidrs("trusted_ips", &raw.trusted_ips)?;
+        let expose_to = cidrs("expose_to", &raw.expose_to)?;
         let mut expected_hosts = Vec::with_capacity(raw.expected_hosts.len());
         for (i, host) in raw.expected_hosts.iter().enumerate() {
             if host.is_empty() || !host.bytes().all(|b| b.is_ascii_graphic()) {
@@ -463,10 +508,13 @@ impl Config {
             }
             expected_hosts.push(host.to_ascii_lowercase());
         }
+        let places = places(&auth);
         Ok(Config {
+            places,
             mode: raw.mode,
             statuses,
             expose: raw.expose,
+            expose_to,
             token: raw.token,
             header_name: header_name.to_ascii_lowercase(),
             auth,
@@ -476,8 +524,80 @@ impl Config {
             expected_hosts,
             require_https: raw.require_https,
             log_level: raw.log_level,
+            log_rate: raw.log_rate,
         })
     }
+}
+
+/// A list of addresses or CIDR blocks, each in the exact form the schema's pattern accepts.
+fn cidrs(field: &str, texts: &[String]) -> Result<Vec<Cidr>, ConfigError> {
+    texts
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            Cidr::parse(text).ok_or_else(|| {
+                check_error(
+                    &format!("{field}[{i}]"),
+                    format!(
+                        "\"{}\" is not an IP address or CIDR block (10.0.0.0/8, 2001:db8::/32)",
+                        printable(text, 64)
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+/// Where the route's plugins read credentials, for hints and the summary a client is shown (an
+/// API's public contract): `header apikey or query apikey (key-auth)`.
+fn places(auth: &Auth) -> String {
+    if !auth.explicit {
+        return "Authorization (Bearer, Basic or hmac), header or query apikey, or query jwt or access_token (no auth config: Kong's defaults assumed)".into();
+    }
+    let mut parts = Vec::new();
+    if let Some(k) = &auth.key_auth {
+        let names = k.key_names.join("/");
+        let mut places = Vec::new();
+        if k.key_in_header {
+            places.push(format!("header {names}"));
+        }
+        if k.key_in_query {
+            places.push(format!("query {names}"));
+        }
+        if k.key_in_body {
+            places.push(format!("body {names}"));
+        }
+        parts.push(format!("{} (key-auth)", places.join(" or ")));
+    }
+    if let Some(j) = &auth.jwt {
+        let mut places: Vec<String> = j
+            .header_names
+            .iter()
+            .map(|h| format!("{h}: Bearer <jwt>"))
+            .collect();
+        places.extend(j.uri_param_names.iter().map(|q| format!("query {q}")));
+        places.extend(j.cookie_names.iter().map(|c| format!("cookie {c}")));
+        parts.push(format!("{} (jwt)", places.join(" or ")));
+    }
+    if auth.basic_auth {
+        parts.push("Authorization: Basic (basic-auth)".into());
+    }
+    if auth.hmac_auth.is_some() {
+        parts.push("Authorization: hmac with Date (hmac-auth)".into());
+    }
+    if let Some(o) = &auth.oauth2 {
+        parts.push(format!(
+            "{}: Bearer or query access_token (oauth2)",
+            o.auth_header_name
+        ));
+    }
+    if auth.openid_connect {
+        parts.push("Authorization: Bearer (openid-connect)".into());
+    }
+    if parts.is_empty() {
+        return "no place: auth names no Kong plugin".into();
+    }
+    printable(&parts.join("; "), 240).into_owned()
 }
 
 fn check_auth(raw: Option<RawAuth>) -> Result<Auth, ConfigError> {
@@ -495,12 +615,22 @@ fn check_auth(raw: Option<RawAuth>) -> Result<Auth, ConfigError> {
             return Err(check_error("auth.jwt.key_claim_name", "must not be empty"));
         }
         // Kong's jwt schema bounds maximum_expiration to one year.
-        if jwt.maximum_expiration > 31_536_000 {
+        if jwt.maximum_expiration > MAX_SECONDS {
             return Err(check_error(
                 "auth.jwt.maximum_expiration",
                 "must be between 0 and 31536000 seconds",
             ));
         }
+    }
+    if raw
+        .hmac_auth
+        .as_ref()
+        .is_some_and(|h| h.clock_skew > MAX_SECONDS)
+    {
+        return Err(check_error(
+            "auth.hmac_auth.clock_skew",
+            "must be between 0 and 31536000 seconds",
+        ));
     }
     if let Some(oauth2) = &raw.oauth2 {
         if oauth2.auth_header_name.is_empty() || !oauth2.auth_header_name.bytes().all(is_tchar) {
@@ -619,7 +749,8 @@ mod tests {
             let c = load(input.as_bytes()).unwrap();
             assert_eq!(c.mode, Mode::Observe);
             assert_eq!(c.statuses, vec![401]);
-            assert_eq!(c.expose, Expose::Always);
+            assert_eq!(c.expose, Expose::Summary);
+            assert!(c.expose_to.is_empty());
             assert_eq!(c.header_name, "x-auth-diagnosis");
             assert_eq!(c.log_level, LogLevel::Warn);
             assert!(c.auth.key_auth.is_some() && c.auth.jwt.is_some() && c.auth.basic_auth);

@@ -37,7 +37,7 @@ impl Kind {
         format!("{article} {}", self.as_str())
     }
 
-    /// Name used in output (`credential=jwt:len=…`).
+    /// Name used in output (`credential=jwt`).
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::ApiKey => "api-key",

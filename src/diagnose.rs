@@ -6,7 +6,7 @@ use crate::challenge;
 use crate::config::{Auth, Config, Mode};
 use crate::credential::{self, Found, Kind, Miss};
 use crate::diagnosis::{At, Code, Diagnosis, Plugin};
-use crate::fingerprint;
+use crate::fingerprint::{self, Fingerprint};
 use crate::forwarding::{self, Hop, KONG_TRUSTED_ONLY};
 use crate::judge;
 use crate::redact::{scrub, Secrets};
@@ -34,7 +34,7 @@ pub struct Verdict {
     /// Diagnoses, most likely first; never empty.
     pub diagnoses: Vec<Diagnosis>,
     /// The credential the diagnosis is about, described by kind, length and hash prefix.
-    pub credential: Option<String>,
+    pub credential: Option<Fingerprint>,
 }
 
 /// Whether the request is a CORS preflight.
@@ -160,7 +160,7 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
         .or(found.first());
     Verdict {
         diagnoses: out,
-        credential: primary.map(|f| fingerprint::describe(f.kind.as_str(), &f.value)),
+        credential: primary.map(|f| fingerprint::of(f.kind.as_str(), &f.value)),
     }
 }
 
@@ -194,57 +194,6 @@ fn path_only(path: &str) -> &str {
     path.split('?').next().unwrap_or(path)
 }
 
-/// Where the route's plugins read credentials, for hints: `header apikey or query apikey (key-auth)`.
-pub fn expected_places(auth: &Auth) -> String {
-    if !auth.explicit {
-        return "Authorization (Bearer, Basic or hmac), header or query apikey, or query jwt or access_token (no auth config: Kong's defaults assumed)".into();
-    }
-    let mut parts = Vec::new();
-    if let Some(k) = &auth.key_auth {
-        let names = k.key_names.join("/");
-        let mut places = Vec::new();
-        if k.key_in_header {
-            places.push(format!("header {names}"));
-        }
-        if k.key_in_query {
-            places.push(format!("query {names}"));
-        }
-        if k.key_in_body {
-            places.push(format!("body {names}"));
-        }
-        parts.push(format!("{} (key-auth)", places.join(" or ")));
-    }
-    if let Some(j) = &auth.jwt {
-        let mut places: Vec<String> = j
-            .header_names
-            .iter()
-            .map(|h| format!("{h}: Bearer <jwt>"))
-            .collect();
-        places.extend(j.uri_param_names.iter().map(|q| format!("query {q}")));
-        places.extend(j.cookie_names.iter().map(|c| format!("cookie {c}")));
-        parts.push(format!("{} (jwt)", places.join(" or ")));
-    }
-    if auth.basic_auth {
-        parts.push("Authorization: Basic (basic-auth)".into());
-    }
-    if auth.hmac_auth.is_some() {
-        parts.push("Authorization: hmac with Date (hmac-auth)".into());
-    }
-    if let Some(o) = &auth.oauth2 {
-        parts.push(format!(
-            "{}: Bearer or query access_token (oauth2)",
-            o.auth_header_name
-        ));
-    }
-    if auth.openid_connect {
-        parts.push("Authorization: Bearer (openid-connect)".into());
-    }
-    if parts.is_empty() {
-        return "no place: auth names no Kong plugin".into();
-    }
-    printable(&parts.join("; "), 240).into_owned()
-}
-
 /// The route's auth plugins, one slot per plugin.
 fn route_plugins(auth: &Auth) -> [Option<Plugin>; 6] {
     [
@@ -275,7 +224,7 @@ fn is_consumer(request: &Request) -> bool {
 }
 
 fn missing(request: &Request, config: &Config, hops: &[Hop], from_upstream: bool) -> Diagnosis {
-    let places = expected_places(&config.auth);
+    let places = config.places.as_str();
     let plugin = only_plugin(&config.auth);
     if from_upstream && is_consumer(request) {
         let who = request
@@ -313,7 +262,7 @@ fn missing(request: &Request, config: &Config, hops: &[Hop], from_upstream: bool
                 "no credential reached Kong in any header, query parameter or cookie; the request came through {}",
                 marks.join(", ")
             ),
-            proxy_hint(first.what, &places),
+            proxy_hint(first.what, places),
         )
         .maybe_plugin(plugin)
         .at(At::Proxy);
@@ -370,7 +319,7 @@ fn judge_found(
     if unread.is_empty() {
         return;
     }
-    let places = expected_places(&config.auth);
+    let places = config.places.as_str();
     for f in unread {
         let Some(miss) = &f.miss else { continue };
         let what = f.kind.with_article();

@@ -1,7 +1,7 @@
 //! The filter's own 401 in enforce mode: Kong-shaped JSON, a challenge for the expected scheme.
 
 use crate::diagnose::Verdict;
-use crate::diagnosis::Plugin;
+use crate::diagnosis::{Diagnosis, Plugin};
 
 /// A response the filter sends by itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,19 +14,20 @@ pub struct LocalResponse {
     pub body: String,
 }
 
-/// Builds the rejection. `header` is the diagnosis header (name, value) when it is exposed; the
-/// body lists the diagnoses only then too.
+/// Builds the rejection. `shown` is what the client may see of the diagnoses (its tier), `None`
+/// when nothing; `header` is the diagnosis header (name, value) when there is one.
 pub fn reject(
     verdict: &Verdict,
+    shown: Option<&[Diagnosis]>,
     plugin: Option<Plugin>,
     request_id: Option<&str>,
     header: Option<(&str, &str)>,
 ) -> LocalResponse {
     // Written by hand: a JSON serializer would add kilobytes to the filter for four fields.
     let mut body = String::from("{\"message\":\"Unauthorized\"");
-    if header.is_some() {
+    if let Some(shown) = shown {
         body.push_str(",\"diagnosis\":[");
-        for (i, d) in verdict.diagnoses.iter().enumerate() {
+        for (i, d) in shown.iter().enumerate() {
             if i > 0 {
                 body.push(',');
             }
@@ -40,10 +41,14 @@ pub fn reject(
                 body.push_str(",\"at\":");
                 push_json_string(&mut body, at.as_str());
             }
-            body.push_str(",\"detail\":");
-            push_json_string(&mut body, &d.detail);
-            body.push_str(",\"hint\":");
-            push_json_string(&mut body, &d.hint);
+            for (key, text) in [("detail", &d.detail), ("hint", &d.hint)] {
+                if !text.is_empty() {
+                    body.push_str(",\"");
+                    body.push_str(key);
+                    body.push_str("\":");
+                    push_json_string(&mut body, text);
+                }
+            }
             body.push('}');
         }
         body.push(']');
@@ -105,7 +110,7 @@ fn challenge(verdict: &Verdict, plugin: Option<Plugin>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnosis::{Code, Diagnosis};
+    use crate::diagnosis::Code;
     use serde_json::Value;
 
     fn verdict(code: Code) -> Verdict {
@@ -117,8 +122,10 @@ mod tests {
 
     #[test]
     fn kong_shaped() {
+        let v = verdict(Code::JwtExpired);
         let r = reject(
-            &verdict(Code::JwtExpired),
+            &v,
+            Some(&v.diagnoses),
             Some(Plugin::Jwt),
             Some("abc"),
             Some(("X-Auth-Diagnosis", "jwt-expired")),
@@ -146,6 +153,7 @@ mod tests {
         v.diagnoses[0].detail = "quote \" backslash \\ newline \n tab \t nul \u{0}".into();
         let r = reject(
             &v,
+            Some(&v.diagnoses),
             None,
             Some("id\"x"),
             Some(("X-Auth-Diagnosis", "unknown")),
@@ -162,6 +170,7 @@ mod tests {
     fn hidden_when_not_exposed() {
         let r = reject(
             &verdict(Code::NoCredentials),
+            None,
             Some(Plugin::KeyAuth),
             None,
             None,
@@ -174,5 +183,16 @@ mod tests {
             .iter()
             .any(|(n, v)| n == "www-authenticate" && v == "Key realm=\"kong\""));
         assert_eq!(r.headers.len(), 2);
+    }
+
+    #[test]
+    fn a_summary_body_has_no_detail() {
+        let v = verdict(Code::NoCredentials);
+        let summary = vec![Diagnosis::new(Code::NoCredentials, "", "send a credential")];
+        let r = reject(&v, Some(&summary), Some(Plugin::KeyAuth), None, None);
+        let body: Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(body["diagnosis"][0]["code"], "no-credentials");
+        assert_eq!(body["diagnosis"][0]["hint"], "send a credential");
+        assert!(body["diagnosis"][0].get("detail").is_none());
     }
 }

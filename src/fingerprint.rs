@@ -4,14 +4,29 @@
 use sha2::{Digest, Sha256};
 use std::fmt::Write;
 
-/// `jwt:len=612:sha256=1a2b3c4d`.
-pub fn describe(kind: &str, value: &[u8]) -> String {
+/// A credential as output may name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fingerprint {
+    /// What kind of credential (`jwt`, `api-key`, …).
+    pub kind: &'static str,
+    /// Its length in bytes.
+    pub len: usize,
+    /// The first 8 hex digits of its SHA-256.
+    pub sha256: String,
+}
+
+/// Describes `value` without holding any part of it.
+pub fn of(kind: &'static str, value: &[u8]) -> Fingerprint {
     let digest = Sha256::digest(value);
-    let mut out = format!("{kind}:len={}:sha256=", value.len());
+    let mut sha256 = String::with_capacity(8);
     for byte in digest.iter().take(4) {
-        let _ = write!(out, "{byte:02x}");
+        let _ = write!(sha256, "{byte:02x}");
     }
-    out
+    Fingerprint {
+        kind,
+        len: value.len(),
+        sha256,
+    }
 }
 
 #[cfg(test)]
@@ -21,6 +36,10 @@ mod tests {
     #[test]
     fn known_digest() {
         // sha256("abc") = ba7816bf...
-        assert_eq!(describe("api-key", b"abc"), "api-key:len=3:sha256=ba7816bf");
+        let f = of("api-key", b"abc");
+        assert_eq!(
+            (f.kind, f.len, f.sha256.as_str()),
+            ("api-key", 3, "ba7816bf")
+        );
     }
 }

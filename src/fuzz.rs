@@ -114,7 +114,7 @@ proptest! {
         prop_assert!(value.bytes().all(|b| (0x20..=0x7e).contains(&b)));
         let parsed: sfv::List = sfv::Parser::new(&value).parse().unwrap();
         prop_assert!(!parsed.is_empty());
-        let line = logline::render(status, &verdict.diagnoses, &Correlation::default(), verdict.credential.as_deref());
+        let line = logline::render(status, &verdict.diagnoses, &Correlation::default(), verdict.credential.as_ref());
         for piece in secret.as_bytes().windows(8) {
             let piece = std::str::from_utf8(piece).unwrap();
             prop_assert!(!value.contains(piece), "{piece} in header {value}");

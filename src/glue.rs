@@ -5,16 +5,18 @@ use crate::config::{self, Config, Expose, LogLevel as ConfigLevel, Mode};
 use crate::diagnose::{diagnose, Input, Verdict};
 use crate::diagnosis::Code;
 use crate::enforce;
+use crate::exposure::{self, Tier};
 use crate::header;
+use crate::log_gate::LogGate;
 use crate::logline::{self, Correlation};
 use crate::metrics;
 use crate::request::{Headers, Request, Response};
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType, MetricType};
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
-use std::time::UNIX_EPOCH;
+use std::time::{Duration, UNIX_EPOCH};
 
 /// Header a request carries to see the diagnosis when `expose = "token"`.
 const TOKEN_HEADER: &str = "x-auth-diagnosis-token";
@@ -30,10 +32,19 @@ pub fn register() {
 /// empty when the host has no metrics.
 type Counters = Rc<OnceCell<Vec<Option<u32>>>>;
 
+/// The worker's log flood guard, shared by the root context (its tick sums up what was held back)
+/// and every request.
+type Gate = Rc<RefCell<LogGate>>;
+
+/// How often what the flood guard held back is summed up, when it held anything back.
+const SUMMARY_PERIOD_MS: u32 = 5000;
+
 #[derive(Default)]
 struct Root {
     config: Option<Rc<Config>>,
     counters: Counters,
+    gate: Option<Gate>,
+    ticking: bool,
 }
 
 impl Context for Root {}
@@ -63,6 +74,21 @@ impl RootContext for Root {
         };
         match config::load(&bytes) {
             Ok(config) => {
+                self.gate = Some(Rc::new(RefCell::new(LogGate::new(config.log_rate))));
+                // ngx_wasm_module refuses a second tick period: set once per root context.
+                if config.log_rate > 0 && !self.ticking {
+                    let period = Duration::from_millis(u64::from(SUMMARY_PERIOD_MS));
+                    match hostcalls::set_tick_period(period) {
+                        Ok(()) => self.ticking = true,
+                        Err(status) => log(
+                            LogLevel::Warn,
+                            &format!(
+                                "auth-diagnosis: no tick (host status {}): what the log flood guard holds back is summed up with the next line written",
+                                status as u32
+                            ),
+                        ),
+                    }
+                }
                 self.config = Some(Rc::new(config));
                 true
             }
@@ -73,14 +99,30 @@ impl RootContext for Root {
         }
     }
 
+    fn on_tick(&mut self) {
+        let summary = self
+            .gate
+            .as_ref()
+            .and_then(|gate| gate.try_borrow_mut().ok()?.summary(now_ms(), 0));
+        if let Some(line) = summary {
+            let level = self
+                .config
+                .as_ref()
+                .map_or(LogLevel::Warn, |c| level(c.log_level));
+            log(level, &line);
+        }
+    }
+
     fn get_type(&self) -> Option<ContextType> {
         Some(ContextType::HttpContext)
     }
 
     fn create_http_context(&self, _context_id: u32) -> Option<Box<dyn HttpContext>> {
         let config = self.config.clone()?;
+        let gate = self.gate.clone()?;
         Some(Box::new(Http {
             config,
+            gate,
             counters: Rc::clone(&self.counters),
             answered: false,
             token_matched: false,
@@ -90,6 +132,7 @@ impl RootContext for Root {
 
 struct Http {
     config: Rc<Config>,
+    gate: Gate,
     counters: Counters,
     /// Enforce answered this request itself: nothing left to annotate.
     answered: bool,
@@ -108,23 +151,27 @@ impl HttpContext for Http {
             return Action::Continue;
         }
         let (request, client) = gather_request(&self.config);
+        let now_ms = now_ms();
         let verdict = diagnose(&Input {
             config: &self.config,
             request: &request,
             response: None,
-            now: now(),
+            now: i64::try_from(now_ms / 1000).unwrap_or(0),
             anonymous: true,
         });
+        let tier = self.tier(client.as_deref());
         let correlation = correlation(client);
-        let exposed = self.exposed();
-        let value = header::serialize(&verdict.diagnoses);
-        let shown = value.as_deref().filter(|_| exposed);
+        let shown = tier.map(|t| exposure::shown(&verdict.diagnoses, t, &self.config.places));
+        let value = shown.as_deref().and_then(header::serialize);
         let plugin = verdict.diagnoses.iter().find_map(|d| d.plugin);
         let reply = enforce::reject(
             &verdict,
+            shown.as_deref(),
             plugin,
             correlation.request_id.as_deref(),
-            shown.map(|v| (self.config.header_name.as_str(), v)),
+            value
+                .as_deref()
+                .map(|v| (self.config.header_name.as_str(), v)),
         );
         let headers: Vec<(&str, &str)> = reply
             .headers
@@ -134,7 +181,7 @@ impl HttpContext for Http {
         match hostcalls::send_http_response(reply.status, headers, Some(reply.body.as_bytes())) {
             Ok(()) => {
                 self.answered = true;
-                self.record(401, &verdict, &correlation);
+                self.record(401, &verdict, &correlation, now_ms);
                 Action::Pause
             }
             Err(status) => {
@@ -166,6 +213,7 @@ impl HttpContext for Http {
         };
         let name = self.config.header_name.as_str();
         let (request, client) = gather_request(&self.config);
+        let now_ms = now_ms();
         // Only the headers the diagnosis reads, one by one: the SDK's whole-map read traps on a
         // header name that is not UTF-8, and nginx passes such names through from upstreams.
         // Kong's upstream latency header already says who answered; the weaker signs are asked
@@ -199,10 +247,12 @@ impl HttpContext for Http {
             config: &self.config,
             request: &request,
             response: Some(&response),
-            now: now(),
+            now: i64::try_from(now_ms / 1000).unwrap_or(0),
             anonymous: false,
         });
-        let value = header::serialize(&verdict.diagnoses).filter(|_| self.exposed());
+        let value = self.tier(correlation.client.as_deref()).and_then(|t| {
+            header::serialize(&exposure::shown(&verdict.diagnoses, t, &self.config.places))
+        });
         // An upstream's own header of that name is never passed on: replaced, or removed.
         match &value {
             Some(v) => {
@@ -214,7 +264,7 @@ impl HttpContext for Http {
             }
             None => remove_response_header(name),
         }
-        self.record(status, &verdict, &correlation);
+        self.record(status, &verdict, &correlation, now_ms);
         Action::Continue
     }
 }
@@ -230,12 +280,10 @@ impl Http {
         })
     }
 
-    fn exposed(&self) -> bool {
-        match self.config.expose {
-            Expose::Always => true,
-            Expose::Never => false,
-            Expose::Token => self.token_matched,
-        }
+    /// How much the client is shown; `client` is `source.address`, the address Kong sees.
+    fn tier(&self, client: Option<&str>) -> Option<Tier> {
+        let ip = client.and_then(crate::cidr::peer_ip);
+        exposure::tier(&self.config, self.token_matched, ip)
     }
 
     /// `expose = "token"`: checks the request's token once, then removes the header so that the
@@ -251,15 +299,35 @@ impl Http {
         }
     }
 
-    /// The log line and the counters.
-    fn record(&self, status: u16, verdict: &Verdict, correlation: &Correlation) {
-        let line = logline::render(
-            status,
-            &verdict.diagnoses,
-            correlation,
-            verdict.credential.as_deref(),
-        );
-        log(level(self.config.log_level), &line);
+    /// The log line (unless the flood guard holds it back) and the counters (always).
+    fn record(&self, status: u16, verdict: &Verdict, correlation: &Correlation, now_ms: u64) {
+        let first = verdict.diagnoses.first().map(|d| d.code);
+        // A guard that cannot be borrowed (it never is twice) lets the line through.
+        let (admitted, summary) = match self.gate.try_borrow_mut() {
+            Ok(mut gate) => {
+                let admitted = gate.admit(now_ms, first);
+                // Without the host's tick, what was held back is said before the next line.
+                let summary = if admitted {
+                    gate.summary(now_ms, u64::from(SUMMARY_PERIOD_MS))
+                } else {
+                    None
+                };
+                (admitted, summary)
+            }
+            Err(_) => (true, None),
+        };
+        if let Some(summary) = summary {
+            log(level(self.config.log_level), &summary);
+        }
+        if admitted {
+            let line = logline::render(
+                status,
+                &verdict.diagnoses,
+                correlation,
+                verdict.credential.as_ref(),
+            );
+            log(level(self.config.log_level), &line);
+        }
         let counters = self.counters.get_or_init(define_counters);
         for d in &verdict.diagnoses {
             let index = Code::ALL.iter().position(|c| *c == d.code);
@@ -371,11 +439,12 @@ fn correlation(client: Option<String>) -> Correlation {
     }
 }
 
-fn now() -> i64 {
+/// The host's clock in milliseconds since the epoch (0 when the host will not say).
+fn now_ms() -> u64 {
     hostcalls::get_current_time()
         .ok()
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .and_then(|d| i64::try_from(d.as_secs()).ok())
+        .and_then(|d| u64::try_from(d.as_millis()).ok())
         .unwrap_or(0)
 }
 

@@ -12,6 +12,7 @@ mod credential;
 mod diagnose;
 mod diagnosis;
 mod enforce;
+mod exposure;
 mod fingerprint;
 mod forwarding;
 #[cfg(test)]
@@ -22,6 +23,7 @@ mod httpdate;
 mod jsonpath;
 mod judge;
 mod jwt;
+mod log_gate;
 mod logline;
 mod metrics;
 mod redact;

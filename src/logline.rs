@@ -1,6 +1,8 @@
-//! The log line (SPEC section 6), logfmt, one per annotated response.
+//! The log line (SPEC section 6): strict logfmt, one per annotated response, so that any logfmt
+//! parser (go-logfmt, Loki's `| logfmt`) reads every key.
 
 use crate::diagnosis::Diagnosis;
+use crate::fingerprint::Fingerprint;
 use crate::text::{printable, push_escaped};
 
 /// What the host could tell about the request, for joining with Kong's logs.
@@ -14,34 +16,39 @@ pub struct Correlation {
     pub client: Option<String>,
 }
 
-/// `auth-diagnosis status=401 codes=a,b request_id=… route=… client=… credential=… detail="…"`.
-/// Keys without a value are left out.
+/// `auth-diagnosis status=401 codes=a,b request_id=… route=… client=… credential=jwt
+/// credential_len=612 credential_sha256=1a2b3c4d detail="…"`. Keys without a value are left out.
 pub fn render(
     status: u16,
     diagnoses: &[Diagnosis],
     correlation: &Correlation,
-    credential: Option<&str>,
+    credential: Option<&Fingerprint>,
 ) -> String {
     let mut line = String::with_capacity(512);
     line.push_str("auth-diagnosis status=");
     line.push_str(&status.to_string());
-    line.push_str(" codes=");
+    let mut codes = String::with_capacity(64);
     for (i, d) in diagnoses.iter().enumerate() {
         if i > 0 {
-            line.push(',');
+            codes.push(',');
         }
-        line.push_str(d.code.as_str());
+        codes.push_str(d.code.as_str());
     }
+    push_pair(&mut line, "codes", &codes);
     let pairs = [
         ("request_id", correlation.request_id.as_deref()),
         ("route", correlation.route.as_deref()),
         ("client", correlation.client.as_deref()),
-        ("credential", credential),
     ];
     for (key, value) in pairs {
         if let Some(value) = value.filter(|v| !v.is_empty()) {
             push_pair(&mut line, key, value);
         }
+    }
+    if let Some(c) = credential {
+        push_pair(&mut line, "credential", c.kind);
+        push_pair(&mut line, "credential_len", &c.len.to_string());
+        push_pair(&mut line, "credential_sha256", &c.sha256);
     }
     if let Some(first) = diagnoses.first() {
         push_pair(&mut line, "detail", &first.detail);
@@ -49,13 +56,18 @@ pub fn render(
     line
 }
 
-/// `key=value`, quoted when the value has a space, `"` or `\`.
-fn push_pair(line: &mut String, key: &str, value: &str) {
+/// `key=value`, the value quoted (with `"` and `\` escaped) when it is empty or holds a space,
+/// `=`, `"` or `\`: a bare value with any of those is where logfmt parsers lose the line.
+pub fn push_pair(line: &mut String, key: &str, value: &str) {
     let value = printable(value, 300);
     line.push(' ');
     line.push_str(key);
     line.push('=');
-    if value.is_empty() || value.bytes().any(|b| matches!(b, b' ' | b'"' | b'\\')) {
+    if value.is_empty()
+        || value
+            .bytes()
+            .any(|b| matches!(b, b' ' | b'=' | b'"' | b'\\'))
+    {
         line.push('"');
         push_escaped(line, &value);
         line.push('"');
@@ -80,30 +92,39 @@ mod tests {
             route: Some("orders".into()),
             client: None,
         };
-        let line = render(401, &d, &c, Some("jwt:len=612:sha256=1a2b3c4d"));
+        let credential = Fingerprint {
+            kind: "jwt",
+            len: 612,
+            sha256: "1a2b3c4d".into(),
+        };
+        let line = render(401, &d, &c, Some(&credential));
         assert_eq!(
             line,
             "auth-diagnosis status=401 codes=jwt-expired,stripped-by-proxy request_id=5f1c0a \
-             route=orders credential=jwt:len=612:sha256=1a2b3c4d detail=\"exp is 4 s before now\""
+             route=orders credential=jwt credential_len=612 credential_sha256=1a2b3c4d \
+             detail=\"exp is 4 s before now\""
         );
     }
 
     #[test]
     fn hostile_values_are_quoted_and_printable() {
-        let c = Correlation {
-            route: Some("a b\"c\u{1}".into()),
-            ..Correlation::default()
-        };
-        let line = render(401, &[], &c, None);
-        assert_eq!(line, "auth-diagnosis status=401 codes= route=\"a b\\\"c?\"");
-        let c = Correlation {
-            route: Some("a\\b\"".into()),
-            ..Correlation::default()
-        };
-        let line = render(401, &[], &c, None);
-        assert_eq!(
-            line,
-            "auth-diagnosis status=401 codes= route=\"a\\\\b\\\"\""
-        );
+        let table: &[(&str, &str)] = &[
+            ("a b\"c\u{1}", "route=\"a b\\\"c?\""),
+            ("a\\b\"", "route=\"a\\\\b\\\"\""),
+            ("k=v", "route=\"k=v\""),
+            ("plain", "route=plain"),
+        ];
+        for (route, expected) in table {
+            let c = Correlation {
+                route: Some((*route).into()),
+                ..Correlation::default()
+            };
+            let line = render(401, &[], &c, None);
+            assert_eq!(
+                line,
+                format!("auth-diagnosis status=401 codes=\"\" {expected}"),
+                "{route:?}"
+            );
+        }
     }
 }

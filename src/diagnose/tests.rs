@@ -448,7 +448,7 @@ fn never_leaks_a_credential() {
                 .diagnoses
                 .iter()
                 .flat_map(|d| [d.detail.clone(), d.hint.clone()])
-                .chain(verdict.credential.clone())
+                .chain(verdict.credential.as_ref().map(|c| format!("{c:?}")))
                 .collect();
             for out in outputs {
                 for piece in secret.windows(8) {
@@ -588,5 +588,5 @@ fn a_plus_in_a_query_key_is_explained() {
     );
     assert!(first.hint.contains("+ as %2B"), "{first:?}");
     // Described by the value Kong got: 12 bytes, the + a space.
-    assert!(verdict.credential.as_deref().unwrap().contains("len=12"));
+    assert_eq!(verdict.credential.as_ref().unwrap().len, 12);
 }

@@ -141,8 +141,17 @@ pub fn check(scenario: &Scenario, outcome: &Outcome) -> Verdict {
     }
     if let Some(secrets) = &expect.never_contains {
         for secret in secrets {
-            for place in places_containing(outcome, secret) {
+            for place in places_containing(outcome, secret, false) {
                 fail(format!("expected {secret:?} nowhere, got it in {place}"));
+            }
+        }
+    }
+    if let Some(internals) = &expect.client_never_sees {
+        for internal in internals {
+            for place in places_containing(outcome, internal, true) {
+                fail(format!(
+                    "expected the client never to see {internal:?}, got it in {place}"
+                ));
             }
         }
     }
@@ -191,17 +200,13 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-/// Where `secret` appears in what the filter wrote or the client receives.
-fn places_containing(outcome: &Outcome, secret: &str) -> Vec<String> {
+/// Where `secret` appears in what the client receives and, unless `client_only`, in what the
+/// filter wrote anywhere else (logs, metrics, traps).
+fn places_containing(outcome: &Outcome, secret: &str, client_only: bool) -> Vec<String> {
     let needle = secret.as_bytes();
     let mut places = Vec::new();
     if outcome.header().is_some_and(|h| h.contains(secret)) {
         places.push("the header".to_owned());
-    }
-    for entry in &outcome.logs {
-        if entry.message.contains(secret) {
-            places.push(format!("log line [{}] {}", entry.level, entry.message));
-        }
     }
     if let Some(request) = &outcome.request {
         if let Some(local) = &request.local_response {
@@ -216,6 +221,14 @@ fn places_containing(outcome: &Outcome, secret: &str) -> Vec<String> {
             if map_contains(&response.headers, needle) {
                 places.push("the response headers".into());
             }
+        }
+    }
+    if client_only {
+        return places;
+    }
+    for entry in &outcome.logs {
+        if entry.message.contains(secret) {
+            places.push(format!("log line [{}] {}", entry.level, entry.message));
         }
     }
     for name in outcome.metrics.keys() {

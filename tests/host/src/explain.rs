@@ -278,7 +278,8 @@ pub fn explain(host: &Host, ask: &Ask) -> anyhow::Result<String> {
 }
 
 /// The config the filter runs with: the user's, in edge mode, so that it annotates the response
-/// as given whoever produced it (enforce would only answer for the anonymous consumer).
+/// as given whoever produced it (enforce would only answer for the anonymous consumer), and with
+/// the full diagnosis shown.
 fn edge_config(config: Option<&str>) -> anyhow::Result<String> {
     let mut value: serde_json::Value = match config {
         Some(text) => serde_json::from_str(text).context("CONFIG is not JSON")?,
@@ -288,6 +289,9 @@ fn edge_config(config: Option<&str>) -> anyhow::Result<String> {
         bail!("CONFIG must be a JSON object (the filter's config)");
     };
     object.insert("mode".into(), "edge".into());
+    // Whoever runs explain reads the log line too: show the full diagnosis, whatever the tier.
+    object.insert("expose".into(), "full".into());
+    object.remove("token");
     Ok(value.to_string())
 }
 

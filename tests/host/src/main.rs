@@ -50,7 +50,7 @@ fn parse(args: &[String]) -> anyhow::Result<Options> {
         } else if let Some(path) = arg.strip_prefix("--wasm=") {
             wasm = Some(PathBuf::from(path));
         } else if arg.starts_with("--") {
-            anyhow::bail!("unknown option {arg}\n{USAGE}");
+            anyhow::bail!("unknown option {}\n{USAGE}", shown(arg));
         } else {
             positional.push(PathBuf::from(arg));
         }
@@ -85,7 +85,20 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)
         }
-        other => anyhow::bail!("unknown command {other}\n{USAGE}"),
+        other => anyhow::bail!("unknown command {}\n{USAGE}", shown(other)),
+    }
+}
+
+/// An argument as an error may echo it: a mistyped option or a short word as it is, anything
+/// else by its size, since a value pasted in the wrong place may be a credential.
+fn shown(arg: &str) -> String {
+    let option = arg.strip_prefix("--").is_some_and(|name| {
+        name.len() <= 24 && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+    });
+    if option || arg.len() < 8 {
+        arg.to_owned()
+    } else {
+        format!("<{} bytes>", arg.len())
     }
 }
 
@@ -124,7 +137,7 @@ fn explain(args: &[String]) -> anyhow::Result<ExitCode> {
                         .ok()
                         .filter(|s| (100..=599).contains(s))
                         .ok_or_else(|| {
-                            anyhow::anyhow!("STATUS must be an HTTP status, got {status}")
+                            anyhow::anyhow!("STATUS must be an HTTP status, got {}", shown(&status))
                         })?,
                 );
             }
@@ -132,12 +145,15 @@ fn explain(args: &[String]) -> anyhow::Result<ExitCode> {
                 let now = value("--now")?;
                 ask.now = Some(adhost::exchange::parse_now(&now).ok_or_else(|| {
                     anyhow::anyhow!(
-                        "NOW takes unix seconds, 2026-11-28T12:00:00Z or an HTTP date, got {now}"
+                        "NOW takes unix seconds, 2026-11-28T12:00:00Z or an HTTP date, got {}",
+                        shown(&now)
                     )
                 })?);
             }
             "--wasm" => wasm = Some(PathBuf::from(value("--wasm")?)),
-            other if other.starts_with("--") => anyhow::bail!("unknown option {other}\n{USAGE}"),
+            other if other.starts_with("--") => {
+                anyhow::bail!("unknown option {}\n{USAGE}", shown(other))
+            }
             other if file.is_none() => file = Some(PathBuf::from(other)),
             _ => anyhow::bail!("explain takes one FILE\n{USAGE}"),
         }
@@ -170,10 +186,10 @@ fn bench(args: &[String]) -> anyhow::Result<ExitCode> {
             "--iterations" => {
                 let n = value("--iterations")?;
                 iterations = n.parse().ok().filter(|&n: &usize| n > 0).ok_or_else(|| {
-                    anyhow::anyhow!("--iterations takes a positive count, got {n}")
+                    anyhow::anyhow!("--iterations takes a positive count, got {}", shown(&n))
                 })?;
             }
-            other => anyhow::bail!("unknown argument {other}\n{USAGE}"),
+            other => anyhow::bail!("unknown argument {}\n{USAGE}", shown(other)),
         }
     }
     let options = adhost::bench::Options::new(filter, noop, iterations);

@@ -178,6 +178,39 @@ pub fn redact(text: &str, secrets: &[Vec<u8>]) -> String {
     out
 }
 
+/// A parser's error message (serde's quote values: ``invalid type: string "sk_live…"``) with every
+/// quoted run masked as `<N bytes>`, except the words of `vocabulary` (a format's own names) and
+/// a misspelt key that looks like a name.
+pub fn quoted(message: &str, vocabulary: &[&str]) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(open) = rest.find(['"', '`']) {
+        let quote = rest[open..].chars().next().unwrap_or('"');
+        let after = &rest[open + 1..];
+        let Some(close) = after.find(quote) else {
+            // An unterminated quote: whatever follows may be a value.
+            out.push_str(&rest[..open]);
+            out.push_str(&format!("{quote}<{} bytes>", after.len()));
+            return out;
+        };
+        let inner = &after[..close];
+        // A misspelt key (`unknown field `propertys``) is a name, not a value, when it looks like one.
+        let misspelt_name = rest[..open].ends_with("unknown field ")
+            && inner.len() <= 24
+            && inner.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+        out.push_str(&rest[..=open]);
+        if vocabulary.contains(&inner) || misspelt_name {
+            out.push_str(inner);
+        } else {
+            out.push_str(&format!("<{} bytes>", inner.len()));
+        }
+        out.push(quote);
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Bytes as text: valid UTF-8 without control characters as is, anything else `\xNN`-escaped.
 pub fn printable(bytes: &[u8]) -> String {
     match std::str::from_utf8(bytes) {
@@ -198,6 +231,16 @@ pub fn printable(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_runs_are_masked_but_the_vocabulary() {
+        let message = "unknown field `headres`, unknown field `Sk_9`, expected one of `name`, `request` at line 3; invalid type: string \"sk_live_4eC39HqLyjWDarjtT1zdp7dc\", expected u16; `unterminated";
+        let masked = quoted(message, &["name", "request"]);
+        assert_eq!(
+            masked,
+            "unknown field `headres`, unknown field `<4 bytes>`, expected one of `name`, `request` at line 3; invalid type: string \"<32 bytes>\", expected u16; `<12 bytes>"
+        );
+    }
 
     const JWT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJhIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ";
 

@@ -122,6 +122,9 @@ impl Host {
             on_log: typed(&instance, &mut store, "proxy_on_log")?,
             on_done: typed(&instance, &mut store, "proxy_on_done")?,
             on_delete: typed(&instance, &mut store, "proxy_on_delete")?,
+            on_tick: instance
+                .get_typed_func::<i32, ()>(&mut store, "proxy_on_tick")
+                .ok(),
         };
         let mut plugin = Plugin {
             store,
@@ -168,6 +171,7 @@ struct Exports {
     on_log: TypedFunc<i32, ()>,
     on_done: TypedFunc<i32, i32>,
     on_delete: TypedFunc<i32, ()>,
+    on_tick: Option<TypedFunc<i32, ()>>,
 }
 
 /// One instance of the filter: its store, its exports, its root context.
@@ -323,6 +327,28 @@ impl Plugin {
         )? != 0;
         self.configured = Some(configured);
         Ok(configured)
+    }
+
+    /// Calls `proxy_on_tick(root)` once, as the module's timer does when the root context set a
+    /// tick period (ngx_proxy_wasm.c, `ngx_proxy_wasm_on_tick`): in the root context, so it runs
+    /// under the root's rules, as `on_configure` does. `Ok(false)` when no period is set or the
+    /// filter exports no `proxy_on_tick`.
+    pub fn tick(&mut self) -> Result<bool, Trap> {
+        if let Some(trap) = &self.trap {
+            return Err(trap.clone());
+        }
+        let Some(on_tick) = self.exports.on_tick.clone() else {
+            return Ok(false);
+        };
+        if self.store.data().tick_period_ms == 0 {
+            return Ok(false);
+        }
+        let root = self.root_id as i32;
+        self.store.data_mut().context_id = self.root_id;
+        self.store.data_mut().step = Step::Configure;
+        let result = on_tick.call(&mut self.store, root);
+        self.settle(Step::Configure, "proxy_on_tick", result)?;
+        Ok(true)
     }
 
     /// What `configure` returned last (`None` before it ran).

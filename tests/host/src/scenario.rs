@@ -62,6 +62,40 @@ pub struct ResponseSpec {
     pub body: Option<String>,
 }
 
+/// The scenario format's own names: what a parse error may show unmasked.
+const VOCABULARY: &[&str] = &[
+    "name",
+    "config",
+    "now",
+    "request",
+    "method",
+    "path",
+    "scheme",
+    "authority",
+    "source",
+    "headers",
+    "body",
+    "properties",
+    "response",
+    "status",
+    "expect",
+    "first",
+    "codes",
+    "codes_include",
+    "codes_exclude",
+    "local_status",
+    "header_absent",
+    "header_contains",
+    "log_contains",
+    "never_contains",
+    "client_never_sees",
+    "configured",
+    "metrics",
+    "unchanged",
+    "trapped",
+    "base64",
+];
+
 /// What must hold after the replay; every key is optional and unchecked when absent.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -86,6 +120,8 @@ pub struct Expect {
     pub log_contains: Option<Vec<String>>,
     /// Strings that must appear nowhere the filter writes.
     pub never_contains: Option<Vec<String>>,
+    /// Strings that must appear nowhere the client receives (the log line may hold them).
+    pub client_never_sees: Option<Vec<String>>,
     /// What `on_configure` returned.
     pub configured: Option<bool>,
     /// Metric values by name.
@@ -130,13 +166,16 @@ impl<'de> Deserialize<'de> for Bytes {
                 while let Some(key) = map.next_key::<String>()? {
                     if key != "base64" || decoded.is_some() {
                         return Err(de::Error::custom(format!(
-                            "unexpected key {key:?}: a binary value is {{\"base64\": \"…\"}}"
+                            "unexpected key ({} bytes): a binary value is {{\"base64\": \"…\"}}",
+                            key.len()
                         )));
                     }
                     let text: String = map.next_value()?;
                     let bytes = base64::engine::general_purpose::STANDARD
                         .decode(text.trim())
-                        .map_err(|e| de::Error::custom(format!("invalid base64 {text:?}: {e}")))?;
+                        .map_err(|e| {
+                            de::Error::custom(format!("invalid base64 ({} bytes): {e}", text.len()))
+                        })?;
                     decoded = Some(bytes);
                 }
                 decoded
@@ -152,7 +191,10 @@ impl<'de> Deserialize<'de> for Bytes {
 impl Scenario {
     /// Parses a scenario from JSON text.
     pub fn from_json(text: &str) -> anyhow::Result<Self> {
-        let scenario: Scenario = serde_json::from_str(text)?;
+        // serde quotes the values it refuses, and a scenario's values may be credentials: the
+        // message keeps the format's own words and masks every other quoted run.
+        let scenario: Scenario = serde_json::from_str(text)
+            .map_err(|e| anyhow::anyhow!("{}", crate::mask::quoted(&e.to_string(), VOCABULARY)))?;
         if scenario.name.trim().is_empty() {
             anyhow::bail!("\"name\" is empty");
         }

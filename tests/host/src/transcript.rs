@@ -65,7 +65,7 @@ pub fn parse(text: &str) -> Result<Transcript, TranscriptError> {
     let (Some(method), Some(path)) = (parts.next(), parts.next()) else {
         return Err(TranscriptError(format!(
             "not a request line: {:?} (expected e.g. GET /path HTTP/1.1)",
-            shorten(first)
+            masked(first)
         )));
     };
     if !method.bytes().all(|b| b.is_ascii_uppercase())
@@ -73,7 +73,7 @@ pub fn parse(text: &str) -> Result<Transcript, TranscriptError> {
     {
         return Err(TranscriptError(format!(
             "not a request line: {:?} (expected e.g. GET /path HTTP/1.1)",
-            shorten(first)
+            masked(first)
         )));
     }
     let mut authority = String::new();
@@ -105,7 +105,7 @@ pub fn parse(text: &str) -> Result<Transcript, TranscriptError> {
     for line in request {
         let (name, value) = line
             .split_once(':')
-            .ok_or_else(|| TranscriptError(format!("not a header line: {:?}", shorten(line))))?;
+            .ok_or_else(|| TranscriptError(format!("not a header line: {:?}", masked(line))))?;
         let (name, value) = (name.trim(), value.trim());
         if name.eq_ignore_ascii_case("host") {
             authority = value.to_string();
@@ -134,8 +134,47 @@ pub fn parse(text: &str) -> Result<Transcript, TranscriptError> {
     })
 }
 
-fn shorten(line: &str) -> String {
-    line.chars().take(60).collect()
+/// A line as an error message may show it, since a pasted line may hold a credential: a header's
+/// name with its value's size, a method with the line's size, or only the size. Never a byte of
+/// a value.
+fn masked(line: &str) -> String {
+    const ONE_WORD_NAMES: &[&str] = &[
+        "accept",
+        "apikey",
+        "authorization",
+        "connection",
+        "cookie",
+        "date",
+        "expect",
+        "forwarded",
+        "host",
+        "jwt",
+        "origin",
+        "referer",
+        "token",
+        "upgrade",
+        "via",
+    ];
+    if let Some((name, value)) = line.split_once(':') {
+        let name = name.trim();
+        let header_like = name.len() <= 40
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            && (name.contains('-') || ONE_WORD_NAMES.contains(&name.to_ascii_lowercase().as_str()));
+        if header_like {
+            return format!("{name}: {}", crate::mask::opaque(value.trim().as_bytes()));
+        }
+    }
+    match line.split_whitespace().next() {
+        Some(method) if method.len() <= 7 && method.bytes().all(|b| b.is_ascii_uppercase()) => {
+            format!(
+                "{method} <{} bytes>",
+                line.len().saturating_sub(method.len() + 1)
+            )
+        }
+        _ => format!("<a line of {} bytes>", line.len()),
+    }
 }
 
 #[cfg(test)]

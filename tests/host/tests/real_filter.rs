@@ -317,3 +317,64 @@ fn demo_never_prints_a_credential() {
         .trim_end()
         .ends_with("3 scenarios, 2 ok"));
 }
+
+/// The log flood guard through the real filter: a burst of `log_rate` lines, the rest held back,
+/// counted by the metrics all the same, and summed up by the next tick in one line.
+#[test]
+fn a_flood_of_401s_is_held_back_and_summed_up() {
+    let host = real_host();
+    for (config, expected_lines) in [(&b"{}"[..], 20), (&br#"{"log_rate":0}"#[..], 300)] {
+        let mut plugin = host
+            .instantiate(PluginOptions {
+                config: config.to_vec(),
+                clock_nanos: 1_764_331_200_000_000_000,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(plugin.configure(), Ok(true));
+        plugin.take_logs();
+        let properties = [("kong.version".to_string(), b"3.9.1".to_vec())].into();
+        let mut lines = 0;
+        for _ in 0..300 {
+            let req = request(vec![(
+                "authorization",
+                format!("Bearer {SECRET_JWT}").into_bytes(),
+            )]);
+            let outcome = plugin.run_request(&req, Some(&unauthorized()), &properties);
+            assert_eq!(outcome.trap, None);
+            let header = outcome
+                .client_response()
+                .and_then(|r| r.headers().get(b"x-auth-diagnosis").map(<[u8]>::to_vec));
+            assert!(header.is_some(), "the header is never held back");
+            lines += outcome
+                .logs
+                .iter()
+                .filter(|l| l.message.starts_with("auth-diagnosis status=401"))
+                .count();
+        }
+        assert_eq!(lines, expected_lines, "{}", String::from_utf8_lossy(config));
+        let counted: u64 = plugin.metrics().values().sum();
+        assert!(counted >= 300, "every 401 is counted ({counted})");
+        let ticked = plugin.tick().unwrap();
+        let summaries: Vec<String> = plugin
+            .take_logs()
+            .into_iter()
+            .map(|l| l.message)
+            .filter(|m| m.contains("held_back="))
+            .collect();
+        if expected_lines == 20 {
+            assert!(ticked, "a limited gate asks for a tick");
+            assert_eq!(summaries.len(), 1, "{summaries:?}");
+            assert!(
+                summaries[0].starts_with("auth-diagnosis held_back=280 seconds=1 held_codes=\""),
+                "{}",
+                summaries[0]
+            );
+        } else {
+            assert!(
+                !ticked && summaries.is_empty(),
+                "unlimited: no tick, no summary"
+            );
+        }
+    }
+}

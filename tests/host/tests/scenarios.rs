@@ -88,3 +88,128 @@ fn observe_and_edge_never_change_a_response() {
     assert!(checked >= 40, "only {checked} observe/edge scenarios");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// Strict logfmt, as go-logfmt reads it: `key` or `key=value`, separated by single spaces; a key
+/// is one or more bytes above space other than `=` and `"`; a bare value likewise and never empty;
+/// a quoted value escapes `"` and `\`. Returns the pairs, or why the line is not strict logfmt.
+fn strict_logfmt(line: &str) -> Result<Vec<(String, Option<String>)>, String> {
+    let bare = |b: u8| b > b' ' && b != b'=' && b != b'"' && b != 0x7f;
+    let bytes = line.as_bytes();
+    let mut pairs = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = i;
+        while i < bytes.len() && bare(bytes[i]) {
+            i += 1;
+        }
+        if i == start {
+            return Err(format!("no key at byte {i}"));
+        }
+        let key = line[start..i].to_string();
+        let mut value = None;
+        if i < bytes.len() && bytes[i] == b'=' {
+            i += 1;
+            if i < bytes.len() && bytes[i] == b'"' {
+                i += 1;
+                let mut text = String::new();
+                loop {
+                    match bytes.get(i) {
+                        None => return Err(format!("unterminated quote in {key}")),
+                        Some(b'"') => break,
+                        Some(b'\\') => {
+                            match bytes.get(i + 1) {
+                                Some(b'"') => text.push('"'),
+                                Some(b'\\') => text.push('\\'),
+                                other => return Err(format!("bad escape {other:?} in {key}")),
+                            }
+                            i += 2;
+                        }
+                        Some(&b) => {
+                            text.push(char::from(b));
+                            i += 1;
+                        }
+                    }
+                }
+                i += 1;
+                value = Some(text);
+            } else {
+                let from = i;
+                while i < bytes.len() && bare(bytes[i]) {
+                    i += 1;
+                }
+                if i == from {
+                    return Err(format!("empty bare value for {key}"));
+                }
+                value = Some(line[from..i].to_string());
+            }
+        }
+        pairs.push((key, value));
+        match bytes.get(i) {
+            None => {}
+            Some(b' ') if i + 1 < bytes.len() && bytes[i + 1] != b' ' => i += 1,
+            Some(&b) => return Err(format!("unexpected byte {b:#x} at {i}")),
+        }
+    }
+    Ok(pairs)
+}
+
+#[test]
+fn strict_logfmt_refuses_what_parsers_misread() {
+    assert!(strict_logfmt("a=1 b=\"x y\" c").is_ok());
+    for bad in [
+        "credential=jwt:len=61:sha256=bf834d53",
+        "a=\"x",
+        "a= b=1",
+        "a=1  b=2",
+        "a=x\"y",
+    ] {
+        assert!(strict_logfmt(bad).is_err(), "{bad}");
+    }
+}
+
+/// Every diagnosis log line of every bundled scenario is strict logfmt, its keys are the ones
+/// SPEC section 6 names, and its `codes` are the codes the scenario got.
+#[test]
+fn every_log_line_is_strict_logfmt() {
+    const KEYS: &[&str] = &[
+        "status",
+        "codes",
+        "request_id",
+        "route",
+        "client",
+        "credential",
+        "credential_len",
+        "credential_sha256",
+        "detail",
+    ];
+    let host = real_host();
+    let files = scenario_files(&default_scenarios_dir()).expect("tests/scenarios is readable");
+    let (mut lines, mut problems) = (0, Vec::new());
+    for file in &files {
+        let scenario = Scenario::load(file).expect("scenario loads");
+        let outcome = replay(&host, &scenario).expect("replays");
+        for entry in &outcome.logs {
+            if !entry.message.starts_with("auth-diagnosis status=") {
+                continue;
+            }
+            lines += 1;
+            match strict_logfmt(&entry.message) {
+                Err(why) => problems.push(format!("{}: {why}: {}", scenario.name, entry.message)),
+                Ok(pairs) => {
+                    for (key, value) in pairs.iter().skip(1) {
+                        if !KEYS.contains(&key.as_str()) || value.is_none() {
+                            problems.push(format!("{}: key {key:?} {value:?}", scenario.name));
+                        }
+                    }
+                    let codes = pairs.iter().find(|(k, _)| k == "codes");
+                    let want = outcome.codes().join(",");
+                    if codes.and_then(|(_, v)| v.as_deref()) != Some(want.as_str()) {
+                        problems.push(format!("{}: codes {codes:?}, want {want}", scenario.name));
+                    }
+                }
+            }
+        }
+    }
+    assert!(lines > 50, "only {lines} diagnosis lines");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
