@@ -110,7 +110,7 @@ mod tests {
     #[test]
     fn sentences_and_diagnoses() {
         use crate::config::load;
-        use crate::diagnose::{diagnose, Input};
+        use crate::diagnose::{diagnose, Input, Sentences};
         let hosts: Vec<String> = (0..12)
             .map(|i| format!("\"host-{i}-{}.example\"", "h".repeat(40)))
             .collect();
@@ -141,6 +141,7 @@ mod tests {
             response: None,
             now: 0,
             anonymous: true,
+            sentences: Sentences::All,
         });
         assert!(verdict.diagnoses.len() <= MAX_DIAGNOSES);
         assert!(verdict.diagnoses.len() >= 6, "{:?}", verdict.diagnoses);
@@ -152,7 +153,7 @@ mod tests {
     #[test]
     fn a_long_sentence_is_cut_at_the_bound() {
         use crate::config::load;
-        use crate::diagnose::{diagnose, Input};
+        use crate::diagnose::{diagnose, Input, Sentences};
         use crate::request::Response;
         let config = load(b"{}").unwrap();
         let request = Request {
@@ -178,6 +179,7 @@ mod tests {
             response: Some(&response),
             now: 0,
             anonymous: false,
+            sentences: Sentences::All,
         });
         assert_eq!(verdict.diagnoses[0].detail.len(), MAX_SENTENCE_BYTES);
     }

@@ -26,6 +26,20 @@ pub struct Input<'a> {
     pub now: i64,
     /// Kong's auth fell back to the anonymous consumer.
     pub anonymous: bool,
+    /// The sentences that will be written; the others are dropped unread.
+    pub sentences: Sentences,
+}
+
+/// Which sentences are written for this request. The rest are dropped instead of cleaned:
+/// redacting a sentence costs more than building it, and a flood of 401s needs only codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sentences {
+    /// Every detail and hint: the client is shown the full diagnosis.
+    All,
+    /// The first detail, for the log line, and the credential's fingerprint.
+    LogLine,
+    /// None: only codes are written (a summary, the log line held back).
+    None,
 }
 
 /// The decision.
@@ -52,6 +66,7 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
         response,
         now,
         anonymous,
+        sentences,
     } = *input;
     // Both the credential search and the hop marks read the cookies: parsed once.
     let cookies = request.cookies();
@@ -149,10 +164,17 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
     out.dedup_by_key(|d| d.code);
     out.truncate(MAX_DIAGNOSES);
     let credentials: Vec<&[u8]> = found.iter().map(|f| f.value.as_ref()).collect();
-    let secrets = Secrets::new(&credentials);
-    for d in &mut out {
-        clean(&mut d.detail, &secrets);
-        clean(&mut d.hint, &secrets);
+    let secrets = (sentences != Sentences::None).then(|| Secrets::new(&credentials));
+    for (i, d) in out.iter_mut().enumerate() {
+        let detail = sentences == Sentences::All || (i == 0 && sentences == Sentences::LogLine);
+        match &secrets {
+            Some(secrets) if detail => clean(&mut d.detail, secrets),
+            _ => d.detail.clear(),
+        }
+        match &secrets {
+            Some(secrets) if sentences == Sentences::All => clean(&mut d.hint, secrets),
+            _ => d.hint.clear(),
+        }
     }
     let primary = found
         .iter()
@@ -160,7 +182,9 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
         .or(found.first());
     Verdict {
         diagnoses: out,
-        credential: primary.map(|f| fingerprint::of(f.kind.as_str(), &f.value)),
+        credential: primary
+            .filter(|_| sentences != Sentences::None)
+            .map(|f| fingerprint::of(f.kind.as_str(), &f.value)),
     }
 }
 
@@ -624,5 +648,7 @@ fn unknown(
     )
 }
 
+#[cfg(test)]
+mod profile;
 #[cfg(test)]
 mod tests;

@@ -3,7 +3,7 @@
 //! something that could fail: no panic, bounded printable output, no credential piece in it.
 
 use crate::config::load;
-use crate::diagnose::{diagnose, Input};
+use crate::diagnose::{diagnose, Input, Sentences};
 use crate::header;
 use crate::logline::{self, Correlation};
 use crate::request::{Headers, Request, Response};
@@ -107,7 +107,7 @@ proptest! {
             upstream_status: from_upstream.then(|| status.to_string()),
             ngx_answered: None,
         };
-        let verdict = diagnose(&Input { config: &config, request: &request, response: Some(&response), now, anonymous });
+        let verdict = diagnose(&Input { config: &config, request: &request, response: Some(&response), now, anonymous, sentences: Sentences::All });
         prop_assert!(!verdict.diagnoses.is_empty());
         let value = header::serialize(&verdict.diagnoses).unwrap();
         prop_assert!(value.len() <= crate::bounds::MAX_HEADER_BYTES);

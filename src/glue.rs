@@ -2,7 +2,7 @@
 //! variants only; every `Result` handled), hands it to the pure core, and applies the result.
 
 use crate::config::{self, Config, Expose, LogLevel as ConfigLevel, Mode};
-use crate::diagnose::{diagnose, Input, Verdict};
+use crate::diagnose::{diagnose, Input, Sentences, Verdict};
 use crate::diagnosis::Code;
 use crate::enforce;
 use crate::exposure::{self, Tier};
@@ -28,22 +28,23 @@ pub fn register() {
     proxy_wasm::set_root_context(|_| Box::<Root>::default());
 }
 
-/// Counter ids, one per code, in [`Code::ALL`] order, defined on the first annotated response;
-/// empty when the host has no metrics.
-type Counters = Rc<OnceCell<Vec<Option<u32>>>>;
-
-/// The worker's log flood guard, shared by the root context (its tick sums up what was held back)
-/// and every request.
-type Gate = Rc<RefCell<LogGate>>;
+/// What every request of a worker shares: one `Rc` per request, cloned when its context is
+/// created (this runs for every request, annotated or not).
+struct Worker {
+    config: Config,
+    /// Counter ids, one per code, in [`Code::ALL`] order, defined on the first annotated
+    /// response; empty when the host has no metrics.
+    counters: OnceCell<Vec<Option<u32>>>,
+    /// The log flood guard; the root context's tick sums up what it held back.
+    gate: RefCell<LogGate>,
+}
 
 /// How often what the flood guard held back is summed up, when it held anything back.
 const SUMMARY_PERIOD_MS: u32 = 5000;
 
 #[derive(Default)]
 struct Root {
-    config: Option<Rc<Config>>,
-    counters: Counters,
-    gate: Option<Gate>,
+    worker: Option<Rc<Worker>>,
     ticking: bool,
 }
 
@@ -74,7 +75,6 @@ impl RootContext for Root {
         };
         match config::load(&bytes) {
             Ok(config) => {
-                self.gate = Some(Rc::new(RefCell::new(LogGate::new(config.log_rate))));
                 // ngx_wasm_module refuses a second tick period: set once per root context.
                 if config.log_rate > 0 && !self.ticking {
                     let period = Duration::from_millis(u64::from(SUMMARY_PERIOD_MS));
@@ -89,7 +89,11 @@ impl RootContext for Root {
                         ),
                     }
                 }
-                self.config = Some(Rc::new(config));
+                self.worker = Some(Rc::new(Worker {
+                    gate: RefCell::new(LogGate::new(config.log_rate)),
+                    counters: OnceCell::new(),
+                    config,
+                }));
                 true
             }
             Err(error) => {
@@ -100,16 +104,14 @@ impl RootContext for Root {
     }
 
     fn on_tick(&mut self) {
-        let summary = self
+        let Some(worker) = &self.worker else { return };
+        let summary = worker
             .gate
-            .as_ref()
-            .and_then(|gate| gate.try_borrow_mut().ok()?.summary(now_ms(), 0));
+            .try_borrow_mut()
+            .ok()
+            .and_then(|mut gate| gate.summary(now_ms(), 0));
         if let Some(line) = summary {
-            let level = self
-                .config
-                .as_ref()
-                .map_or(LogLevel::Warn, |c| level(c.log_level));
-            log(level, &line);
+            log(level(worker.config.log_level), &line);
         }
     }
 
@@ -118,12 +120,8 @@ impl RootContext for Root {
     }
 
     fn create_http_context(&self, _context_id: u32) -> Option<Box<dyn HttpContext>> {
-        let config = self.config.clone()?;
-        let gate = self.gate.clone()?;
         Some(Box::new(Http {
-            config,
-            gate,
-            counters: Rc::clone(&self.counters),
+            worker: Rc::clone(self.worker.as_ref()?),
             answered: false,
             token_matched: false,
         }))
@@ -131,9 +129,7 @@ impl RootContext for Root {
 }
 
 struct Http {
-    config: Rc<Config>,
-    gate: Gate,
-    counters: Counters,
+    worker: Rc<Worker>,
     /// Enforce answered this request itself: nothing left to annotate.
     answered: bool,
     /// The request carried the right `X-Auth-Diagnosis-Token` (`expose = "token"`).
@@ -144,24 +140,27 @@ impl Context for Http {}
 
 impl HttpContext for Http {
     fn on_http_request_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
-        if self.config.expose == Expose::Token {
+        if self.worker.config.expose == Expose::Token {
             self.take_token();
         }
-        if self.config.mode != Mode::Enforce || !self.is_anonymous() {
+        if self.worker.config.mode != Mode::Enforce || !self.is_anonymous() {
             return Action::Continue;
         }
-        let (request, client) = gather_request(&self.config);
+        let (request, client) = gather_request(&self.worker.config);
         let now_ms = now_ms();
+        let (tier, logged, sentences) = self.plan(client.as_deref(), now_ms);
         let verdict = diagnose(&Input {
-            config: &self.config,
+            config: &self.worker.config,
             request: &request,
             response: None,
             now: i64::try_from(now_ms / 1000).unwrap_or(0),
             anonymous: true,
+            sentences,
         });
-        let tier = self.tier(client.as_deref());
-        let correlation = correlation(client);
-        let shown = tier.map(|t| exposure::shown(&verdict.diagnoses, t, &self.config.places));
+        // The body carries the request id whether or not the line is logged.
+        let correlation = correlation(client, None);
+        let shown =
+            tier.map(|t| exposure::shown(&verdict.diagnoses, t, &self.worker.config.places));
         let value = shown.as_deref().and_then(header::serialize);
         let plugin = verdict.diagnoses.iter().find_map(|d| d.plugin);
         let reply = enforce::reject(
@@ -171,7 +170,7 @@ impl HttpContext for Http {
             correlation.request_id.as_deref(),
             value
                 .as_deref()
-                .map(|v| (self.config.header_name.as_str(), v)),
+                .map(|v| (self.worker.config.header_name.as_str(), v)),
         );
         let headers: Vec<(&str, &str)> = reply
             .headers
@@ -181,7 +180,7 @@ impl HttpContext for Http {
         match hostcalls::send_http_response(reply.status, headers, Some(reply.body.as_bytes())) {
             Ok(()) => {
                 self.answered = true;
-                self.record(401, &verdict, &correlation, now_ms);
+                self.record(401, &verdict, logged.then_some(&correlation), now_ms);
                 Action::Pause
             }
             Err(status) => {
@@ -208,12 +207,13 @@ impl HttpContext for Http {
             _ => None,
         };
         // A response that is not annotated is left exactly as it was: one hostcall, no more.
-        let Some(status) = status.filter(|s| self.config.statuses.contains(s)) else {
+        let Some(status) = status.filter(|s| self.worker.config.statuses.contains(s)) else {
             return Action::Continue;
         };
-        let name = self.config.header_name.as_str();
-        let (request, client) = gather_request(&self.config);
+        let name = self.worker.config.header_name.as_str();
+        let (request, client) = gather_request(&self.worker.config);
         let now_ms = now_ms();
+        let (tier, logged, sentences) = self.plan(client.as_deref(), now_ms);
         // Only the headers the diagnosis reads, one by one: the SDK's whole-map read traps on a
         // header name that is not UTF-8, and nginx passes such names through from upstreams.
         // Kong's upstream latency header already says who answered; the weaker signs are asked
@@ -222,12 +222,15 @@ impl HttpContext for Http {
             .into_iter()
             .filter_map(response_header)
             .collect();
-        let correlation = correlation(client);
         let mut upstream_status = None;
+        // Asked for early only where it is a sign: a host that answers ngx.kong_request_id
+        // answers ngx.* properties, so its silence on ngx.upstream_status means no upstream.
+        let mut request_id = None;
         if !read.iter().any(|(n, _)| n == UPSTREAM_LATENCY) {
             read.extend(response_header(RESPONSE_LATENCY));
             upstream_status = property(&["ngx", "upstream_status"]);
             if upstream_status.is_none() && !read.iter().any(|(n, _)| n == RESPONSE_LATENCY) {
+                request_id = property(&["ngx", "kong_request_id"]);
                 read.extend(["via", "server"].into_iter().filter_map(response_header));
             }
         }
@@ -236,22 +239,22 @@ impl HttpContext for Http {
             status,
             headers,
             upstream_status,
-            // The request id is read for the log line anyway: a host that answers it answers
-            // ngx.* properties, so its silence on ngx.upstream_status means no upstream.
-            ngx_answered: correlation
-                .request_id
-                .is_some()
-                .then_some("ngx.kong_request_id"),
+            ngx_answered: request_id.is_some().then_some("ngx.kong_request_id"),
         };
         let verdict = diagnose(&Input {
-            config: &self.config,
+            config: &self.worker.config,
             request: &request,
             response: Some(&response),
             now: i64::try_from(now_ms / 1000).unwrap_or(0),
             anonymous: false,
+            sentences,
         });
-        let value = self.tier(correlation.client.as_deref()).and_then(|t| {
-            header::serialize(&exposure::shown(&verdict.diagnoses, t, &self.config.places))
+        let value = tier.and_then(|t| {
+            header::serialize(&exposure::shown(
+                &verdict.diagnoses,
+                t,
+                &self.worker.config.places,
+            ))
         });
         // An upstream's own header of that name is never passed on: replaced, or removed.
         match &value {
@@ -264,7 +267,9 @@ impl HttpContext for Http {
             }
             None => remove_response_header(name),
         }
-        self.record(status, &verdict, &correlation, now_ms);
+        // The properties that join the line to Kong's logs are read only for a line written.
+        let correlation = logged.then(|| correlation(client, request_id));
+        self.record(status, &verdict, correlation.as_ref(), now_ms);
         Action::Continue
     }
 }
@@ -274,23 +279,28 @@ impl Http {
     fn is_anonymous(&self) -> bool {
         let flag = header_value("x-anonymous-consumer")
             .is_some_and(|v| v.trim_ascii().eq_ignore_ascii_case(b"true"));
-        flag || self.config.anonymous.as_deref().is_some_and(|anonymous| {
-            header_value("x-consumer-username")
-                .is_some_and(|v| v.trim_ascii() == anonymous.as_bytes())
-        })
+        flag || self
+            .worker
+            .config
+            .anonymous
+            .as_deref()
+            .is_some_and(|anonymous| {
+                header_value("x-consumer-username")
+                    .is_some_and(|v| v.trim_ascii() == anonymous.as_bytes())
+            })
     }
 
     /// How much the client is shown; `client` is `source.address`, the address Kong sees.
     fn tier(&self, client: Option<&str>) -> Option<Tier> {
         let ip = client.and_then(crate::cidr::peer_ip);
-        exposure::tier(&self.config, self.token_matched, ip)
+        exposure::tier(&self.worker.config, self.token_matched, ip)
     }
 
     /// `expose = "token"`: checks the request's token once, then removes the header so that the
     /// token never reaches the upstream.
     fn take_token(&mut self) {
         let sent = header_value(TOKEN_HEADER);
-        self.token_matched = match (&self.config.token, &sent) {
+        self.token_matched = match (&self.worker.config.token, &sent) {
             (Some(token), Some(sent)) => constant_time_eq(token.as_bytes(), sent.trim_ascii()),
             _ => false,
         };
@@ -299,36 +309,61 @@ impl Http {
         }
     }
 
-    /// The log line (unless the flood guard holds it back) and the counters (always).
-    fn record(&self, status: u16, verdict: &Verdict, correlation: &Correlation, now_ms: u64) {
-        let first = verdict.diagnoses.first().map(|d| d.code);
+    /// What this request will write: the client's tier, whether the flood guard lets its log
+    /// line through, and so which sentences the decision must make.
+    fn plan(&self, client: Option<&str>, now_ms: u64) -> (Option<Tier>, bool, Sentences) {
+        let tier = self.tier(client);
         // A guard that cannot be borrowed (it never is twice) lets the line through.
-        let (admitted, summary) = match self.gate.try_borrow_mut() {
-            Ok(mut gate) => {
-                let admitted = gate.admit(now_ms, first);
-                // Without the host's tick, what was held back is said before the next line.
-                let summary = if admitted {
-                    gate.summary(now_ms, u64::from(SUMMARY_PERIOD_MS))
-                } else {
-                    None
-                };
-                (admitted, summary)
-            }
-            Err(_) => (true, None),
+        let logged = self
+            .worker
+            .gate
+            .try_borrow_mut()
+            .map_or(true, |mut gate| gate.admit(now_ms));
+        let sentences = match (tier, logged) {
+            (Some(Tier::Full), _) => Sentences::All,
+            (_, true) => Sentences::LogLine,
+            _ => Sentences::None,
         };
-        if let Some(summary) = summary {
-            log(level(self.config.log_level), &summary);
+        (tier, logged, sentences)
+    }
+
+    /// The log line when the flood guard let it through (`correlation` is there then), what it
+    /// held back otherwise, and the counters always.
+    fn record(
+        &self,
+        status: u16,
+        verdict: &Verdict,
+        correlation: Option<&Correlation>,
+        now_ms: u64,
+    ) {
+        let level = level(self.worker.config.log_level);
+        match correlation {
+            Some(correlation) => {
+                // Without the host's tick, what was held back is said before the next line.
+                let summary = self
+                    .worker
+                    .gate
+                    .try_borrow_mut()
+                    .ok()
+                    .and_then(|mut gate| gate.summary(now_ms, u64::from(SUMMARY_PERIOD_MS)));
+                if let Some(summary) = summary {
+                    log(level, &summary);
+                }
+                let line = logline::render(
+                    status,
+                    &verdict.diagnoses,
+                    correlation,
+                    verdict.credential.as_ref(),
+                );
+                log(level, &line);
+            }
+            None => {
+                if let Ok(mut gate) = self.worker.gate.try_borrow_mut() {
+                    gate.hold(now_ms, verdict.diagnoses.first().map(|d| d.code));
+                }
+            }
         }
-        if admitted {
-            let line = logline::render(
-                status,
-                &verdict.diagnoses,
-                correlation,
-                verdict.credential.as_ref(),
-            );
-            log(level(self.config.log_level), &line);
-        }
-        let counters = self.counters.get_or_init(define_counters);
+        let counters = self.worker.counters.get_or_init(define_counters);
         for d in &verdict.diagnoses {
             let index = Code::ALL.iter().position(|c| *c == d.code);
             if let Some(id) = index.and_then(|i| counters.get(i).copied().flatten()) {
@@ -431,9 +466,10 @@ fn property(path: &[&str]) -> Option<String> {
     }
 }
 
-fn correlation(client: Option<String>) -> Correlation {
+/// The properties that join the log line to Kong's logs; `request_id` when already read.
+fn correlation(client: Option<String>, request_id: Option<String>) -> Correlation {
     Correlation {
-        request_id: property(&["ngx", "kong_request_id"]),
+        request_id: request_id.or_else(|| property(&["ngx", "kong_request_id"])),
         route: property(&["kong", "route_name"]),
         client,
     }

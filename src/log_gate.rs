@@ -38,9 +38,9 @@ impl LogGate {
         }
     }
 
-    /// Whether a line whose first code is `code` may be written at `now_ms`; a line that may not
-    /// is counted for the summary.
-    pub fn admit(&mut self, now_ms: u64, code: Option<Code>) -> bool {
+    /// Whether a line may be written at `now_ms`. Asked before the diagnosis, so that a line held
+    /// back costs no sentence: tell [`LogGate::hold`] its code once it is known.
+    pub fn admit(&mut self, now_ms: u64) -> bool {
         if self.rate == 0 {
             return true;
         }
@@ -55,13 +55,17 @@ impl LogGate {
             self.tokens -= MILLI;
             return true;
         }
+        false
+    }
+
+    /// Counts a line [`LogGate::admit`] held back, by its first code, for the summary.
+    pub fn hold(&mut self, now_ms: u64, code: Option<Code>) {
         let index = code.and_then(|c| Code::ALL.iter().position(|k| *k == c));
         if let Some(count) = index.and_then(|i| self.held.get_mut(i)) {
             *count = count.saturating_add(1);
         }
         self.held_total = self.held_total.saturating_add(1);
         self.held_since_ms.get_or_insert(now_ms);
-        false
     }
 
     /// One strict-logfmt line summing up what was held back since the last summary, and a fresh
@@ -98,10 +102,19 @@ impl LogGate {
 mod tests {
     use super::*;
 
+    /// What the glue does with a line: admit it, or hold it back under its code.
+    fn offer(gate: &mut LogGate, now_ms: u64, code: Option<Code>) -> bool {
+        let admitted = gate.admit(now_ms);
+        if !admitted {
+            gate.hold(now_ms, code);
+        }
+        admitted
+    }
+
     #[test]
     fn unlimited_lets_everything_through() {
         let mut gate = LogGate::new(0);
-        assert!((0..10_000).all(|_| gate.admit(5, Some(Code::Unknown))));
+        assert!((0..10_000).all(|_| offer(&mut gate, 5, Some(Code::Unknown))));
         assert_eq!(gate.summary(10, 0), None);
     }
 
@@ -117,7 +130,7 @@ mod tests {
                 } else {
                     Code::StrippedByProxy
                 };
-                gate.admit(start + i / 10, Some(code))
+                offer(&mut gate, start + i / 10, Some(code))
             })
             .count();
         // The burst of 20, plus the 20 lines a second refills (999 ms of it).
@@ -146,16 +159,16 @@ mod tests {
     fn a_steady_trickle_is_never_held_back() {
         let mut gate = LogGate::new(5);
         // One line every 250 ms: 4 a second, under the rate.
-        assert!((0..1000u64).all(|i| gate.admit(i * 250, Some(Code::NoCredentials))));
+        assert!((0..1000u64).all(|i| offer(&mut gate, i * 250, Some(Code::NoCredentials))));
     }
 
     #[test]
     fn time_going_backwards_refills_nothing() {
         let mut gate = LogGate::new(1);
-        assert!(gate.admit(10_000, None));
-        assert!(!gate.admit(5_000, None));
-        assert!(!gate.admit(10_500, None));
-        assert!(gate.admit(11_000, None));
+        assert!(offer(&mut gate, 10_000, None));
+        assert!(!offer(&mut gate, 5_000, None));
+        assert!(!offer(&mut gate, 10_500, None));
+        assert!(offer(&mut gate, 11_000, None));
         assert!(gate
             .summary(11_000, 0)
             .unwrap()

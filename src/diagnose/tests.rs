@@ -120,6 +120,7 @@ impl Case {
             response: response.as_ref(),
             now: NOW,
             anonymous: self.anonymous,
+            sentences: Sentences::All,
         })
     }
 }

@@ -36,8 +36,13 @@ use crate::{abi, wasi};
 /// The host clock (unix seconds) every request sees: 2025-11-28T12:00:00Z, as the scenarios use.
 pub const NOW: u64 = 1_764_331_200;
 
-/// The filter configuration: all defaults (observe mode, statuses [401]).
-pub const CONFIG: &[u8] = b"{}";
+/// The filter configuration: defaults (observe mode, statuses [401]) but the log flood guard,
+/// so that every timed 401 writes its line as a lone 401 does; `flood_log_lines` measures the
+/// guard with the default config.
+pub const CONFIG: &[u8] = br#"{"log_rate":0}"#;
+
+/// Requests in the flood measure: identical annotated 401s within one second of host time.
+const FLOOD_REQUESTS: u64 = 10_000;
 
 /// HS256, iss orders-app, sub user-4711, iat NOW-600, exp NOW+3000: valid at [`NOW`].
 const VALID_JWT: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJvcmRlcnMtYXBwIiwic3ViIjoidXNlci00NzExIiwiaWF0IjoxNzY0MzMwNjAwLCJleHAiOjE3NjQzMzQyMDB9.6mCNOQfZqYfjJ3IsOLwR7NiMBcKC4JsATKI06uZqE4c";
@@ -382,6 +387,39 @@ impl Report {
     }
 }
 
+/// The log lines (diagnoses and summaries, one tick included) the filter writes, default config,
+/// for [`FLOOD_REQUESTS`] identical annotated 401s within one second of host time.
+fn flood_log_lines(host: &Host, shapes: &[Shape]) -> anyhow::Result<usize> {
+    let shape = shapes
+        .iter()
+        .find(|s| matches!(s.expect, Expect::Diagnosis(_)))
+        .context("no 401 shape")?;
+    let mut plugin = host.instantiate(PluginOptions {
+        config: b"{}".to_vec(),
+        clock_nanos: NOW * 1_000_000_000,
+        ..Default::default()
+    })?;
+    anyhow::ensure!(plugin.configure() == Ok(true), "the filter refused {{}}");
+    plugin.take_logs();
+    let written = |message: &str| message.starts_with("auth-diagnosis ");
+    let mut lines = 0;
+    for i in 0..FLOOD_REQUESTS {
+        plugin.set_clock_nanos(NOW * 1_000_000_000 + i * (1_000_000_000 / FLOOD_REQUESTS));
+        let outcome = plugin.run_request(&shape.request, Some(&shape.response), &shape.properties);
+        check_outcome(Role::Filter, shape, &outcome)?;
+        lines += outcome.logs.iter().filter(|l| written(&l.message)).count();
+    }
+    plugin
+        .tick()
+        .map_err(|trap| anyhow::anyhow!("tick trapped: {trap:?}"))?;
+    lines += plugin
+        .take_logs()
+        .iter()
+        .filter(|l| written(&l.message))
+        .count();
+    Ok(lines)
+}
+
 /// Runs the benchmark.
 pub fn run(options: &Options) -> anyhow::Result<Report> {
     let wasm_bytes = std::fs::metadata(&options.filter)
@@ -449,6 +487,7 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         }
     }
 
+    let flood_lines = flood_log_lines(&filter_host, &shapes)?;
     let mut lines = Vec::new();
     lines.push(format!(
         "filter {} ({wasm_bytes} bytes) vs noop {} ({noop_bytes} bytes), config {} (observe mode)",
@@ -521,6 +560,10 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         "unauthorized_ratio: both 401 shapes combined, (sum of the filter's two medians) / (sum of the noop's two medians).".into(),
     );
     lines.push("wasm_bytes: size of the filter's .wasm file.".into());
+    lines.push(format!(
+        "flood_log_lines: log lines (diagnoses and summaries, one tick included) for {FLOOD_REQUESTS} identical annotated 401s within one second of host time, default config."
+    ));
+    lines.push(format!("flood_log_lines={flood_lines}"));
     Ok(Report {
         lines,
         success_ratio,
@@ -1120,6 +1163,14 @@ mod tests {
                 .len()
         );
         assert!(text.contains("hostcalls per request"), "{text}");
+        // The flood guard holds a flood to a burst, a second's refill and one summary.
+        let flood: usize = lines
+            .iter()
+            .find_map(|l| l.strip_prefix("flood_log_lines="))
+            .unwrap_or_else(|| panic!("no flood_log_lines:\n{text}"))
+            .parse()
+            .unwrap();
+        assert!((20..=100).contains(&flood), "flood_log_lines={flood}");
         // Instruction counts are exact: a 401 costs the filter more than the no-op, and the
         // success path costs it little more.
         let counts = |name: &str| -> (u64, u64) {
