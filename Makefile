@@ -46,9 +46,9 @@ demo: wasm host
 replay: wasm host
 	@$(HOST) replay $(FILES)
 
-## explain: FILE=request.txt [CONFIG=config.json] [STATUS=401] — diagnose a pasted curl -v
+## explain: FILE=request.txt [CONFIG=config.json] [STATUS=401] [NOW=unix|RFC 3339] — diagnose a pasted curl -v
 explain: wasm host
-	@$(HOST) explain $(FILE) $(if $(CONFIG),--config $(CONFIG)) $(if $(STATUS),--status $(STATUS))
+	@$(HOST) explain $(FILE) $(if $(CONFIG),--config $(CONFIG)) $(if $(STATUS),--status $(STATUS)) $(if $(NOW),--now '$(NOW)')
 
 ## bench: the filter against the no-op filter, same host, same run
 bench: wasm

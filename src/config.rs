@@ -637,6 +637,9 @@ fn places(auth: &Auth) -> String {
     if auth.openid_connect {
         parts.push("Authorization: Bearer (openid-connect)".into());
     }
+    if parts.is_empty() {
+        return "no place: auth names no Kong plugin".into();
+    }
     printable(&parts.join("; "), 240).into_owned()
 }
 

@@ -194,7 +194,7 @@ impl HttpContext for Http {
             sentences,
         });
         // The body carries the request id whether or not the line is logged.
-        let correlation = correlation(client);
+        let correlation = correlation(client, None);
         let shown =
             tier.map(|t| exposure::shown(&verdict.diagnoses, t, &self.worker.config.places));
         let value = shown.as_deref().and_then(header::serialize);
@@ -262,23 +262,30 @@ impl Http {
         let (tier, logged, sentences) = self.plan(client.as_deref(), now_ms);
         // Only the headers the diagnosis reads, one by one: the SDK's whole-map read traps on a
         // header name that is not UTF-8, and nginx passes such names through from upstreams.
-        // Kong's upstream latency header already says who answered; the other two signs are
-        // asked for only without it (every hostcall costs, on every 401).
-        let mut read: Vec<(String, Vec<u8>)> = ["www-authenticate", UPSTREAM_LATENCY]
+        // Kong's upstream latency header already says who answered; the weaker signs are asked
+        // for only without it (every hostcall costs, on every 401).
+        let mut read: Vec<(String, Vec<u8>)> = ["www-authenticate", UPSTREAM_LATENCY, "set-cookie"]
             .into_iter()
             .filter_map(response_header)
             .collect();
-        let upstream_status = if read.iter().any(|(n, _)| n == UPSTREAM_LATENCY) {
-            None
-        } else {
+        let mut upstream_status = None;
+        // Asked for early only where it is a sign: a host that answers ngx.kong_request_id
+        // answers ngx.* properties, so its silence on ngx.upstream_status means no upstream.
+        let mut request_id = None;
+        if !read.iter().any(|(n, _)| n == UPSTREAM_LATENCY) {
             read.extend(response_header(RESPONSE_LATENCY));
-            property(&["ngx", "upstream_status"])
-        };
+            upstream_status = property(&["ngx", "upstream_status"]);
+            if upstream_status.is_none() && !read.iter().any(|(n, _)| n == RESPONSE_LATENCY) {
+                request_id = property(&["ngx", "kong_request_id"]);
+                read.extend(["via", "server"].into_iter().filter_map(response_header));
+            }
+        }
         let headers = Headers::from_pairs(read);
         let response = Response {
             status,
             headers,
             upstream_status,
+            ngx_answered: request_id.is_some().then_some("ngx.kong_request_id"),
         };
         let verdict = diagnose(&Input {
             config: &self.worker.config,
@@ -306,7 +313,7 @@ impl Http {
             self.worker.check(Write::ResponseHeader, added);
         }
         // The properties that join the line to Kong's logs are read only for a line written.
-        let correlation = logged.then(|| correlation(client));
+        let correlation = logged.then(|| correlation(client, request_id));
         self.record(status, &verdict, correlation.as_ref(), now_ms);
     }
 
@@ -528,9 +535,10 @@ fn property_bytes(path: &[&str]) -> Option<Vec<u8>> {
     hostcalls::get_property(path.to_vec()).ok().flatten()
 }
 
-fn correlation(client: Option<String>) -> Correlation {
+/// The properties that join the log line to Kong's logs; `request_id` when already read.
+fn correlation(client: Option<String>, request_id: Option<String>) -> Correlation {
     Correlation {
-        request_id: property(&["ngx", "kong_request_id"]),
+        request_id: request_id.or_else(|| property(&["ngx", "kong_request_id"])),
         route: property(&["kong", "route_name"]),
         client,
     }
