@@ -76,9 +76,9 @@ demo: $(WASM_STAMP) $(HOST)
 replay: $(WASM_STAMP) $(HOST)
 	@$(HOST) replay $(FILES)
 
-## explain: FILE=request.txt [CONFIG=config.json] [STATUS=401] [NOW=unix-seconds] — diagnose a pasted curl -v
+## explain: FILE=request.txt [CONFIG=config.json] [STATUS=401] [NOW=unix|RFC 3339] — diagnose a pasted curl -v
 explain: $(WASM_STAMP) $(HOST)
-	@$(HOST) explain $(FILE) $(if $(CONFIG),--config $(CONFIG)) $(if $(STATUS),--status $(STATUS)) $(if $(NOW),--now $(NOW))
+	@$(HOST) explain $(FILE) $(if $(CONFIG),--config $(CONFIG)) $(if $(STATUS),--status $(STATUS)) $(if $(NOW),--now '$(NOW)')
 
 ## bench: the filter against the no-op filter, same host, same run
 bench: $(WASM_STAMP) $(HOST)

@@ -172,6 +172,7 @@ mod tests {
                 challenge.into_bytes(),
             )]),
             upstream_status: Some("401".into()),
+            ngx_answered: None,
         };
         let verdict = diagnose(&Input {
             config: &config,

@@ -63,6 +63,59 @@ pub fn parse(value: &str) -> Vec<Challenge> {
     challenges
 }
 
+/// What a challenge in one of Kong 3.9's own exact forms says: which plugin wrote it, and whether
+/// that plugin found a credential to refuse. Kong writes these with `fmt` and no commas
+/// (kong-config/NOTES.md, "Kong 3.9's own 401s", lists each with its source line); an upstream
+/// following RFC 9110 separates parameters with commas, so the exact forms are a sign of Kong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KongForm {
+    /// The plugin whose form it is. `Bearer` without `error=` is jwt's (or oauth2's, which
+    /// [`kong_form`] cannot tell apart: the caller picks by the route's plugins).
+    pub plugin: crate::diagnosis::Plugin,
+    /// The plugin refused a credential it found (`error="invalid_token"`), rather than finding
+    /// none. `None` when the form does not say (key-auth, basic-auth, hmac-auth use one form).
+    pub refused_one: Option<bool>,
+}
+
+/// oauth2's refusal of a token, after the scheme and realm (oauth2/access.lua:982-984).
+const OAUTH2_INVALID: &str =
+    "error=\"invalid_token\" error_description=\"The access token is invalid or has expired\"";
+
+/// Recognises Kong 3.9's own `WWW-Authenticate` forms: key-auth `Key` or `Key realm="…"`,
+/// basic-auth `Basic realm="service"` (its default realm), hmac-auth `hmac` or `hmac realm="…"`,
+/// jwt `Bearer` or `Bearer realm="…"` (no token) and the same followed by ` error="invalid_token"`
+/// (a token refused), oauth2 that followed by ` error_description="The access token is invalid
+/// or has expired"`.
+pub fn kong_form(value: &str) -> Option<KongForm> {
+    use crate::diagnosis::Plugin;
+    let value = value.trim();
+    let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
+    // ` realm="…"` as Kong formats it: fmt('… realm="%s"', conf.realm).
+    let rest = rest.trim_start();
+    let (realm, rest) = match rest.strip_prefix("realm=\"") {
+        Some(quoted) => match quoted.split_once('"') {
+            Some((realm, after)) => (Some(realm), after.trim_start()),
+            None => return None,
+        },
+        None => (None, rest),
+    };
+    let form = |plugin, refused_one| {
+        Some(KongForm {
+            plugin,
+            refused_one,
+        })
+    };
+    match (scheme, realm, rest) {
+        ("Key", _, "") => form(Plugin::KeyAuth, None),
+        ("Basic", Some("service"), "") => form(Plugin::BasicAuth, None),
+        ("hmac", _, "") => form(Plugin::HmacAuth, None),
+        ("Bearer", _, "") => form(Plugin::Jwt, Some(false)),
+        ("Bearer", _, "error=\"invalid_token\"") => form(Plugin::Jwt, Some(true)),
+        ("Bearer", _, OAUTH2_INVALID) => form(Plugin::Oauth2, Some(true)),
+        _ => None,
+    }
+}
+
 /// RFC 9110 `token68`: `abc123==`.
 fn is_token68(text: &str) -> bool {
     let body = text.trim_end_matches('=');
@@ -153,5 +206,44 @@ mod tests {
         assert!(parse("").is_empty());
         assert!(parse(",,,").is_empty());
         assert_eq!(parse(r#"Key realm="kong\"#)[0].param("realm"), Some("kong"));
+    }
+
+    /// Kong 3.9's own forms (NOTES.md lists the source lines), and near misses an upstream sends.
+    #[test]
+    fn kong_forms() {
+        use crate::diagnosis::Plugin::{self, *};
+        type Row<'a> = (&'a str, Option<(Plugin, Option<bool>)>);
+        let cases: &[Row<'_>] = &[
+            ("Key", Some((KeyAuth, None))),
+            (r#"Key realm="kong""#, Some((KeyAuth, None))),
+            (r#"Basic realm="service""#, Some((BasicAuth, None))),
+            ("hmac", Some((HmacAuth, None))),
+            (r#"hmac realm="api""#, Some((HmacAuth, None))),
+            ("Bearer", Some((Jwt, Some(false)))),
+            (r#"Bearer realm="orders""#, Some((Jwt, Some(false)))),
+            (r#"Bearer error="invalid_token""#, Some((Jwt, Some(true)))),
+            (
+                r#"Bearer realm="x" error="invalid_token""#,
+                Some((Jwt, Some(true))),
+            ),
+            (
+                r#"Bearer error="invalid_token" error_description="The access token is invalid or has expired""#,
+                Some((Oauth2, Some(true))),
+            ),
+            // RFC 9110 upstreams separate parameters with commas.
+            (r#"Bearer realm="x", error="invalid_token""#, None),
+            (
+                r#"Bearer error="invalid_token", error_description="The access token expired""#,
+                None,
+            ),
+            (r#"Basic realm="orders""#, None),
+            ("Negotiate", None),
+            (r#"Key realm="unterminated"#, None),
+            ("", None),
+        ];
+        for (value, expected) in cases {
+            let got = kong_form(value).map(|f| (f.plugin, f.refused_one));
+            assert_eq!(got, *expected, "{value}");
+        }
     }
 }

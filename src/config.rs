@@ -440,6 +440,49 @@ pub fn load(bytes: &[u8]) -> Result<Config, ConfigError> {
 }
 
 impl Config {
+    /// The start-up line: the filter's version and the effective config in a few words, strict
+    /// logfmt, never the token (only whether there is one).
+    pub fn describe(&self) -> String {
+        let mut line = String::from("auth-diagnosis");
+        let auth = &self.auth;
+        let plugins: Vec<&str> = [
+            (auth.key_auth.is_some(), "key-auth"),
+            (auth.jwt.is_some(), "jwt"),
+            (auth.basic_auth, "basic-auth"),
+            (auth.hmac_auth.is_some(), "hmac-auth"),
+            (auth.oauth2.is_some(), "oauth2"),
+            (auth.openid_connect, "openid-connect"),
+        ]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect();
+        let statuses: Vec<String> = self.statuses.iter().map(u16::to_string).collect();
+        let fields = [
+            ("version", env!("CARGO_PKG_VERSION").to_string()),
+            ("mode", format!("{:?}", self.mode).to_ascii_lowercase()),
+            ("expose", format!("{:?}", self.expose).to_ascii_lowercase()),
+            ("expose_to", self.expose_to.len().to_string()),
+            ("statuses", statuses.join(",")),
+            (
+                "auth",
+                if auth.explicit {
+                    plugins.join(",")
+                } else {
+                    "kong-defaults".into()
+                },
+            ),
+            ("header", self.header_name.clone()),
+            ("trusted_ips", self.trusted_ips.len().to_string()),
+            ("expected_hosts", self.expected_hosts.len().to_string()),
+            ("log_rate", self.log_rate.to_string()),
+        ];
+        for (key, value) in fields {
+            crate::logline::push_pair(&mut line, key, &value);
+        }
+        line.push_str(" configured");
+        line
+    }
+
     /// Checks the values serde cannot: ranges, combinations, syntax of names and CIDRs.
     pub fn check(raw: RawConfig) -> Result<Config, ConfigError> {
         let statuses = raw.statuses.unwrap_or_else(|| vec![401]);
@@ -595,6 +638,9 @@ fn places(auth: &Auth) -> String {
     if auth.openid_connect {
         parts.push("Authorization: Bearer (openid-connect)".into());
     }
+    if parts.is_empty() {
+        return "no place: auth names no Kong plugin".into();
+    }
     printable(&parts.join("; "), 240).into_owned()
 }
 
@@ -739,6 +785,24 @@ mod tests {
             Ok(_) => panic!("{json} should be refused"),
             Err(e) => e,
         }
+    }
+
+    #[test]
+    fn the_start_up_line_says_the_effective_config_and_never_the_token() {
+        let c = load(br#"{"mode":"enforce","expose":"token","token":"s3cr3t-t0ken-value","auth":{"key_auth":{}},"trusted_ips":["10.0.0.0/8"]}"#).unwrap();
+        let line = c.describe();
+        assert_eq!(
+            line,
+            format!(
+                "auth-diagnosis version={} mode=enforce expose=token expose_to=0 statuses=401 auth=key-auth header=X-Auth-Diagnosis trusted_ips=1 expected_hosts=0 log_rate=20 configured",
+                env!("CARGO_PKG_VERSION")
+            )
+        );
+        assert!(!line.contains("s3cr3t"));
+        assert!(load(b"{}")
+            .unwrap()
+            .describe()
+            .contains(" auth=kong-defaults "));
     }
 
     #[test]

@@ -71,11 +71,29 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
     // Both the credential search and the hop marks read the cookies: parsed once.
     let cookies = request.cookies();
     let found = credential::find(request, &cookies, &config.auth);
-    let hops = forwarding::hops(request, &cookies);
-    let answerer = response.map_or(Answerer::Kong, Response::answerer);
+    let mut hops = forwarding::hops(request, &cookies);
+    if let Some(r) = response {
+        hops.extend(forwarding::response_hops(&r.headers));
+    }
+    let who = response.map(|r| r.who(config.mode != Mode::Observe));
+    let answerer = who.as_ref().map_or(Answerer::Kong, |w| w.answerer);
+    let challenger = who.as_ref().and_then(|w| w.plugin);
+    // `auth` names no plugin: Kong does no auth on the route, whatever the upstream asks for.
+    let no_kong_auth = route_plugins(&config.auth).iter().all(Option::is_none);
     let from_upstream = answerer == Answerer::Upstream
         || (answerer == Answerer::Unknown && config.mode == Mode::Observe);
     let kong_answered = answerer == Answerer::Kong || anonymous;
+    // Rendered only for the details that name it.
+    let observed = answerer == Answerer::Unknown && from_upstream;
+    let sign = || match &who {
+        None => "Kong (no response: enforce answers itself)".to_string(),
+        // Kong's own auth 401s never reach an observe filter: what it sees was proxied.
+        Some(w) if observed => format!(
+            "{}; in observe mode that is the upstream",
+            w.sign.describe()
+        ),
+        Some(w) => w.sign.describe(),
+    };
     let mut out: Vec<Diagnosis> = Vec::new();
 
     if is_preflight(request) {
@@ -97,6 +115,13 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
             )
             .at(at),
         );
+    } else if no_kong_auth && from_upstream && response.is_some() {
+        // Kong judged nothing: the upstream's challenge leads, and the credential's own shape
+        // (an expired JWT, a placeholder) is what the upstream saw.
+        for f in &found {
+            out.extend(judge::judge(f, request, config, now, false));
+        }
+        out.extend(upstream_rejected(response, &found, &sign, true));
     } else if found.is_empty() {
         out.push(missing(request, config, &hops, from_upstream));
     } else {
@@ -110,13 +135,13 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
             &mut out,
         );
         if from_upstream && response.is_some() {
-            if let Some(d) = upstream_rejected(response, &found) {
+            if let Some(d) = upstream_rejected(response, &found, &sign, false) {
                 out.push(d);
             }
         }
         // Only a refusal known to be Kong's own says the consumer is probably missing.
         if out.is_empty() && kong_answered {
-            if let Some(d) = not_recognized(&found) {
+            if let Some(d) = not_recognized(&found, &sign, challenger) {
                 out.push(d);
             }
         }
@@ -133,7 +158,7 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
         );
     }
     if out.is_empty() {
-        out.push(unknown(&found, &hops, response));
+        out.push(unknown(&found, &hops, response, &sign));
     }
     order_by_code(&mut out);
     out.dedup_by_key(|d| d.code);
@@ -193,16 +218,20 @@ fn path_only(path: &str) -> &str {
     path.split('?').next().unwrap_or(path)
 }
 
-fn only_plugin(auth: &Auth) -> Option<Plugin> {
-    let plugins = [
+/// The route's auth plugins, one slot per plugin.
+fn route_plugins(auth: &Auth) -> [Option<Plugin>; 6] {
+    [
         auth.key_auth.as_ref().map(|_| Plugin::KeyAuth),
         auth.jwt.as_ref().map(|_| Plugin::Jwt),
         auth.basic_auth.then_some(Plugin::BasicAuth),
         auth.hmac_auth.as_ref().map(|_| Plugin::HmacAuth),
         auth.oauth2.as_ref().map(|_| Plugin::Oauth2),
         auth.openid_connect.then_some(Plugin::OpenidConnect),
-    ];
-    let mut on = plugins.into_iter().flatten();
+    ]
+}
+
+fn only_plugin(auth: &Auth) -> Option<Plugin> {
+    let mut on = route_plugins(auth).into_iter().flatten();
     match (on.next(), on.next()) {
         (Some(p), None) => Some(p),
         _ => None,
@@ -412,7 +441,12 @@ fn duplicates(read: &[&Found<'_>]) -> Option<Diagnosis> {
     None
 }
 
-fn upstream_rejected(response: Option<&Response>, found: &[Found<'_>]) -> Option<Diagnosis> {
+fn upstream_rejected(
+    response: Option<&Response>,
+    found: &[Found<'_>],
+    sign: &dyn Fn() -> String,
+    no_kong_auth: bool,
+) -> Option<Diagnosis> {
     let response = response?;
     let challenges: Vec<challenge::Challenge> = response
         .headers
@@ -420,10 +454,16 @@ fn upstream_rejected(response: Option<&Response>, found: &[Found<'_>]) -> Option
         .filter_map(|v| std::str::from_utf8(v).ok())
         .flat_map(challenge::parse)
         .collect();
-    let sent = found
-        .first()
-        .map(|f| format!("{} in {}", f.kind.as_str(), f.place.describe()))
-        .unwrap_or_default();
+    let sent = found.first().map_or_else(
+        || "the request carried no credential".to_string(),
+        |f| {
+            format!(
+                "Kong forwarded the {} in {}",
+                f.kind.as_str(),
+                f.place.describe()
+            )
+        },
+    );
     let said = match challenges.first() {
         None => "without a WWW-Authenticate challenge".to_string(),
         Some(c) => {
@@ -436,17 +476,31 @@ fn upstream_rejected(response: Option<&Response>, found: &[Found<'_>]) -> Option
             s
         }
     };
-    let hint = match challenges.first().and_then(|c| c.param("error")) {
-        Some("invalid_token") => "the upstream refused the token itself: check it with the upstream's issuer (expiry, audience, signing key)",
-        Some("insufficient_scope") => "the token lacks a scope the upstream needs: request it with the required scope",
-        _ => "the upstream has its own auth: check what it expects, or let Kong handle auth and have the upstream trust Kong",
+    let owner = if no_kong_auth {
+        "; the route's auth names no Kong plugin, so the upstream's own auth decides"
+    } else {
+        ""
+    };
+    let hint = match (challenges.first(), found.is_empty()) {
+        (Some(c), true) => format!(
+            "send the credential the upstream's challenge asks for (Authorization: {} ...){}",
+            printable(&c.scheme, 20),
+            if no_kong_auth { "; Kong passes it through, as the route has no Kong auth" } else { "" }
+        ),
+        (c, _) => match c.and_then(|c| c.param("error")) {
+            Some("invalid_token") => "the upstream refused the token itself: check it with the upstream's issuer (expiry, audience, signing key)",
+            Some("insufficient_scope") => "the token lacks a scope the upstream needs: request it with the required scope",
+            _ => "the upstream has its own auth: check what it expects, or let Kong handle auth and have the upstream trust Kong",
+        }
+        .to_string(),
     };
     Some(
         Diagnosis::new(
             Code::UpstreamRejected,
             format!(
-                "the upstream answered {} {said}; Kong forwarded the {sent}",
-                response.status
+                "the upstream answered {} {said}; {sent}{owner}; who answered: {}",
+                response.status,
+                sign()
             ),
             hint,
         )
@@ -454,26 +508,39 @@ fn upstream_rejected(response: Option<&Response>, found: &[Found<'_>]) -> Option
     )
 }
 
-fn not_recognized(found: &[Found<'_>]) -> Option<Diagnosis> {
-    let f = found.iter().find(|f| !f.readers.is_empty())?;
-    let plugin = f.plugin()?;
-    let check = match plugin {
-        Plugin::KeyAuth => "curl -s localhost:8001/key-auths/<the key> (404: no consumer has it) or curl -s localhost:8001/consumers/<name>/key-auth",
-        Plugin::Jwt => "curl -s localhost:8001/consumers/<name>/jwt and compare the credential key with the token's key claim",
-        Plugin::BasicAuth => "curl -s localhost:8001/consumers/<name>/basic-auth (check the username; passwords are stored hashed)",
-        Plugin::HmacAuth => "curl -s localhost:8001/consumers/<name>/hmac-auth (check the username and the signed headers)",
-        Plugin::Oauth2 => "curl -s localhost:8001/oauth2_tokens (the token may have expired or been issued for another service)",
-        Plugin::OpenidConnect => "check the identity provider's issuer and audience configured on the openid-connect plugin",
+/// A credential Kong read and refused. `challenger`: the plugin whose own challenge the 401
+/// carries; the credential it reads is the one refused.
+fn not_recognized(
+    found: &[Found<'_>],
+    sign: &dyn Fn() -> String,
+    challenger: Option<Plugin>,
+) -> Option<Diagnosis> {
+    let read = || found.iter().filter(|f| !f.readers.is_empty());
+    let f = challenger
+        .and_then(|p| read().find(|f| f.readers.contains(&p)))
+        .or_else(|| read().next())?;
+    let plugin = challenger
+        .filter(|p| f.readers.contains(p))
+        .or_else(|| f.plugin())?;
+    // Kong 3.9's words for an unknown credential (kong-config/NOTES.md has the source lines).
+    let (said, check) = match plugin {
+        Plugin::KeyAuth => ("Unauthorized", "curl -s localhost:8001/key-auths/<the key> (404: no consumer has it) or curl -s localhost:8001/consumers/<name>/key-auth"),
+        Plugin::Jwt => ("No credentials found for given 'iss'", "curl -s localhost:8001/consumers/<name>/jwt and compare the credential key with the token's key claim"),
+        Plugin::BasicAuth => ("Unauthorized", "curl -s localhost:8001/consumers/<name>/basic-auth (check the username; passwords are stored hashed)"),
+        Plugin::HmacAuth => ("HMAC signature cannot be verified", "curl -s localhost:8001/consumers/<name>/hmac-auth (check the username and the signed headers)"),
+        Plugin::Oauth2 => ("The access token is invalid or has expired", "curl -s localhost:8001/oauth2_tokens (the token may have expired or been issued for another service)"),
+        Plugin::OpenidConnect => ("Unauthorized", "check the identity provider's issuer and audience configured on the openid-connect plugin"),
     };
     Some(
         Diagnosis::new(
             Code::CredentialNotRecognized,
             format!(
-                "a well-formed {} ({} bytes) in {} was refused by {}: no consumer credential matches it",
+                "a well-formed {} ({} bytes) in {} was refused by {}: no consumer credential matches it (Kong says \"{said}\"); who answered: {}",
                 f.kind.as_str(),
                 f.value.len(),
                 f.place.describe(),
-                plugin.as_str()
+                plugin.as_str(),
+                sign()
             ),
             format!("check that the consumer and its credential exist in Kong: {check}"),
         )
@@ -559,7 +626,12 @@ fn context(config: &Config, request: &Request, out: &mut Vec<Diagnosis>) {
     }
 }
 
-fn unknown(found: &[Found<'_>], hops: &[Hop], response: Option<&Response>) -> Diagnosis {
+fn unknown(
+    found: &[Found<'_>],
+    hops: &[Hop],
+    response: Option<&Response>,
+    sign: &dyn Fn() -> String,
+) -> Diagnosis {
     let creds: Vec<String> = found
         .iter()
         .take(3)
@@ -569,11 +641,12 @@ fn unknown(found: &[Found<'_>], hops: &[Hop], response: Option<&Response>) -> Di
     Diagnosis::new(
         Code::Unknown,
         format!(
-            "checked credentials ({}), their format, proxies ({}), forwarding and the upstream's challenge ({}); nothing explains the {}",
+            "checked credentials ({}), their format, proxies ({}), forwarding and the upstream's challenge ({}); nothing explains the {}; who answered: {}",
             if creds.is_empty() { "none".into() } else { creds.join(", ") },
             if proxies.is_empty() { "none".into() } else { proxies.join(", ") },
             if response.is_some_and(|r| r.headers.has("www-authenticate")) { "present" } else { "none" },
-            response.map_or(401, |r| r.status)
+            response.map_or(401, |r| r.status),
+            sign()
         ),
         "compare with a request that works; look at Kong's error.log for the same request_id",
     )

@@ -1,6 +1,6 @@
 //! Intermediaries in front of Kong, recognised from the marks they leave on a request.
 
-use crate::request::{Param, Request};
+use crate::request::{Headers, Param, Request};
 use crate::text::printable_bytes;
 
 /// One sign that the request passed through a proxy, CDN or load balancer.
@@ -94,6 +94,30 @@ pub fn hops(request: &Request, cookies: &[Param<'_>]) -> Vec<Hop> {
     hops
 }
 
+/// Intermediaries that marked the response: an F5 BIG-IP with cookie persistence inserts its
+/// `BIGipServer<pool>` cookie (ASM its `TS01…`) into the responses it passes on. Kong never sets
+/// such a cookie, so one on the 401 means a BIG-IP sits in the path (seen by explain in the
+/// client's transcript; in Kong, one between Kong and the upstream).
+pub fn response_hops(headers: &Headers) -> Vec<Hop> {
+    headers
+        .all("set-cookie")
+        .filter_map(|v| {
+            let name = v.split(|&b| b == b'=').next()?.trim_ascii();
+            let what = if name.starts_with(b"BIGipServer") {
+                "F5 BIG-IP"
+            } else if name.starts_with(b"TS01") || name.starts_with(b"TS00") {
+                "F5 BIG-IP ASM"
+            } else {
+                return None;
+            };
+            Some(Hop {
+                what,
+                mark: format!("Set-Cookie {} on the response", printable_bytes(name, 60)),
+            })
+        })
+        .collect()
+}
+
 /// The forwarding headers Kong ignores from an untrusted peer (it substitutes its own values).
 /// RFC 7239 `Forwarded` is not among them: Kong neither reads nor replaces it.
 pub const KONG_TRUSTED_ONLY: [&str; 5] = [
@@ -107,7 +131,6 @@ pub const KONG_TRUSTED_ONLY: [&str; 5] = [
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::request::Headers;
 
     fn hops_of(headers: &[(&str, &str)]) -> Vec<Hop> {
         let request = Request {
@@ -154,5 +177,33 @@ mod tests {
             let h = hops_of(&[(name, value)]);
             assert_eq!(h.first().map(|h| h.what), *what, "{name}: {value}");
         }
+    }
+
+    #[test]
+    fn response_marks() {
+        let headers = Headers::from_pairs(
+            [
+                ("set-cookie", "session=1; Path=/"),
+                (
+                    "Set-Cookie",
+                    "BIGipServer~api~pool=1677787402.36895.0000; path=/; Httponly",
+                ),
+                ("set-cookie", "TS01ab=0123"),
+                ("set-cookie", "no-equals-sign"),
+            ]
+            .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec())),
+        );
+        let h = response_hops(&headers);
+        let got: Vec<(&str, &str)> = h.iter().map(|h| (h.what, h.mark.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "F5 BIG-IP",
+                    "Set-Cookie BIGipServer~api~pool on the response"
+                ),
+                ("F5 BIG-IP ASM", "Set-Cookie TS01ab on the response"),
+            ]
+        );
     }
 }

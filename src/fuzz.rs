@@ -131,6 +131,7 @@ proptest! {
             status,
             headers: Headers::from_pairs([("www-authenticate".to_string(), www.into_bytes())]),
             upstream_status: from_upstream.then(|| status.to_string()),
+            ngx_answered: None,
         };
         let verdict = diagnose(&Input { config: &config, request: &request, response: Some(&response), now, anonymous, sentences: Sentences::All });
         prop_assert!(!verdict.diagnoses.is_empty());

@@ -1,6 +1,8 @@
 //! The only module that talks to the host. It gathers plain data through `hostcalls` (bytes
 //! variants only; every `Result` handled), hands it to the pure core, and applies the result.
 
+mod hostcalls;
+
 use crate::config::{self, Config, Expose, LogLevel as ConfigLevel, Mode};
 use crate::diagnose::{diagnose, Input, Sentences, Verdict};
 use crate::diagnosis::Code;
@@ -11,10 +13,9 @@ use crate::log_gate::LogGate;
 use crate::logline::{self, Correlation};
 use crate::metrics;
 use crate::request::{Headers, PairsLimit, Request, Response};
-use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
-use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType, MetricType};
-use std::cell::RefCell;
+use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType, MetricType, Status};
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -36,6 +37,38 @@ struct Worker {
     counters: RefCell<CounterIds>,
     /// The log flood guard; the root context's tick sums up what it held back.
     gate: RefCell<LogGate>,
+    /// The kinds of write the host has refused so far, one bit each: each is logged once.
+    refused: Cell<u8>,
+}
+
+/// Writes that change the response, the request or the metrics; the host may refuse them.
+#[derive(Debug, Clone, Copy)]
+enum Write {
+    /// Adding or removing the response's diagnosis header.
+    ResponseHeader = 0,
+    /// Removing `X-Auth-Diagnosis-Token` before the request goes upstream.
+    TokenHeader = 1,
+    /// Counting a diagnosis.
+    Metric = 2,
+}
+
+impl Worker {
+    /// Logs the first refusal of each kind of write with the host's status; the same line on
+    /// every request would flood the log.
+    fn check(&self, write: Write, result: Result<(), Status>) {
+        let Err(status) = result else { return };
+        let bit = 1u8 << (write as u8);
+        if self.refused.get() & bit == 0 {
+            self.refused.set(self.refused.get() | bit);
+            log(
+                LogLevel::Error,
+                &format!(
+                    "auth-diagnosis: the host refused a write ({write:?}, host status {}); later refusals of this kind are not logged",
+                    status as u32
+                ),
+            );
+        }
+    }
 }
 
 /// How often what the flood guard held back is summed up, when it held anything back.
@@ -101,9 +134,12 @@ impl RootContext for Root {
                         ),
                     }
                 }
+                // Which build runs, with what: the first line an operator looks for.
+                log(LogLevel::Warn, &config.describe());
                 self.worker = Some(Rc::new(Worker {
                     gate: RefCell::new(LogGate::new(config.log_rate)),
                     counters: RefCell::default(),
+                    refused: Cell::new(0),
                     config,
                 }));
                 true
@@ -170,7 +206,7 @@ impl HttpContext for Http {
             sentences,
         });
         // The body carries the request id whether or not the line is logged.
-        let correlation = correlation(client);
+        let correlation = correlation(client, None);
         let shown =
             tier.map(|t| exposure::shown(&verdict.diagnoses, t, &self.worker.config.places));
         let value = shown.as_deref().and_then(header::serialize);
@@ -238,23 +274,30 @@ impl Http {
         let (tier, logged, sentences) = self.plan(client.as_deref(), now_ms);
         // Only the headers the diagnosis reads, one by one: the SDK's whole-map read traps on a
         // header name that is not UTF-8, and nginx passes such names through from upstreams.
-        // Kong's upstream latency header already says who answered; the other two signs are
-        // asked for only without it (every hostcall costs, on every 401).
-        let mut read: Vec<(String, Vec<u8>)> = ["www-authenticate", UPSTREAM_LATENCY]
+        // Kong's upstream latency header already says who answered; the weaker signs are asked
+        // for only without it (every hostcall costs, on every 401).
+        let mut read: Vec<(String, Vec<u8>)> = ["www-authenticate", UPSTREAM_LATENCY, "set-cookie"]
             .into_iter()
             .filter_map(response_header)
             .collect();
-        let upstream_status = if read.iter().any(|(n, _)| n == UPSTREAM_LATENCY) {
-            None
-        } else {
+        let mut upstream_status = None;
+        // Asked for early only where it is a sign: a host that answers ngx.kong_request_id
+        // answers ngx.* properties, so its silence on ngx.upstream_status means no upstream.
+        let mut request_id = None;
+        if !read.iter().any(|(n, _)| n == UPSTREAM_LATENCY) {
             read.extend(response_header(RESPONSE_LATENCY));
-            property(&["ngx", "upstream_status"])
-        };
+            upstream_status = property(&["ngx", "upstream_status"]);
+            if upstream_status.is_none() && !read.iter().any(|(n, _)| n == RESPONSE_LATENCY) {
+                request_id = property(&["ngx", "kong_request_id"]);
+                read.extend(["via", "server"].into_iter().filter_map(response_header));
+            }
+        }
         let headers = Headers::from_pairs(read);
         let response = Response {
             status,
             headers,
             upstream_status,
+            ngx_answered: request_id.is_some().then_some("ngx.kong_request_id"),
         };
         let verdict = diagnose(&Input {
             config: &self.worker.config,
@@ -275,13 +318,15 @@ impl Http {
         // Not replaced: ngx_wasm_module's replace clears every copy of a header sent twice and
         // adds nothing (src/http/ngx_http_wasm_headers.c:140-206, `goto again`), and it keeps the
         // existing name's case; added, the header goes out under the name as configured.
-        remove_response_header(name);
+        let removed = hostcalls::remove_map_value(MapType::HttpResponseHeaders, name);
+        self.worker.check(Write::ResponseHeader, removed);
         if let Some(v) = &value {
-            let _ =
+            let added =
                 hostcalls::add_map_value_bytes(MapType::HttpResponseHeaders, name, v.as_bytes());
+            self.worker.check(Write::ResponseHeader, added);
         }
         // The properties that join the line to Kong's logs are read only for a line written.
-        let correlation = logged.then(|| correlation(client));
+        let correlation = logged.then(|| correlation(client, request_id));
         self.record(status, &verdict, correlation.as_ref(), now_ms);
     }
 
@@ -315,7 +360,8 @@ impl Http {
             _ => false,
         };
         if sent.is_some() {
-            let _ = hostcalls::set_map_value_bytes(MapType::HttpRequestHeaders, TOKEN_HEADER, None);
+            let removed = hostcalls::remove_map_value(MapType::HttpRequestHeaders, TOKEN_HEADER);
+            self.worker.check(Write::TokenHeader, removed);
         }
     }
 
@@ -398,8 +444,8 @@ impl Http {
         let route = route_name.and_then(metrics::route_label);
         for d in &verdict.diagnoses {
             if let Some(id) = counters.id(d.code, route) {
-                // A host without metrics must not cost the request anything.
-                let _ = hostcalls::increment_metric(id, 1);
+                self.worker
+                    .check(Write::Metric, hostcalls::increment_metric(id, 1));
             }
         }
     }
@@ -450,7 +496,7 @@ fn kong_has_metrics(version: &str) -> bool {
 fn gather_request(config: &Config) -> (Request, Option<String>) {
     // Read through a reader that checks every length: the SDK's panics on the short buffer
     // ngx_wasm_module hands over for 98+ headers (see `raw`).
-    let parsed = raw::request_pairs();
+    let parsed = hostcalls::request_pairs();
     let limit = PairsLimit::of(
         parsed.pairs.len(),
         usize::try_from(parsed.declared).unwrap_or(usize::MAX),
@@ -520,10 +566,6 @@ fn response_header(name: &str) -> Option<(String, Vec<u8>)> {
     map_value(MapType::HttpResponseHeaders, name).map(|v| (name.to_string(), v))
 }
 
-fn remove_response_header(name: &str) {
-    let _ = hostcalls::set_map_value_bytes(MapType::HttpResponseHeaders, name, None);
-}
-
 fn header_value(name: &str) -> Option<Vec<u8>> {
     map_value(MapType::HttpRequestHeaders, name)
 }
@@ -542,9 +584,10 @@ fn property_bytes(path: &[&str]) -> Option<Vec<u8>> {
     hostcalls::get_property(path.to_vec()).ok().flatten()
 }
 
-fn correlation(client: Option<String>) -> Correlation {
+/// The properties that join the log line to Kong's logs; `request_id` when already read.
+fn correlation(client: Option<String>, request_id: Option<String>) -> Correlation {
     Correlation {
-        request_id: property(&["ngx", "kong_request_id"]),
+        request_id: request_id.or_else(|| property(&["ngx", "kong_request_id"])),
         route: property(&["kong", "route_name"]),
         client,
     }
@@ -594,54 +637,6 @@ fn constant_time_eq(expected: &[u8], given: &[u8]) -> bool {
         .zip(given)
         .fold(0u8, |acc, (a, b)| acc | (a ^ b))
         == 0
-}
-
-/// The one hostcall the filter makes without the SDK: `proxy_get_header_map_pairs`, whose
-/// buffer the SDK reads with unchecked slicing (proxy-wasm 0.2.5 hostcalls.rs
-/// `deserialize_map_bytes`). ngx_wasm_module 9136e463 sizes that buffer for other pairs than it
-/// writes once a request has 98 or more headers (src/common/proxy_wasm/ngx_proxy_wasm_util.c:
-/// 285-350 against 354-460), so the SDK's reader panics, the filter traps and the request fails
-/// with a 500 — any client can do it with `Host: x` plus 99 empty headers. No safe hostcall
-/// hands over these bytes unread, hence the only `unsafe` of the crate, kept to this module:
-/// the import, and taking back the buffer the host allocated through the SDK's
-/// `proxy_on_memory_allocate` (exactly as the SDK's own `get_map_bytes` does). The bytes are
-/// then read by [`crate::pairs::parse`], which checks every length.
-#[allow(unsafe_code)]
-mod raw {
-    use crate::pairs::{self, Pairs};
-
-    /// `MapType::HttpRequestHeaders`.
-    const REQUEST_HEADERS: u32 = 0;
-    /// `Status::Ok`.
-    const OK: u32 = 0;
-
-    #[link(wasm_import_module = "env")]
-    extern "C" {
-        // Status and map type as plain integers: a status the SDK's enum does not know would be
-        // undefined behaviour there.
-        fn proxy_get_header_map_pairs(
-            map_type: u32,
-            return_map_data: *mut *mut u8,
-            return_map_size: *mut usize,
-        ) -> u32;
-    }
-
-    /// The request's header pairs, pseudo-headers included; empty when the host refuses.
-    pub fn request_pairs() -> Pairs {
-        let mut data: *mut u8 = std::ptr::null_mut();
-        let mut size: usize = 0;
-        // SAFETY: both out-pointers point to live locals; the host writes a pointer and a size.
-        let status = unsafe { proxy_get_header_map_pairs(REQUEST_HEADERS, &mut data, &mut size) };
-        if status != OK || data.is_null() || size == 0 {
-            return Pairs::default();
-        }
-        // SAFETY: the host allocated `size` bytes at `data` by calling this module's
-        // `proxy_on_memory_allocate(size)` (the SDK's: a `Vec<u8>` of capacity `size`, leaked)
-        // and handed them over: rebuilding that Vec takes ownership back and frees it on drop,
-        // as the SDK's own map readers do. Only the length is trusted, never the content.
-        let bytes = unsafe { Vec::from_raw_parts(data, size, size) };
-        pairs::parse(&bytes)
-    }
 }
 
 #[cfg(test)]

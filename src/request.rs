@@ -2,6 +2,9 @@
 //! core decides on.
 
 use crate::bounds::{MAX_HEADERS, MAX_PARAMS};
+use crate::challenge::{self, KongForm};
+use crate::diagnosis::Plugin;
+use crate::text::{printable, printable_bytes};
 use std::borrow::Cow;
 use std::net::IpAddr;
 
@@ -243,30 +246,145 @@ pub enum Answerer {
 pub struct Response {
     /// Status code.
     pub status: u16,
-    /// Response headers (`WWW-Authenticate`, Kong's `X-Kong-*`, `Via`, `Server`).
+    /// Response headers (`WWW-Authenticate`, Kong's `X-Kong-*`, `Via`, `Server`, `Set-Cookie`).
     pub headers: Headers,
     /// `ngx.upstream_status`: present only when an upstream answered.
     pub upstream_status: Option<String>,
+    /// Another `ngx.*` property the host did answer (its name), when `ngx.upstream_status` did
+    /// not: a host that answers `ngx.*` and has no upstream status contacted no upstream, while
+    /// a host without `ngx.*` properties (not ngx_wasm_module) says nothing by its silence.
+    pub ngx_answered: Option<&'static str>,
+}
+
+/// Who answered, and the sign that decided it (for the `detail` of the diagnoses that rest on it).
+#[derive(Debug, Clone)]
+pub struct Who<'a> {
+    /// Who.
+    pub answerer: Answerer,
+    /// The sign; rendered by [`Sign::describe`] only where a detail names it (it costs, on
+    /// every 401).
+    pub sign: Sign<'a>,
+    /// The auth plugin whose own challenge form the response carries, when it does.
+    pub plugin: Option<Plugin>,
+}
+
+/// A sign of who answered, borrowing the response's values.
+#[derive(Debug, Clone, Copy)]
+pub enum Sign<'a> {
+    /// `ngx.upstream_status` has a value.
+    UpstreamStatus(&'a str),
+    /// `X-Kong-Upstream-Latency`.
+    UpstreamLatency,
+    /// `X-Kong-Response-Latency`.
+    ResponseLatency,
+    /// `ngx.upstream_status` not found while this other `ngx.*` property answers.
+    NoUpstreamStatus(&'static str),
+    /// Kong's `Via` on a proxied response.
+    Via(&'a [u8]),
+    /// `Server: kong/…` without Kong's `Via`.
+    Server(&'a [u8]),
+    /// A challenge in the plugin's own form.
+    Challenge(&'a [u8], Plugin),
+    /// Nothing tells.
+    None,
+}
+
+impl Sign<'_> {
+    /// The sign as a phrase: `X-Kong-Response-Latency on the response`.
+    pub fn describe(&self) -> String {
+        match self {
+            Sign::UpstreamStatus(status) => {
+                format!("ngx.upstream_status is {}", printable(status, 20))
+            }
+            Sign::UpstreamLatency => "X-Kong-Upstream-Latency on the response".into(),
+            Sign::ResponseLatency => "X-Kong-Response-Latency on the response".into(),
+            Sign::NoUpstreamStatus(other) => format!(
+                "ngx.upstream_status not found while the host answers {other}: no upstream was contacted"
+            ),
+            Sign::Via(via) => format!("Via: {}: Kong proxied it", printable_bytes(via, 40)),
+            Sign::Server(server) => format!(
+                "Server: {} without Kong's Via: Kong's own response",
+                printable_bytes(server, 40)
+            ),
+            Sign::Challenge(value, plugin) => format!(
+                "WWW-Authenticate: {}, {}'s own form",
+                printable_bytes(value, 60),
+                plugin.as_str()
+            ),
+            Sign::None => "no sign (no ngx.upstream_status, X-Kong-*-Latency, Kong Via or Server, or Kong challenge)".into(),
+        }
+    }
 }
 
 impl Response {
-    /// Who answered: `ngx.upstream_status` is the surest sign, then Kong's latency headers.
-    pub fn answerer(&self) -> Answerer {
-        if self
+    /// Who answered, from the surest sign to the weakest: `ngx.upstream_status`, Kong's latency
+    /// headers, `ngx.upstream_status` missing where other `ngx.*` properties answer, Kong's `Via`
+    /// (proxied) or `Server: kong/…` without it (Kong's own: kong/runloop/handler.lua sets Via on
+    /// proxied responses and Server on its own, both under `server_tokens`), then a challenge in
+    /// one of Kong's own forms. The last two only when `weak_signs`: in observe mode Kong's auth
+    /// plugins' own 401s never reach the filter, so a response looking like one is not one.
+    pub fn who(&self, weak_signs: bool) -> Who<'_> {
+        let who = |answerer, sign| Who {
+            answerer,
+            sign,
+            plugin: None,
+        };
+        let status = self
             .upstream_status
             .as_deref()
-            .is_some_and(|s| !s.trim().is_empty() && s != "-")
-        {
-            return Answerer::Upstream;
+            .map(str::trim)
+            .filter(|s| !s.is_empty() && *s != "-");
+        if let Some(status) = status {
+            return who(Answerer::Upstream, Sign::UpstreamStatus(status));
         }
         if self.headers.has("x-kong-upstream-latency") {
-            return Answerer::Upstream;
+            return who(Answerer::Upstream, Sign::UpstreamLatency);
         }
         if self.headers.has("x-kong-response-latency") {
-            return Answerer::Kong;
+            return who(Answerer::Kong, Sign::ResponseLatency);
         }
-        Answerer::Unknown
+        if let Some(other) = self.ngx_answered.filter(|_| self.upstream_status.is_none()) {
+            return who(Answerer::Kong, Sign::NoUpstreamStatus(other));
+        }
+        if let Some(via) = self.headers.all("via").find(|v| contains_kong(v)) {
+            return who(Answerer::Upstream, Sign::Via(via));
+        }
+        if !weak_signs {
+            return who(Answerer::Unknown, Sign::None);
+        }
+        let form = self.kong_form();
+        if let Some(server) = self
+            .headers
+            .first("server")
+            .filter(|s| s.starts_with(b"kong/"))
+        {
+            return Who {
+                answerer: Answerer::Kong,
+                sign: Sign::Server(server),
+                plugin: form.map(|f| f.plugin),
+            };
+        }
+        match (form, self.headers.first("www-authenticate")) {
+            (Some(form), Some(value)) => Who {
+                answerer: Answerer::Kong,
+                sign: Sign::Challenge(value, form.plugin),
+                plugin: Some(form.plugin),
+            },
+            _ => who(Answerer::Unknown, Sign::None),
+        }
     }
+
+    /// The response's challenge, when it is in one of Kong's own forms.
+    pub fn kong_form(&self) -> Option<KongForm> {
+        self.headers
+            .text("www-authenticate")
+            .and_then(challenge::kong_form)
+    }
+}
+
+/// `1.1 kong/3.9.1` names Kong; matched without case.
+fn contains_kong(value: &[u8]) -> bool {
+    value.windows(5).any(|w| w.eq_ignore_ascii_case(b"kong/"))
 }
 
 /// A query-string component as lua-nginx-module's `ngx.req.get_uri_args()` (behind
@@ -416,13 +534,128 @@ mod tests {
     }
 
     #[test]
-    fn answerer() {
-        let mut resp = Response::default();
-        assert_eq!(resp.answerer(), Answerer::Unknown);
-        resp.upstream_status = Some("401".into());
-        assert_eq!(resp.answerer(), Answerer::Upstream);
-        resp.upstream_status = None;
-        resp.headers = Headers::from_pairs([("X-Kong-Response-Latency".into(), b"1".to_vec())]);
-        assert_eq!(resp.answerer(), Answerer::Kong);
+    fn who_answered() {
+        let resp = |headers: &[(&str, &str)], upstream: Option<&str>, ngx: bool| Response {
+            status: 401,
+            headers: Headers::from_pairs(
+                headers
+                    .iter()
+                    .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec())),
+            ),
+            upstream_status: upstream.map(String::from),
+            ngx_answered: ngx.then_some("ngx.kong_request_id"),
+        };
+        use Answerer::*;
+        let key = ("www-authenticate", "Key");
+        let cases: Vec<(&str, Response, bool, Answerer, &str)> = vec![
+            ("nothing", resp(&[], None, false), true, Unknown, "no sign"),
+            (
+                "upstream status",
+                resp(&[key], Some("401"), true),
+                true,
+                Upstream,
+                "ngx.upstream_status is 401",
+            ),
+            (
+                "upstream status -",
+                resp(&[], Some("-"), false),
+                true,
+                Unknown,
+                "no sign",
+            ),
+            (
+                "kong latency",
+                resp(&[("X-Kong-Response-Latency", "1")], None, false),
+                true,
+                Kong,
+                "X-Kong-Response-Latency",
+            ),
+            (
+                "upstream latency",
+                resp(&[("x-kong-upstream-latency", "3"), key], None, false),
+                true,
+                Upstream,
+                "X-Kong-Upstream-Latency",
+            ),
+            (
+                "ngx answers, no upstream status",
+                resp(&[], None, true),
+                false,
+                Kong,
+                "while the host answers ngx.kong_request_id",
+            ),
+            (
+                "via kong",
+                resp(&[("via", "1.1 Kong/3.9.1"), key], None, false),
+                true,
+                Upstream,
+                "Kong proxied it",
+            ),
+            (
+                "server kong",
+                resp(&[("server", "kong/3.9.1")], None, false),
+                true,
+                Kong,
+                "Server: kong/3.9.1 without",
+            ),
+            (
+                "server kong, observe",
+                resp(&[("server", "kong/3.9.1")], None, false),
+                false,
+                Unknown,
+                "no sign",
+            ),
+            (
+                "server nginx",
+                resp(&[("server", "nginx")], None, false),
+                true,
+                Unknown,
+                "no sign",
+            ),
+            (
+                "key challenge",
+                resp(&[key], None, false),
+                true,
+                Kong,
+                "WWW-Authenticate: Key, key-auth's own form",
+            ),
+            (
+                "key challenge, observe",
+                resp(&[key], None, false),
+                false,
+                Unknown,
+                "no sign",
+            ),
+            (
+                "rfc challenge",
+                resp(
+                    &[(
+                        "www-authenticate",
+                        "Bearer realm=\"a\", error=\"invalid_token\"",
+                    )],
+                    None,
+                    false,
+                ),
+                true,
+                Unknown,
+                "no sign",
+            ),
+        ];
+        for (name, r, weak, answerer, sign) in cases {
+            let who = r.who(weak);
+            assert_eq!(who.answerer, answerer, "{name}");
+            let said = who.sign.describe();
+            assert!(said.contains(sign), "{name}: {said}");
+        }
+        let r = resp(
+            &[
+                ("server", "kong/3.9.1"),
+                ("www-authenticate", "Basic realm=\"service\""),
+            ],
+            None,
+            false,
+        );
+        let who = r.who(true);
+        assert_eq!(who.plugin, Some(Plugin::BasicAuth));
     }
 }

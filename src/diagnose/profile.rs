@@ -51,6 +51,7 @@ fn one(config: &Config, pairs: &[(&str, String)], response: &[(&str, &str)]) -> 
                 .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec())),
         ),
         upstream_status: None,
+        ngx_answered: None,
     };
     let verdict = diagnose(&Input {
         config,

@@ -21,6 +21,8 @@ struct Case {
     response_headers: Vec<(&'static str, &'static str)>,
     upstream_status: Option<&'static str>,
     anonymous: bool,
+    /// The host answers ngx.kong_request_id.
+    ngx: bool,
     expected: Vec<Code>,
 }
 
@@ -37,6 +39,7 @@ fn case(name: &'static str, expected: Vec<Code>) -> Case {
         response_headers: Vec::new(),
         upstream_status: None,
         anonymous: false,
+        ngx: false,
         expected,
     }
 }
@@ -73,6 +76,14 @@ impl Case {
         self.response_headers.push(("x-kong-response-latency", "1"));
         self
     }
+    fn response_header(mut self, n: &'static str, v: &'static str) -> Self {
+        self.response_headers.push((n, v));
+        self
+    }
+    fn ngx(mut self) -> Self {
+        self.ngx = true;
+        self
+    }
     fn anonymous(mut self) -> Self {
         self.anonymous = true;
         self.status = None;
@@ -102,6 +113,7 @@ impl Case {
                     .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec())),
             ),
             upstream_status: self.upstream_status.map(String::from),
+            ngx_answered: self.ngx.then_some("ngx.kong_request_id"),
         });
         diagnose(&Input {
             config: &config,
@@ -341,6 +353,45 @@ case("x_api_key is not x-api-key for Kong", vec![CredentialWrongName])
             .config(r#"{"mode":"enforce"}"#)
             .header("apikey", "k3y-9f8e7d6c")
             .anonymous(),
+        // Who answered without Kong's latency headers (issue 13): each sign alone.
+        case("edge: key refused, Kong's Key challenge only", vec![CredentialNotRecognized])
+            .config(r#"{"mode":"edge"}"#)
+            .header("apikey", "k3y-9f8e7d6c")
+            .response_header("www-authenticate", r#"Key realm="api""#),
+        case("edge: key refused, Server kong only", vec![CredentialNotRecognized])
+            .config(r#"{"mode":"edge"}"#)
+            .header("apikey", "k3y-9f8e7d6c")
+            .response_header("server", "kong/3.9.3"),
+        case("edge: key refused, no upstream status where ngx answers", vec![CredentialNotRecognized])
+            .config(r#"{"mode":"edge"}"#)
+            .header("apikey", "k3y-9f8e7d6c")
+            .ngx(),
+        case("edge: Basic realm=service, well-formed", vec![CredentialNotRecognized])
+            .config(r#"{"mode":"edge"}"#)
+            .header("authorization", "Basic dXNlcjpwYXNzd29yZA==")
+            .response_header("www-authenticate", r#"Basic realm="service""#),
+        case("edge: Kong proxied (Via), upstream refused the key", vec![UpstreamRejected])
+            .config(r#"{"mode":"edge","auth":{"key_auth":{}}}"#)
+            .header("apikey", "k3y-9f8e7d6c")
+            .response_header("via", "1.1 kong/3.9.3")
+            .response_header("www-authenticate", "Key"),
+        case("observe: Kong's forms are an upstream's there", vec![UpstreamRejected])
+            .config(r#"{"mode":"observe","auth":{"key_auth":{}}}"#)
+            .header("apikey", "k3y-9f8e7d6c")
+            .response_header("www-authenticate", "Key"),
+        // The key never reached Kong; a BIG-IP set its cookie on the 401.
+        case("edge: BIG-IP cookie on the response", vec![StrippedByProxy])
+            .config(r#"{"mode":"edge"}"#)
+            .response_header("set-cookie", "BIGipServer~api~pool=1677787402.36895.0000; path=/")
+            .kong(),
+        // A route whose auth names no plugin: the upstream's challenge leads.
+        case("observe: no Kong auth, nothing sent", vec![UpstreamRejected])
+            .config(r#"{"mode":"observe","auth":{}}"#)
+            .upstream(Some(r#"Bearer error="invalid_token", error_description="The access token expired""#)),
+        case("observe: no Kong auth, expired JWT", vec![JwtExpired, UpstreamRejected])
+            .config(r#"{"mode":"observe","auth":{}}"#)
+            .header("authorization", format!("Bearer {}", jwt(&format!(r#"{{"iss":"a","exp":{}}}"#, NOW - 60))))
+            .upstream(Some("Bearer")),
         case("edge: jwt expired at Kong", vec![JwtExpired])
             .config(r#"{"mode":"edge"}"#)
             .header("authorization", format!("Bearer {}", jwt(&format!(r#"{{"iss":"a","exp":{}}}"#, NOW - 60))))
@@ -419,6 +470,85 @@ fn never_leaks_a_credential() {
             }
         }
     }
+}
+
+/// The detail of a diagnosis that rests on who answered names the sign that decided it.
+#[test]
+fn detail_names_the_sign() {
+    let rows: Vec<(Case, &str)> = vec![
+        (
+            case("key challenge", vec![])
+                .config(r#"{"mode":"edge"}"#)
+                .header("apikey", "k3y-9f8e7d6c")
+                .response_header("www-authenticate", "Key"),
+            "who answered: WWW-Authenticate: Key, key-auth's own form",
+        ),
+        (
+            case("ngx", vec![])
+                .config(r#"{"mode":"edge"}"#)
+                .header("apikey", "k3y-9f8e7d6c")
+                .ngx(),
+            "who answered: ngx.upstream_status not found while the host answers ngx.kong_request_id",
+        ),
+        (
+            case("server", vec![])
+                .config(r#"{"mode":"edge"}"#)
+                .header("apikey", "k3y-9f8e7d6c")
+                .response_header("server", "kong/3.9.3"),
+            "who answered: Server: kong/3.9.3 without Kong's Via",
+        ),
+        (
+            case("latency", vec![]).header("apikey", "k3y-9f8e7d6c").kong(),
+            "who answered: X-Kong-Response-Latency",
+        ),
+        (
+            case("no kong auth", vec![])
+                .config(r#"{"auth":{}}"#)
+                .upstream(Some("Bearer")),
+            "the request carried no credential; the route's auth names no Kong plugin",
+        ),
+    ];
+    for (c, needle) in rows {
+        let verdict = c.run();
+        let first = &verdict.diagnoses[0];
+        assert!(first.detail.contains(needle), "{}: {first:?}", c.name);
+    }
+    // jwt's words for an unknown iss, and the plugin named by the challenge when two read.
+    let verdict = case("jwt challenge", vec![])
+        .config(r#"{"mode":"edge","auth":{"jwt":{},"oauth2":{}}}"#)
+        .header("authorization", format!("Bearer {}", valid()))
+        .response_header("www-authenticate", r#"Bearer error="invalid_token""#)
+        .run();
+    let first = &verdict.diagnoses[0];
+    assert_eq!(first.code, Code::CredentialNotRecognized);
+    assert_eq!(first.plugin, Some(Plugin::Jwt));
+    assert!(
+        first
+            .detail
+            .contains("No credentials found for given 'iss'"),
+        "{first:?}"
+    );
+    let verdict = case("oauth2 challenge", vec![])
+        .config(r#"{"mode":"edge","auth":{"jwt":{},"oauth2":{}}}"#)
+        .header("authorization", format!("Bearer {}", valid()))
+        .response_header(
+            "www-authenticate",
+            r#"Bearer error="invalid_token" error_description="The access token is invalid or has expired""#,
+        )
+        .run();
+    assert_eq!(verdict.diagnoses[0].plugin, Some(Plugin::Oauth2));
+    // The demo's own first request: the hint says what the upstream asks for.
+    let verdict = case("demo", vec![])
+        .config(r#"{"mode":"observe","auth":{}}"#)
+        .upstream(Some(
+            r#"Bearer error="invalid_token", error_description="The access token expired""#,
+        ))
+        .run();
+    assert!(
+        verdict.diagnoses[0].hint.contains("Authorization: Bearer"),
+        "{:?}",
+        verdict.diagnoses
+    );
 }
 
 #[test]

@@ -409,6 +409,9 @@ fn write_header_value(
     let Some(kind) = writable_map(step, map_type)? else {
         return Ok(status::BAD_ARGUMENT);
     };
+    if state.refuse_writes {
+        return Ok(status::INTERNAL_FAILURE);
+    }
     let map = map_mut(state, kind);
     let edit = match write {
         Write::Replace => {
@@ -666,6 +669,9 @@ fn metric_mut(state: &mut HostState, id: i32) -> Option<&mut Metric> {
 
 fn increment_metric(mut caller: Caller<'_, HostState>, id: i32, offset: i64) -> Result<i32> {
     let shown = id as u32;
+    if caller.data().refuse_writes {
+        return Ok(status::INTERNAL_FAILURE);
+    }
     let Some(metric) = metric_mut(caller.data_mut(), id) else {
         return Err(internal(format_args!(
             "could not increment metric id \"{shown}\": metric not found"

@@ -9,7 +9,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{bail, Context as _};
 
 use crate::catalogue;
+use crate::exchange;
 use crate::http::{Properties, Request, Response};
+use crate::kong_words;
 use crate::mask;
 use crate::plugin::{Host, PluginOptions};
 use crate::replay::codes_from_header;
@@ -22,44 +24,91 @@ pub struct Ask {
     pub transcript: String,
     /// The filter config (JSON); `None` means all defaults.
     pub config: Option<String>,
-    /// The status to explain when the transcript has no response (default 401).
+    /// The status to explain: the exchange that ended in it is taken, and it is assumed when
+    /// the transcript has no response (default 401).
     pub status: Option<u16>,
-    /// The clock, unix seconds (default: now).
+    /// The clock, unix seconds (`NOW=`); default: the response's `Date`, else this machine's.
     pub now: Option<u64>,
 }
 
 /// Runs the request through the filter and renders the explanation.
 pub fn explain(host: &Host, ask: &Ask) -> anyhow::Result<String> {
-    let t = transcript::parse(&ask.transcript).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let config = edge_config(ask.config.as_deref())?;
-    let now = ask.now.unwrap_or_else(|| {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs())
-    });
-    let (response, assumed) = response_of(&t, ask.status);
-    let mut properties = Properties::new();
-    // Kong's request id, when the transcript shows it, joins the log line to Kong's error.log.
-    if let Some((_, id)) = t
-        .response_headers
+    let exchanges = exchange::split(&ask.transcript);
+    let parsed: Vec<Result<Transcript, transcript::TranscriptError>> = exchanges
         .iter()
-        .find(|(n, _)| n == "x-kong-request-id")
-    {
-        properties.insert("ngx.kong_request_id".into(), id.clone().into_bytes());
+        .map(|e| transcript::parse(&e.text))
+        .collect();
+    // The exchange that ended in the status asked about (a curl -L run shows every hop).
+    let wanted = ask.status.unwrap_or(401);
+    let index = parsed
+        .iter()
+        .rposition(|t| matches!(t, Ok(t) if t.status == Some(wanted)))
+        .or_else(|| parsed.iter().rposition(Result::is_ok));
+    let (t, ex) = match index.and_then(|i| Some((parsed.get(i)?, exchanges.get(i)?))) {
+        Some((Ok(t), ex)) => (t.clone(), ex),
+        _ => {
+            let error = parsed.iter().find_map(|t| t.as_ref().err());
+            bail!(
+                "{}",
+                error.map_or_else(|| "no request found".to_string(), ToString::to_string)
+            );
+        }
+    };
+    let index = index.unwrap_or(0);
+    let config = edge_config(ask.config.as_deref())?;
+    let (response, assumed) = response_of(&t, ask.status);
+    let date = header_of(&t.response_headers, "date").and_then(exchange::parse_http_date);
+    let (now, clock) = match (ask.now, date) {
+        (Some(now), _) => (now, "NOW="),
+        (None, Some(date)) => (date, "the response's Date: the moment it was sent"),
+        (None, None) => (
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+            "this machine's clock: the transcript shows no Date",
+        ),
+    };
+    let challenge = header_of(&t.response_headers, "www-authenticate");
+    let body = exchange::json_body(&ex.body).or_else(|| plain_body(&ex.body));
+    let words = body
+        .as_ref()
+        .and_then(|b| kong_words::read(b, challenge))
+        .filter(|_| !assumed);
+    // Kong's words say it found no credential where the client sent one: something between
+    // them removed it. The filter is given the request as Kong received it.
+    let mut request_seen = t.clone();
+    let removed = match &words {
+        Some(w) if w.found_none => strip_unseen(&mut request_seen, w.plugin, ask.config.as_deref()),
+        _ => Vec::new(),
+    };
+
+    let mut properties = Properties::new();
+    // Only what the transcript shows: the upstream status when Kong's headers say it proxied,
+    // and Kong's request id only where who answered is known (a host answering ngx.* but not
+    // ngx.upstream_status would say Kong answered).
+    let upstream = answered_by_upstream(&response);
+    if let Some(status) = &upstream {
+        properties.insert("ngx.upstream_status".into(), status.clone().into_bytes());
     }
-    if answered_by_upstream(&response) {
-        properties.insert(
-            "ngx.upstream_status".into(),
-            response.status.to_string().into_bytes(),
-        );
+    // Kong's own words in the body are Kong's too (its error template also carries the id).
+    let kong = answered_by_kong(&response) || (upstream.is_none() && words.is_some());
+    if upstream.is_some() || kong {
+        let id = header_of(&t.response_headers, "x-kong-request-id").or_else(|| {
+            body.as_ref()
+                .and_then(|b| b.get("request_id"))
+                .and_then(serde_json::Value::as_str)
+        });
+        if let Some(id) = id {
+            properties.insert("ngx.kong_request_id".into(), id.as_bytes().to_vec());
+        }
     }
     let request = Request {
-        method: t.method.clone(),
-        path: t.path.clone(),
-        scheme: t.scheme.clone(),
-        authority: t.authority.clone(),
+        method: request_seen.method.clone(),
+        path: request_seen.path.clone(),
+        scheme: request_seen.scheme.clone(),
+        authority: request_seen.authority.clone(),
         source: None,
-        headers: t
+        headers: request_seen
             .headers
             .iter()
             .map(|(n, v)| (n.clone(), v.clone().into_bytes()))
@@ -100,6 +149,15 @@ pub fn explain(host: &Host, ask: &Ask) -> anyhow::Result<String> {
     let mut out = String::new();
     let target = mask::target(&t.path);
     secrets.extend(target.secrets.clone());
+    if exchanges.len() > 1 {
+        let _ = writeln!(
+            out,
+            "Exchange {} of {} (the one that ended in {})",
+            index + 1,
+            exchanges.len(),
+            response.status
+        );
+    }
     let _ = writeln!(out, "Request");
     let _ = writeln!(out, "  {} {} ({})", t.method, target.shown, t.scheme);
     let host_shown = if t.authority.is_empty() {
@@ -115,14 +173,76 @@ pub fn explain(host: &Host, ask: &Ask) -> anyhow::Result<String> {
     }
     let who = if assumed {
         "not in the input: assuming Kong's own auth plugin answered"
-    } else if answered_by_upstream(&response) {
-        "from the upstream (X-Kong-Upstream-Latency)"
+    } else if upstream.is_some() {
+        "from the upstream (Kong's X-Kong-Upstream-Latency or Via)"
     } else if answered_by_kong(&response) {
         "from Kong itself (X-Kong-Response-Latency)"
+    } else if kong {
+        "from Kong itself (its own words in the body)"
     } else {
-        "from an unknown source"
+        "no X-Kong-* latency header or Kong Via: the filter judges who answered from Server and the challenge"
     };
     let _ = writeln!(out, "Response\n  {} {who}", response.status);
+    if assumed {
+        let _ = writeln!(
+            out,
+            "  The transcript shows no response, so these facts are missing: the status ({} assumed; STATUS= sets it), who answered (X-Kong-* headers, Server, WWW-Authenticate), Kong's own words (the JSON body) and the moment of the 401 (Date). Paste the whole curl -v output, response included, for a surer answer.",
+            response.status
+        );
+    }
+    let _ = writeln!(out, "  Clock: {} ({clock})", exchange::rfc3339(now));
+    let notes = redirect_notes(&parsed, index);
+    for note in &notes {
+        let _ = writeln!(out, "  {note}");
+    }
+    match (&words, &body) {
+        (Some(w), _) => {
+            let _ = writeln!(
+                out,
+                "Kong said\n  \"{}\" ({}, {}): {}",
+                mask::redact(&mask::printable(w.said.as_bytes()), &secrets),
+                w.plugin,
+                w.source,
+                w.meaning
+            );
+            let first = header
+                .as_deref()
+                .and_then(codes_from_header)
+                .and_then(|codes| codes.into_iter().next());
+            let before_claims = w.said.starts_with("No credentials found for given '");
+            if before_claims
+                && matches!(first.as_deref(), Some("jwt-expired" | "jwt-not-yet-valid"))
+            {
+                let _ = writeln!(
+                    out,
+                    "  Kong looks the credential up before it checks exp and nbf, so the token's times did not decide this 401; they are judged here at {} ({clock}), not at the moment of the 401 (the response's Date).",
+                    exchange::rfc3339(now),
+                );
+            }
+            if !removed.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "  The client sent {} but {} found none: it did not reach Kong. Explained as the request Kong received, without it.",
+                    removed.join(" and "),
+                    w.plugin
+                );
+            }
+        }
+        (None, Some(b)) if !assumed => {
+            if let Some(message) = b.get("message").and_then(serde_json::Value::as_str) {
+                let shown: String = mask::printable(message.as_bytes())
+                    .chars()
+                    .take(120)
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "Body\n  message \"{}\": not one of Kong 3.9's auth plugin messages",
+                    mask::redact(&shown, &secrets)
+                );
+            }
+        }
+        _ => {}
+    }
     let _ = writeln!(out);
     match &header {
         Some(value) => {
@@ -204,19 +324,164 @@ fn response_of(t: &Transcript, status: Option<u16>) -> (Response, bool) {
     }
 }
 
-fn has(response: &Response, name: &str) -> bool {
+/// Kong's error template for `Accept: text/plain` (kong/tools/http.lua): the message, then
+/// `request_id: …`.
+fn plain_body(body: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let mut lines = body.lines();
+    let message = lines.next()?.trim();
+    let id = lines.next()?.strip_prefix("request_id: ")?;
+    let mut map = serde_json::Map::new();
+    map.insert("message".into(), message.into());
+    map.insert("request_id".into(), id.trim().into());
+    Some(map)
+}
+
+fn header_of<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+fn response_header<'a>(response: &'a Response, name: &str) -> Option<&'a [u8]> {
     response
         .headers
         .iter()
-        .any(|(n, _)| n.eq_ignore_ascii_case(name))
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_slice())
 }
 
-fn answered_by_upstream(response: &Response) -> bool {
-    has(response, "x-kong-upstream-latency")
+/// The upstream status, when Kong's headers show that it proxied the request: its latency
+/// header, `X-Kong-Upstream-Status`, or its `Via`.
+fn answered_by_upstream(response: &Response) -> Option<String> {
+    if let Some(status) = response_header(response, "x-kong-upstream-status") {
+        return Some(String::from_utf8_lossy(status).trim().to_owned());
+    }
+    let via_kong = response_header(response, "via").is_some_and(|v| {
+        String::from_utf8_lossy(v)
+            .to_ascii_lowercase()
+            .contains("kong/")
+    });
+    (response_header(response, "x-kong-upstream-latency").is_some() || via_kong)
+        .then(|| response.status.to_string())
 }
 
 fn answered_by_kong(response: &Response) -> bool {
-    has(response, "x-kong-response-latency")
+    response_header(response, "x-kong-response-latency").is_some()
+}
+
+/// Notes on the redirects curl followed before `index`: a redirect to another origin after which
+/// a credential header was not sent again.
+fn redirect_notes(
+    parsed: &[Result<Transcript, transcript::TranscriptError>],
+    index: usize,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    for pair in parsed.get(..=index).unwrap_or_default().windows(2) {
+        let [Ok(from), Ok(to)] = pair else { continue };
+        let Some(status) = from.status.filter(|s| (300..400).contains(s)) else {
+            continue;
+        };
+        let origin = |t: &Transcript| format!("{}://{}", t.scheme, t.authority);
+        if origin(from) == origin(to) {
+            continue;
+        }
+        let dropped: Vec<&str> = from
+            .headers
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .filter(|n| mask::is_credential_name(n))
+            .filter(|n| !to.headers.iter().any(|(m, _)| m == n))
+            .collect();
+        let what = if dropped.is_empty() {
+            "the request after it carried the same credential headers".to_string()
+        } else {
+            format!(
+                "curl did not send {} again: it sends credentials only to the host the request started at (--location-trusted would keep them; better, call {} directly)",
+                dropped.join(", "),
+                origin(to)
+            )
+        };
+        notes.push(format!(
+            "Redirect: {} answered {status} to {}; {what}.",
+            origin(from),
+            origin(to)
+        ));
+    }
+    notes
+}
+
+/// Removes from `t` what `plugin` reads (per the config, else Kong's defaults), returning the
+/// places it removed: Kong's words say the plugin found none of them.
+fn strip_unseen(t: &mut Transcript, plugin: &str, config: Option<&str>) -> Vec<String> {
+    let config: serde_json::Value = config
+        .and_then(|c| serde_json::from_str(c).ok())
+        .unwrap_or_default();
+    let names = |path: &[&str], default: &[&str]| -> Vec<String> {
+        let mut v = &config;
+        for key in path {
+            v = &v[*key];
+        }
+        match v {
+            serde_json::Value::Array(items) => items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_owned))
+                .collect(),
+            serde_json::Value::String(one) => vec![one.clone()],
+            _ => default.iter().map(|d| (*d).to_owned()).collect(),
+        }
+    };
+    let (headers, query) = match plugin {
+        "key-auth" => {
+            let keys = names(&["auth", "key_auth", "key_names"], &["apikey"]);
+            (keys.clone(), keys)
+        }
+        "jwt" => (
+            names(&["auth", "jwt", "header_names"], &["authorization"]),
+            names(&["auth", "jwt", "uri_param_names"], &["jwt"]),
+        ),
+        "oauth2" => (
+            names(&["auth", "oauth2", "auth_header_name"], &["authorization"]),
+            vec!["access_token".to_owned()],
+        ),
+        "hmac-auth" => (
+            vec!["authorization".to_owned(), "proxy-authorization".to_owned()],
+            Vec::new(),
+        ),
+        _ => (Vec::new(), Vec::new()),
+    };
+    // Kong's header look-ups treat - and _ alike, without case.
+    let same = |a: &str, b: &str| {
+        a.replace('_', "-")
+            .eq_ignore_ascii_case(&b.replace('_', "-"))
+    };
+    let mut removed = Vec::new();
+    t.headers.retain(|(name, _)| {
+        let read = headers.iter().any(|h| same(h, name));
+        if read {
+            removed.push(format!("header {name}"));
+        }
+        !read
+    });
+    if let Some((base, q)) = t.path.split_once('?') {
+        let kept: Vec<&str> = q
+            .split('&')
+            .filter(|p| {
+                let name = p.split('=').next().unwrap_or_default();
+                let read = query.iter().any(|q| q == name);
+                if read {
+                    removed.push(format!("query parameter {name}"));
+                }
+                !read
+            })
+            .collect();
+        t.path = if kept.is_empty() {
+            base.to_owned()
+        } else {
+            format!("{base}?{}", kept.join("&"))
+        };
+    }
+    removed
 }
 
 /// A string parameter of one list member: `detail="…"`, unescaped.
@@ -248,6 +513,42 @@ mod tests {
         assert_eq!(param(m, "detail").as_deref(), Some("a \"b\" c"));
         assert_eq!(param(m, "hint").as_deref(), Some("d"));
         assert_eq!(param(m, "nope"), None);
+    }
+
+    /// What Kong says it never found is taken off the request, per the config or Kong's
+    /// defaults, with `-` and `_` alike in header names.
+    #[test]
+    fn unseen_credentials_are_taken_off() {
+        let t = |path: &str, headers: &[(&str, &str)]| Transcript {
+            method: "GET".into(),
+            path: path.into(),
+            scheme: "https".into(),
+            authority: "api.example.com".into(),
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            status: Some(401),
+            response_headers: Vec::new(),
+        };
+        let mut key = t("/o?id=7&apikey=k1", &[("api_key", "k2"), ("accept", "*/*")]);
+        let removed = strip_unseen(
+            &mut key,
+            "key-auth",
+            Some(r#"{"auth":{"key_auth":{"key_names":["api-key","apikey"]}}}"#),
+        );
+        assert_eq!(removed, ["header api_key", "query parameter apikey"]);
+        assert_eq!(key.path, "/o?id=7");
+        assert_eq!(key.headers, [("accept".to_string(), "*/*".to_string())]);
+        let mut jwt = t("/o?jwt=x", &[("authorization", "Bearer x")]);
+        assert_eq!(
+            strip_unseen(&mut jwt, "jwt", None),
+            ["header authorization", "query parameter jwt"]
+        );
+        assert_eq!(jwt.path, "/o");
+        let mut basic = t("/o", &[("authorization", "Basic eA==")]);
+        assert!(strip_unseen(&mut basic, "basic-auth", None).is_empty());
+        assert_eq!(basic.headers.len(), 1);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use adhost::report::Line;
 use adhost::{check, demo, load_host, replay, Host, Scenario};
 
-const USAGE: &str = "usage: adhost replay [--wasm PATH] FILE...\n       adhost demo [--wasm PATH] [DIR]\n       adhost explain FILE [--config CONFIG.json] [--status N] [--now UNIX] [--wasm PATH]\n       adhost bench [--filter PATH] [--noop PATH] [--iterations N]";
+const USAGE: &str = "usage: adhost replay [--wasm PATH] FILE...\n       adhost demo [--wasm PATH] [DIR]\n       adhost explain FILE [--config CONFIG.json] [--status N] [--now UNIX|RFC3339|HTTP-DATE] [--wasm PATH]\n       adhost bench [--filter PATH] [--noop PATH] [--iterations N]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -143,10 +143,12 @@ fn explain(args: &[String]) -> anyhow::Result<ExitCode> {
             }
             "--now" => {
                 let now = value("--now")?;
-                ask.now =
-                    Some(now.parse().with_context(|| {
-                        format!("--now takes unix seconds, got {}", shown(&now))
-                    })?);
+                ask.now = Some(adhost::exchange::parse_now(&now).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "NOW takes unix seconds, 2026-11-28T12:00:00Z or an HTTP date, got {}",
+                        shown(&now)
+                    )
+                })?);
             }
             "--wasm" => wasm = Some(PathBuf::from(value("--wasm")?)),
             other if other.starts_with("--") => {

@@ -38,6 +38,8 @@ pub struct PluginOptions {
     pub clock_nanos: u64,
     /// Kong's name for the filter (the `.wasm` file stem).
     pub filter_name: String,
+    /// A fault to inject: the host refuses header writes and metric increments.
+    pub refuse_writes: bool,
 }
 
 impl Default for PluginOptions {
@@ -47,6 +49,7 @@ impl Default for PluginOptions {
             vm_config: Vec::new(),
             clock_nanos: 0,
             filter_name: "auth_diagnosis".into(),
+            refuse_writes: false,
         }
     }
 }
@@ -93,12 +96,13 @@ impl Host {
     /// kept in the plugin (see [`Plugin::trap`]); `Err` means the module could not be
     /// instantiated at all.
     pub fn instantiate(&self, options: PluginOptions) -> anyhow::Result<Plugin> {
-        let state = HostState::new(
+        let mut state = HostState::new(
             options.filter_name,
             options.config,
             options.vm_config,
             options.clock_nanos,
         );
+        state.refuse_writes = options.refuse_writes;
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limits);
         let instance = self

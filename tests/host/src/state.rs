@@ -201,6 +201,9 @@ pub struct HostState {
     pub root_properties: BTreeMap<String, Vec<u8>>,
     pub http: HttpState,
     pub tick_period_ms: u32,
+    /// A fault to inject: header writes and metric increments answer INTERNAL_FAILURE, as
+    /// ngx_wasm_module does on its allocation-failure paths.
+    pub refuse_writes: bool,
     pub rng: u64,
     pub memory: Option<Memory>,
     pub allocate: Option<TypedFunc<i32, i32>>,
@@ -233,6 +236,7 @@ impl HostState {
             root_properties: BTreeMap::new(),
             http: HttpState::default(),
             tick_period_ms: 0,
+            refuse_writes: false,
             rng: 0x9e37_79b9_7f4a_7c15,
             memory: None,
             allocate: None,

@@ -288,7 +288,7 @@ fn the_makefile_maps_explain_arguments_as_this_test_does() {
         "explain $(FILE)",
         "$(if $(CONFIG),--config $(CONFIG))",
         "$(if $(STATUS),--status $(STATUS))",
-        "$(if $(NOW),--now $(NOW))",
+        "$(if $(NOW),--now '$(NOW)')",
     ] {
         assert!(
             makefile.contains(mapping),

@@ -419,3 +419,38 @@ fn short_pairs_buffers_do_not_poison_the_instance() {
         assert!(header.is_some(), "request {i}: no diagnosis");
     }
 }
+
+/// A host that refuses the filter's writes (header, metric) gets one error line per kind of
+/// write, with its status, however many requests follow; the requests go on without a trap.
+#[test]
+fn a_refused_write_is_logged_once_per_kind() {
+    let host = real_host();
+    let mut plugin = host
+        .instantiate(PluginOptions {
+            config: br#"{"log_rate":0}"#.to_vec(),
+            clock_nanos: 1_764_331_200_000_000_000,
+            refuse_writes: true,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(plugin.configure(), Ok(true));
+    let properties = [("kong.version".to_string(), b"3.9.1".to_vec())].into();
+    let mut refusals = Vec::new();
+    for _ in 0..5 {
+        let outcome = plugin.run_request(&request(Vec::new()), Some(&unauthorized()), &properties);
+        assert_eq!(outcome.trap, None);
+        refusals.extend(
+            outcome
+                .logs
+                .iter()
+                .filter(|l| l.message.contains("the host refused a write"))
+                .map(|l| (l.level, l.message.clone())),
+        );
+    }
+    assert_eq!(refusals.len(), 2, "{refusals:?}");
+    assert!(refusals
+        .iter()
+        .all(|(level, m)| *level == "error" && m.contains("host status 10")));
+    assert!(refusals.iter().any(|(_, m)| m.contains("(ResponseHeader,")));
+    assert!(refusals.iter().any(|(_, m)| m.contains("(Metric,")));
+}

@@ -168,8 +168,9 @@ fn strict_logfmt_refuses_what_parsers_misread() {
     }
 }
 
-/// Every diagnosis log line of every bundled scenario is strict logfmt, its keys are the ones
-/// SPEC section 6 names, and its `codes` are the codes the scenario got.
+/// Every line the filter writes in every bundled scenario is strict logfmt; a diagnosis line's
+/// keys are the ones SPEC section 6 names and its `codes` the codes the scenario got; every
+/// scenario that configures logs the start-up line.
 #[test]
 fn every_log_line_is_strict_logfmt() {
     const KEYS: &[&str] = &[
@@ -189,12 +190,28 @@ fn every_log_line_is_strict_logfmt() {
     for file in &files {
         let scenario = Scenario::load(file).expect("scenario loads");
         let outcome = replay(&host, &scenario).expect("replays");
+        if outcome.configured
+            && !outcome
+                .logs
+                .iter()
+                .any(|l| l.message.starts_with("auth-diagnosis version="))
+        {
+            problems.push(format!("{}: no start-up line", scenario.name));
+        }
         for entry in &outcome.logs {
+            // Every line of the filter's own is strict logfmt: start-up, diagnosis, summary.
+            if !entry.message.starts_with("auth-diagnosis ") {
+                continue;
+            }
+            let parsed = strict_logfmt(&entry.message);
             if !entry.message.starts_with("auth-diagnosis status=") {
+                if let Err(why) = parsed {
+                    problems.push(format!("{}: {why}: {}", scenario.name, entry.message));
+                }
                 continue;
             }
             lines += 1;
-            match strict_logfmt(&entry.message) {
+            match parsed {
                 Err(why) => problems.push(format!("{}: {why}: {}", scenario.name, entry.message)),
                 Ok(pairs) => {
                     for (key, value) in pairs.iter().skip(1) {
