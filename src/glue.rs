@@ -168,6 +168,7 @@ impl HttpContext for Http {
             &verdict,
             shown.as_deref(),
             plugin,
+            &self.config.auth,
             correlation.request_id.as_deref(),
             value
                 .as_deref()
