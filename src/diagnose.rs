@@ -111,7 +111,7 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
             }
         }
         if kong_answered {
-            session_refused(&found, config, &mut out);
+            session_refused(&found, config, anonymous, &mut out);
         }
     }
     context(config, request, &mut out);
@@ -534,7 +534,12 @@ fn ldap_refused(f: &Found<'_>) -> Diagnosis {
 /// sealed with another secret or audience, its consumer deleted) is passed over in silence, and
 /// the auth plugin behind it answers (kong/plugins/session/access.lua, 3.9.3). Said once, for
 /// the first session cookie that was not already judged malformed.
-fn session_refused(found: &[Found<'_>], config: &Config, out: &mut Vec<Diagnosis>) {
+fn session_refused(
+    found: &[Found<'_>],
+    config: &Config,
+    anonymous: bool,
+    out: &mut Vec<Diagnosis>,
+) {
     let Some(f) = found.iter().find(|f| f.kind == Kind::Session) else {
         return;
     };
@@ -558,8 +563,18 @@ fn session_refused(found: &[Found<'_>], config: &Config, out: &mut Vec<Diagnosis
         return;
     }
     let behind = only_plugin(&config.auth).map_or("the route's auth plugin", Plugin::as_str);
+    // With `anonymous` the auth plugin steps aside for a valid session; without it (what an
+    // edge 401 may be), it asks for its own credential even then.
+    let (then, last_step) = if anonymous {
+        ("fell back to the anonymous consumer", "")
+    } else {
+        (
+            "asked for its own credential",
+            ", and give the auth plugin an anonymous consumer so a valid session is enough",
+        )
+    };
     let detail = format!(
-        "a session cookie ({} bytes) in {} was sent, yet Kong answered 401: the session plugin did not accept it (expired, idle too long, logged out, sealed with another secret or audience, or its consumer deleted), so {behind} asked for its own credential",
+        "a session cookie ({} bytes) in {} was sent, yet Kong answered 401: the session plugin did not accept it (expired, idle too long, logged out, sealed with another secret or audience, or its consumer deleted), so {behind} {then}",
         f.value.len(),
         f.place.describe()
     );
@@ -567,7 +582,7 @@ fn session_refused(found: &[Found<'_>], config: &Config, out: &mut Vec<Diagnosis
         Diagnosis::new(
             Code::CredentialNotRecognized,
             detail,
-            "log in again for a fresh session cookie; if a fresh one fails too, set the session plugin's secret explicitly (the same on every Kong node), check its audience and cookie_path, and give the auth plugin an anonymous consumer so a valid session is enough",
+            format!("log in again for a fresh session cookie; if a fresh one fails too, set the session plugin's secret explicitly (the same on every Kong node), check its audience and cookie_path{last_step}"),
         )
         .plugin(Plugin::Session)
         .at(At::Client),

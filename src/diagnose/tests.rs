@@ -685,6 +685,16 @@ fn ldap_and_session_findings_say_what_to_do() {
             &["log in again", "secret explicitly", "anonymous consumer"],
         ),
         (
+            case("session, enforce", vec![])
+                .config(r#"{"mode":"enforce","auth":{"session":{},"ldap_auth":{}}}"#)
+                .header("cookie", "session=Ab3dEf6hIj9kLm2nOp5q")
+                .anonymous(),
+            CredentialNotRecognized,
+            Plugin::Session,
+            &["so ldap-auth fell back to the anonymous consumer"],
+            &["log in again", "check its audience and cookie_path"],
+        ),
+        (
             case("both", vec![])
                 .config(r#"{"auth":{"session":{},"ldap_auth":{}}}"#)
                 .header(
