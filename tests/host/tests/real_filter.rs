@@ -387,7 +387,9 @@ fn enforce_answers_with_ldap_auths_challenge() {
     let host = real_host();
     // base64 of "einstein:S3cr3t-Relativity".
     let ldap = b"ldap ZWluc3RlaW46UzNjcjN0LVJlbGF0aXZpdHk=".to_vec();
-    let table: &[(&str, Vec<(&str, Vec<u8>)>, &str, &str)] = &[
+    // (config, request headers, the challenge, the start of the diagnosis header)
+    type Row<'a> = (&'a str, Vec<(&'a str, Vec<u8>)>, &'a str, &'a str);
+    let table: &[Row] = &[
         (
             r#"{"mode":"enforce","expose":"full","auth":{"ldap_auth":{"realm":"corp directory"}}}"#,
             vec![("authorization", ldap.clone())],
