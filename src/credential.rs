@@ -295,6 +295,8 @@ fn expected_scheme(plugin: Plugin, auth: &Auth) -> Cow<'static, str> {
     match (plugin, &auth.ldap_auth) {
         (Plugin::BasicAuth, _) => Cow::Borrowed("Basic"),
         (Plugin::HmacAuth, _) => Cow::Borrowed("hmac"),
+        // Kong's default spelled without an allocation: it is the common case.
+        (Plugin::LdapAuth, Some(ldap)) if ldap.header_type == "ldap" => Cow::Borrowed("ldap"),
         (Plugin::LdapAuth, Some(ldap)) => Cow::Owned(ldap.header_type.clone()),
         _ => Cow::Borrowed("Bearer"),
     }
