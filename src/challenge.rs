@@ -116,6 +116,27 @@ pub fn kong_form(value: &str) -> Option<KongForm> {
     }
 }
 
+/// Whether the response carries ldap-auth's challenge: `LDAP` (its default `header_type`
+/// upper-cased) or the configured `header_type` as Kong writes it, alone or with ` realm="…"`
+/// (kong/plugins/ldap-auth/access.lua, 3.9.3). No upstream challenges with an LDAP scheme, so a
+/// 401 that carries one is Kong's own.
+pub fn from_ldap_auth(
+    response: &crate::request::Response,
+    ldap: Option<&crate::config::RawLdapAuth>,
+) -> bool {
+    response.headers.all("www-authenticate").any(|value| {
+        let value = value.trim_ascii_start();
+        let end = value
+            .iter()
+            .position(|&b| b == b' ' || b == b'\t' || b == b',')
+            .unwrap_or(value.len());
+        let scheme = value.get(..end).unwrap_or_default();
+        scheme.eq_ignore_ascii_case(b"ldap")
+            || ldap
+                .is_some_and(|l| scheme == crate::config::Auth::ldap_challenge_scheme(l).as_bytes())
+    })
+}
+
 /// RFC 9110 `token68`: `abc123==`.
 fn is_token68(text: &str) -> bool {
     let body = text.trim_end_matches('=');
@@ -244,6 +265,37 @@ mod tests {
         for (value, expected) in cases {
             let got = kong_form(value).map(|f| (f.plugin, f.refused_one));
             assert_eq!(got, *expected, "{value}");
+        }
+    }
+
+    #[test]
+    fn ldap_auth_signs_its_401() {
+        use crate::config::RawLdapAuth;
+        use crate::request::{Headers, Response};
+        let response = |www: &str| Response {
+            status: 401,
+            headers: Headers::from_pairs([("WWW-Authenticate".into(), www.as_bytes().to_vec())]),
+            upstream_status: None,
+            ngx_answered: None,
+        };
+        let corp = RawLdapAuth {
+            header_type: "Corp".into(),
+            realm: None,
+        };
+        let table: &[(&str, Option<&RawLdapAuth>, bool)] = &[
+            ("LDAP", None, true),
+            ("LDAP realm=\"test-ldap\"", None, true),
+            ("ldap", None, true),
+            ("Corp realm=\"x\"", Some(&corp), true),
+            ("Corp", None, false),
+            ("corp", Some(&corp), false),
+            ("LDAPS", None, false),
+            ("Basic realm=\"service\"", None, false),
+            ("Bearer, LDAP", None, false),
+            ("", None, false),
+        ];
+        for (www, ldap, expected) in table {
+            assert_eq!(from_ldap_auth(&response(www), *ldap), *expected, "{www}");
         }
     }
 }

@@ -127,6 +127,10 @@ pub struct RawAuth {
     pub oauth2: Option<RawOauth2>,
     /// openid-connect (bearer tokens; no options matter to the diagnosis).
     pub openid_connect: Option<Empty>,
+    /// ldap-auth.
+    pub ldap_auth: Option<RawLdapAuth>,
+    /// session.
+    pub session: Option<RawSession>,
 }
 
 /// A plugin entry without options.
@@ -235,6 +239,42 @@ impl Default for RawOauth2 {
     }
 }
 
+/// ldap-auth's options, with Kong's defaults (kong/plugins/ldap-auth/schema.lua, 3.9.3).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawLdapAuth {
+    /// The Authorization scheme ldap-auth reads (matched case-insensitively), then base64 of
+    /// `user:password`; also the scheme of its `WWW-Authenticate` challenge.
+    pub header_type: String,
+    /// The `realm` of its challenge, when set.
+    pub realm: Option<String>,
+}
+
+impl Default for RawLdapAuth {
+    fn default() -> Self {
+        Self {
+            header_type: "ldap".into(),
+            realm: None,
+        }
+    }
+}
+
+/// session's options, with Kong's defaults (kong/plugins/session/schema.lua, 3.9.3).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawSession {
+    /// Name of the cookie that carries Kong's session.
+    pub cookie_name: String,
+}
+
+impl Default for RawSession {
+    fn default() -> Self {
+        Self {
+            cookie_name: "session".into(),
+        }
+    }
+}
+
 /// The checked configuration the filter runs with.
 #[derive(Debug)]
 pub struct Config {
@@ -286,6 +326,10 @@ pub struct Auth {
     pub oauth2: Option<RawOauth2>,
     /// openid-connect.
     pub openid_connect: bool,
+    /// ldap-auth.
+    pub ldap_auth: Option<RawLdapAuth>,
+    /// session.
+    pub session: Option<RawSession>,
     /// `auth` was given; otherwise every plugin is assumed with Kong's defaults.
     pub explicit: bool,
 }
@@ -293,6 +337,9 @@ pub struct Auth {
 impl Auth {
     /// Every open-source auth plugin with Kong's defaults: what the filter judges against when
     /// `auth` is absent (openid-connect is Kong Enterprise's: name it in `auth` to include it).
+    /// session is left out too: `session` is the commonest cookie name on the web, and without
+    /// the operator saying Kong's session plugin guards the route, naming an application's own
+    /// cookie as a failed Kong session would mislead.
     pub fn all_defaults() -> Self {
         Self {
             key_auth: Some(RawKeyAuth::default()),
@@ -301,7 +348,19 @@ impl Auth {
             hmac_auth: Some(RawHmacAuth::default()),
             oauth2: Some(RawOauth2::default()),
             openid_connect: false,
+            ldap_auth: Some(RawLdapAuth::default()),
+            session: None,
             explicit: false,
+        }
+    }
+
+    /// The scheme ldap-auth puts in its challenge: `header_type`, upper-cased when it is exactly
+    /// `ldap` (kong/plugins/ldap-auth/access.lua, 3.9.3, "backwards compatibility").
+    pub fn ldap_challenge_scheme(ldap: &RawLdapAuth) -> &str {
+        if ldap.header_type == "ldap" {
+            "LDAP"
+        } else {
+            &ldap.header_type
         }
     }
 }
@@ -452,6 +511,8 @@ impl Config {
             (auth.hmac_auth.is_some(), "hmac-auth"),
             (auth.oauth2.is_some(), "oauth2"),
             (auth.openid_connect, "openid-connect"),
+            (auth.ldap_auth.is_some(), "ldap-auth"),
+            (auth.session.is_some(), "session"),
         ]
         .into_iter()
         .filter_map(|(on, name)| on.then_some(name))
@@ -596,7 +657,7 @@ fn cidrs(field: &str, texts: &[String]) -> Result<Vec<Cidr>, ConfigError> {
 /// API's public contract): `header apikey or query apikey (key-auth)`.
 fn places(auth: &Auth) -> String {
     if !auth.explicit {
-        return "Authorization (Bearer, Basic or hmac), header or query apikey, or query jwt or access_token (no auth config: Kong's defaults assumed)".into();
+        return "Authorization (Bearer, Basic, hmac or ldap), header or query apikey, or query jwt or access_token (no auth config: Kong's defaults assumed)".into();
     }
     let mut parts = Vec::new();
     if let Some(k) = &auth.key_auth {
@@ -637,6 +698,15 @@ fn places(auth: &Auth) -> String {
     }
     if auth.openid_connect {
         parts.push("Authorization: Bearer (openid-connect)".into());
+    }
+    if let Some(l) = &auth.ldap_auth {
+        parts.push(format!(
+            "Authorization or Proxy-Authorization: {} base64(user:password) (ldap-auth)",
+            l.header_type
+        ));
+    }
+    if let Some(s) = &auth.session {
+        parts.push(format!("cookie {} after a login (session)", s.cookie_name));
     }
     if parts.is_empty() {
         return "no place: auth names no Kong plugin".into();
@@ -684,6 +754,35 @@ fn check_auth(raw: Option<RawAuth>) -> Result<Auth, ConfigError> {
             ));
         }
     }
+    if let Some(ldap) = &raw.ldap_auth {
+        // An Authorization scheme is an RFC 9110 token; Kong's strings are never empty.
+        if ldap.header_type.is_empty() || !ldap.header_type.bytes().all(is_tchar) {
+            return Err(check_error(
+                "auth.ldap_auth.header_type",
+                "must be an Authorization scheme (RFC 9110 token characters)",
+            ));
+        }
+        // Written into a quoted-string of the challenge as it is, the way Kong writes it.
+        if ldap.realm.as_ref().is_some_and(|r| {
+            r.is_empty()
+                || !r
+                    .bytes()
+                    .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
+        }) {
+            return Err(check_error(
+                "auth.ldap_auth.realm",
+                "must be non-empty printable ASCII without '\"' or '\\'",
+            ));
+        }
+    }
+    if let Some(session) = &raw.session {
+        if session.cookie_name.is_empty() || !session.cookie_name.bytes().all(is_tchar) {
+            return Err(check_error(
+                "auth.session.cookie_name",
+                "must be a cookie name (RFC 9110 token characters)",
+            ));
+        }
+    }
     Ok(Auth {
         key_auth: raw.key_auth,
         jwt: raw.jwt,
@@ -691,6 +790,8 @@ fn check_auth(raw: Option<RawAuth>) -> Result<Auth, ConfigError> {
         hmac_auth: raw.hmac_auth,
         oauth2: raw.oauth2,
         openid_connect: raw.openid_connect.is_some(),
+        ldap_auth: raw.ldap_auth,
+        session: raw.session,
         explicit: true,
     })
 }
@@ -841,6 +942,35 @@ mod tests {
         assert!(c.auth.jwt.is_none() && !c.auth.basic_auth && c.auth.oauth2.is_none());
     }
 
+    /// Kong's names and defaults (ldap-auth and session schema.lua, 3.9.3), and what `places`
+    /// tells a client about them.
+    #[test]
+    fn ldap_auth_and_session() {
+        let c = load(br#"{"auth":{"ldap_auth":{},"session":{}}}"#).unwrap();
+        let ldap = c.auth.ldap_auth.as_ref().unwrap();
+        assert_eq!(
+            (ldap.header_type.as_str(), ldap.realm.as_deref()),
+            ("ldap", None)
+        );
+        assert_eq!(Auth::ldap_challenge_scheme(ldap), "LDAP");
+        assert_eq!(c.auth.session.as_ref().unwrap().cookie_name, "session");
+        assert_eq!(
+            c.places,
+            "Authorization or Proxy-Authorization: ldap base64(user:password) (ldap-auth); cookie session after a login (session)"
+        );
+        let c = load(br#"{"auth":{"ldap_auth":{"header_type":"Corp","realm":"corp dir"},"session":{"cookie_name":"sid"}}}"#).unwrap();
+        let ldap = c.auth.ldap_auth.as_ref().unwrap();
+        assert_eq!(Auth::ldap_challenge_scheme(ldap), "Corp");
+        assert_eq!(ldap.realm.as_deref(), Some("corp dir"));
+        assert!(
+            c.places.contains("Proxy-Authorization: Corp base64")
+                && c.places.contains("cookie sid")
+        );
+        // Without auth: every open-source auth plugin but session.
+        let c = load(b"{}").unwrap();
+        assert!(c.auth.ldap_auth.is_some() && c.auth.session.is_none());
+    }
+
     #[test]
     fn errors_name_the_field() {
         let table: &[(&str, &str, bool)] = &[
@@ -868,7 +998,42 @@ mod tests {
                 "auth.key_auth.key_names",
                 false,
             ),
-            (r#"{"auth":{"ldap_auth":{}}}"#, "auth.ldap_auth", true),
+            (r#"{"auth":{"acl":{}}}"#, "auth.acl", true),
+            (
+                r#"{"auth":{"ldap_auth":{"header_type":"my ldap"}}}"#,
+                "auth.ldap_auth.header_type",
+                false,
+            ),
+            (
+                r#"{"auth":{"ldap_auth":{"header_type":""}}}"#,
+                "auth.ldap_auth.header_type",
+                false,
+            ),
+            (
+                r#"{"auth":{"ldap_auth":{"realm":"a\"b"}}}"#,
+                "auth.ldap_auth.realm",
+                false,
+            ),
+            (
+                r#"{"auth":{"ldap_auth":{"realm":""}}}"#,
+                "auth.ldap_auth.realm",
+                false,
+            ),
+            (
+                r#"{"auth":{"ldap_auth":{"ldap_host":"x"}}}"#,
+                "auth.ldap_auth.ldap_host",
+                true,
+            ),
+            (
+                r#"{"auth":{"session":{"cookie_name":"a;b"}}}"#,
+                "auth.session.cookie_name",
+                false,
+            ),
+            (
+                r#"{"auth":{"session":{"secret":"x"}}}"#,
+                "auth.session.secret",
+                true,
+            ),
             (
                 r#"{"auth":{"basic_auth":{"hide_credentials":true}}}"#,
                 "auth.basic_auth.hide_credentials",

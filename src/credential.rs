@@ -22,6 +22,10 @@ pub enum Kind {
     Basic,
     /// An hmac-auth signature.
     Hmac,
+    /// ldap-auth credentials: base64 of `user:password` after the `header_type` scheme.
+    Ldap,
+    /// Kong's session cookie.
+    Session,
     /// Something credential-like of no recognisable kind.
     Opaque,
 }
@@ -29,7 +33,7 @@ pub enum Kind {
 impl Kind {
     /// The name with its article, for sentences: `an api-key`, `a jwt`.
     pub fn with_article(self) -> String {
-        let article = if matches!(self, Kind::ApiKey) {
+        let article = if matches!(self, Kind::ApiKey | Kind::Ldap) {
             "an"
         } else {
             "a"
@@ -45,6 +49,8 @@ impl Kind {
             Kind::Bearer => "bearer",
             Kind::Basic => "basic",
             Kind::Hmac => "hmac",
+            Kind::Ldap => "ldap",
+            Kind::Session => "session-cookie",
             Kind::Opaque => "token",
         }
     }
@@ -85,8 +91,9 @@ impl Place {
 pub enum Miss {
     /// The header is read, but not with this scheme.
     Scheme {
-        /// What the plugins reading this header accept (`Bearer`, `Basic` …).
-        accepted: Vec<&'static str>,
+        /// What the plugins reading this header accept (`Bearer`, `Basic`, ldap-auth's
+        /// `header_type` …).
+        accepted: Vec<Cow<'static, str>>,
     },
     /// No plugin reads this name; the route reads these instead.
     Name,
@@ -274,6 +281,8 @@ fn header_plugins(name: &str, auth: &Auth) -> Vec<Plugin> {
         ),
         (Plugin::BasicAuth, auth.basic_auth && is_auth),
         (Plugin::HmacAuth, auth.hmac_auth.is_some() && is_auth),
+        // Proxy-Authorization first, then Authorization (kong/plugins/ldap-auth/access.lua).
+        (Plugin::LdapAuth, auth.ldap_auth.is_some() && is_auth),
     ];
     reads
         .into_iter()
@@ -282,16 +291,27 @@ fn header_plugins(name: &str, auth: &Auth) -> Vec<Plugin> {
 }
 
 /// The scheme a plugin expects, as the hint spells it.
-fn expected_scheme(plugin: Plugin) -> &'static str {
-    match plugin {
-        Plugin::BasicAuth => "Basic",
-        Plugin::HmacAuth => "hmac",
-        _ => "Bearer",
+fn expected_scheme(plugin: Plugin, auth: &Auth) -> Cow<'static, str> {
+    match (plugin, &auth.ldap_auth) {
+        (Plugin::BasicAuth, _) => Cow::Borrowed("Basic"),
+        (Plugin::HmacAuth, _) => Cow::Borrowed("hmac"),
+        // Kong's default spelled without an allocation: it is the common case.
+        (Plugin::LdapAuth, Some(ldap)) if ldap.header_type == "ldap" => Cow::Borrowed("ldap"),
+        (Plugin::LdapAuth, Some(ldap)) => Cow::Owned(ldap.header_type.clone()),
+        _ => Cow::Borrowed("Bearer"),
     }
 }
 
+/// Whether the scheme is ldap-auth's `header_type`: Kong lowercases both and matches
+/// `^\s*<header_type>\s+` (kong/plugins/ldap-auth/access.lua, 3.9.3).
+fn is_ldap_scheme(scheme: &[u8], auth: &Auth) -> bool {
+    auth.ldap_auth
+        .as_ref()
+        .is_some_and(|l| scheme.eq_ignore_ascii_case(l.header_type.as_bytes()))
+}
+
 /// Whether a plugin takes this scheme, with each plugin's own matching rule.
-fn takes_scheme(plugin: Plugin, scheme: &[u8]) -> bool {
+fn takes_scheme(plugin: Plugin, scheme: &[u8], auth: &Auth) -> bool {
     match plugin {
         // Kong's jwt matches `\s*[Bb]earer\s+(.+)`: only these two spellings.
         Plugin::Jwt => scheme == b"Bearer" || scheme == b"bearer",
@@ -301,7 +321,8 @@ fn takes_scheme(plugin: Plugin, scheme: &[u8]) -> bool {
         Plugin::OpenidConnect => scheme.eq_ignore_ascii_case(b"bearer"),
         Plugin::BasicAuth => scheme == b"Basic" || scheme == b"basic",
         Plugin::HmacAuth => scheme.eq_ignore_ascii_case(b"hmac"),
-        Plugin::KeyAuth => false,
+        Plugin::LdapAuth => is_ldap_scheme(scheme, auth),
+        Plugin::KeyAuth | Plugin::Session => false,
     }
 }
 
@@ -314,7 +335,9 @@ fn authorization<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Found<'a> {
             trimmed.get(i..).unwrap_or_default().trim_ascii(),
         ),
         // A bare scheme (`Bearer` with nothing after it) is a scheme without credentials.
-        None if is_scheme_word(trimmed.trim_ascii_end()) => (trimmed.trim_ascii_end(), &b""[..]),
+        None if is_scheme_word(trimmed.trim_ascii_end(), auth) => {
+            (trimmed.trim_ascii_end(), &b""[..])
+        }
         None => (&b""[..], trimmed.trim_ascii_end()),
     };
     let scheme_text = String::from_utf8_lossy(scheme).into_owned();
@@ -322,12 +345,15 @@ fn authorization<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Found<'a> {
     let kind = match lower.as_str() {
         "basic" => Kind::Basic,
         "hmac" => Kind::Hmac,
+        "ldap" => Kind::Ldap,
+        _ if is_ldap_scheme(scheme, auth) => Kind::Ldap,
         _ if looks_like_jwt(rest) => Kind::Jwt,
         "bearer" => Kind::Bearer,
         _ => Kind::Opaque,
     };
     let plugins = header_plugins(name, auth);
-    let mut accepted: Vec<&'static str> = plugins.iter().map(|&p| expected_scheme(p)).collect();
+    let mut accepted: Vec<Cow<'static, str>> =
+        plugins.iter().map(|&p| expected_scheme(p, auth)).collect();
     accepted.dedup();
     let mut readers: Vec<Plugin> = if trimmed.trim_ascii().is_empty() {
         // An empty header is judged by the plugins that read it: malformed, not a new scheme.
@@ -336,7 +362,7 @@ fn authorization<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Found<'a> {
         plugins
             .iter()
             .copied()
-            .filter(|&p| takes_scheme(p, scheme))
+            .filter(|&p| takes_scheme(p, scheme, auth))
             .collect()
     };
     // A JWT is meant for the jwt plugin: `BEARER <jwt>` or `Token <jwt>` is a scheme mistake even
@@ -367,10 +393,11 @@ fn authorization<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Found<'a> {
     }
 }
 
-fn is_scheme_word(word: &[u8]) -> bool {
-    [&b"bearer"[..], b"basic", b"hmac", b"token"]
+fn is_scheme_word(word: &[u8], auth: &Auth) -> bool {
+    [&b"bearer"[..], b"basic", b"hmac", b"token", b"ldap"]
         .iter()
         .any(|s| word.eq_ignore_ascii_case(s))
+        || is_ldap_scheme(word, auth)
 }
 
 /// hmac-auth's secret part is the `signature` parameter; the rest (username, algorithm, the list
@@ -474,6 +501,17 @@ fn query_param<'a>(name: &str, value: Cow<'a, [u8]>, auth: &Auth) -> Option<Foun
 
 fn cookie_credential<'a>(name: &str, value: Cow<'a, [u8]>, auth: &Auth) -> Option<Found<'a>> {
     let place = Place::Cookie(name.to_string());
+    // The session plugin reads its cookie by name, whatever the value looks like.
+    if auth.session.as_ref().is_some_and(|s| s.cookie_name == name) {
+        return Some(Found {
+            kind: Kind::Session,
+            place,
+            scheme: None,
+            value,
+            readers: vec![Plugin::Session],
+            miss: None,
+        });
+    }
     if let Some(jwt) = &auth.jwt {
         if jwt.cookie_names.iter().any(|k| k == name) {
             return Some(Found {
@@ -608,7 +646,7 @@ mod tests {
                 Place::Header("authorization".into()),
                 vec![],
                 Some(Miss::Scheme {
-                    accepted: vec!["Bearer"],
+                    accepted: vec!["Bearer".into()],
                 }),
             ),
             (
@@ -619,7 +657,7 @@ mod tests {
                 Place::Header("authorization".into()),
                 vec![],
                 Some(Miss::Scheme {
-                    accepted: vec!["Bearer"],
+                    accepted: vec!["Bearer".into()],
                 }),
             ),
             (
@@ -700,6 +738,146 @@ mod tests {
             assert_eq!(
                 (f.kind, &f.place, &f.readers, &f.miss),
                 (kind, &place, &readers, &miss),
+                "case {i}"
+            );
+        }
+    }
+
+    /// ldap-auth reads both authorization headers under its own scheme; the session plugin its
+    /// cookie, whatever the value looks like.
+    #[test]
+    fn ldap_auth_and_session() {
+        let ldap = config(r#"{"auth":{"ldap_auth":{}}}"#);
+        let corp = config(r#"{"auth":{"ldap_auth":{"header_type":"Corp"}},"mode":"edge"}"#);
+        let both =
+            config(r#"{"auth":{"ldap_auth":{},"basic_auth":{},"session":{"cookie_name":"sid"}}}"#);
+        let ldap_scheme = || {
+            Some(Miss::Scheme {
+                accepted: vec!["ldap".into()],
+            })
+        };
+        // (config, header, value, kind, readers, miss)
+        type Case<'a> = (
+            &'a Config,
+            &'a str,
+            &'a str,
+            Kind,
+            Vec<Plugin>,
+            Option<Miss>,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                &ldap,
+                "authorization",
+                "ldap dTpw",
+                Kind::Ldap,
+                vec![Plugin::LdapAuth],
+                None,
+            ),
+            (
+                &ldap,
+                "authorization",
+                " \tLdAp  dTpw",
+                Kind::Ldap,
+                vec![Plugin::LdapAuth],
+                None,
+            ),
+            (
+                &ldap,
+                "proxy-authorization",
+                "LDAP dTpw",
+                Kind::Ldap,
+                vec![Plugin::LdapAuth],
+                None,
+            ),
+            (
+                &ldap,
+                "authorization",
+                "ldap",
+                Kind::Ldap,
+                vec![Plugin::LdapAuth],
+                None,
+            ),
+            (
+                &ldap,
+                "authorization",
+                "Basic dTpw",
+                Kind::Basic,
+                vec![],
+                ldap_scheme(),
+            ),
+            (
+                &ldap,
+                "authorization",
+                "ldapx dTpw",
+                Kind::Opaque,
+                vec![],
+                ldap_scheme(),
+            ),
+            (
+                &corp,
+                "authorization",
+                "corp dTpw",
+                Kind::Ldap,
+                vec![Plugin::LdapAuth],
+                None,
+            ),
+            (
+                &corp,
+                "authorization",
+                "corp",
+                Kind::Ldap,
+                vec![Plugin::LdapAuth],
+                None,
+            ),
+            (
+                &corp,
+                "authorization",
+                "ldap dTpw",
+                Kind::Ldap,
+                vec![],
+                Some(Miss::Scheme {
+                    accepted: vec!["Corp".into()],
+                }),
+            ),
+            (
+                &both,
+                "authorization",
+                "Basic dTpw",
+                Kind::Basic,
+                vec![Plugin::BasicAuth],
+                None,
+            ),
+            (
+                &both,
+                "authorization",
+                "ldap dTpw",
+                Kind::Ldap,
+                vec![Plugin::LdapAuth],
+                None,
+            ),
+            (
+                &both,
+                "cookie",
+                "sid=x1",
+                Kind::Session,
+                vec![Plugin::Session],
+                None,
+            ),
+            (&both, "cookie", "Sid=x1", Kind::ApiKey, vec![], None),
+        ];
+        for (i, (cfg, name, value, kind, readers, miss)) in cases.into_iter().enumerate() {
+            let r = request("/", &[(name, value)]);
+            let found = find(&r, &r.cookies(), &cfg.auth);
+            if name == "cookie" && readers.is_empty() {
+                assert!(found.is_empty(), "case {i}: {found:?}");
+                continue;
+            }
+            assert_eq!(found.len(), 1, "case {i}: {found:?}");
+            let f = &found[0];
+            assert_eq!(
+                (f.kind, &f.readers, &f.miss),
+                (kind, &readers, &miss),
                 "case {i}"
             );
         }

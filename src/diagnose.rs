@@ -4,7 +4,7 @@
 use crate::bounds::{MAX_DIAGNOSES, MAX_HEADERS, MAX_SENTENCE_BYTES};
 use crate::challenge;
 use crate::config::{Auth, Config, Mode};
-use crate::credential::{self, Found, Kind, Miss};
+use crate::credential::{self, Found, Kind, Miss, Place};
 use crate::diagnosis::{At, Code, Diagnosis, Plugin};
 use crate::fingerprint::{self, Fingerprint};
 use crate::forwarding::{self, Hop, KONG_TRUSTED_ONLY};
@@ -76,7 +76,19 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
         hops.extend(forwarding::response_hops(&r.headers));
     }
     let who = response.map(|r| r.who(config.mode != Mode::Observe));
-    let answerer = who.as_ref().map_or(Answerer::Kong, |w| w.answerer);
+    let answerer = match who.as_ref().map_or(Answerer::Kong, |w| w.answerer) {
+        // ldap-auth's challenge is Kong's own: no upstream challenges with an LDAP scheme. Not in
+        // observe mode, where Kong's own 401s never reach the filter.
+        Answerer::Unknown
+            if config.mode != Mode::Observe
+                && response.is_some_and(|r| {
+                    challenge::from_ldap_auth(r, config.auth.ldap_auth.as_ref())
+                }) =>
+        {
+            Answerer::Kong
+        }
+        known => known,
+    };
     let challenger = who.as_ref().and_then(|w| w.plugin);
     // `auth` names no plugin: Kong does no auth on the route, whatever the upstream asks for.
     let no_kong_auth = route_plugins(&config.auth).iter().all(Option::is_none);
@@ -144,6 +156,9 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
             if let Some(d) = not_recognized(&found, &sign, challenger) {
                 out.push(d);
             }
+        }
+        if kong_answered {
+            session_refused(&found, config, anonymous, &mut out);
         }
     }
     context(config, request, &mut out);
@@ -219,7 +234,7 @@ fn path_only(path: &str) -> &str {
 }
 
 /// The route's auth plugins, one slot per plugin.
-fn route_plugins(auth: &Auth) -> [Option<Plugin>; 6] {
+fn route_plugins(auth: &Auth) -> [Option<Plugin>; 7] {
     [
         auth.key_auth.as_ref().map(|_| Plugin::KeyAuth),
         auth.jwt.as_ref().map(|_| Plugin::Jwt),
@@ -227,6 +242,8 @@ fn route_plugins(auth: &Auth) -> [Option<Plugin>; 6] {
         auth.hmac_auth.as_ref().map(|_| Plugin::HmacAuth),
         auth.oauth2.as_ref().map(|_| Plugin::Oauth2),
         auth.openid_connect.then_some(Plugin::OpenidConnect),
+        auth.ldap_auth.as_ref().map(|_| Plugin::LdapAuth),
+        // session is left out: it never answers 401, the plugin behind it does.
     ]
 }
 
@@ -333,6 +350,10 @@ fn judge_found(
 ) {
     let read: Vec<&Found<'_>> = found.iter().filter(|f| !f.readers.is_empty()).collect();
     for f in &read {
+        // A session cookie matters only when Kong refused: past Kong, something authenticated.
+        if f.kind == Kind::Session && !kong_answered {
+            continue;
+        }
         out.extend(judge::judge(f, request, config, now, kong_answered));
     }
     if let Some(d) = duplicates(&read) {
@@ -350,6 +371,9 @@ fn judge_found(
     let places = config.places.as_str();
     for f in unread {
         let Some(miss) = &f.miss else { continue };
+        if matches!(miss, Miss::Scheme { .. }) && other_authorization_read(f, &read) {
+            continue;
+        }
         let what = f.kind.with_article();
         let where_ = f.place.describe();
         let len = f.value.len();
@@ -361,7 +385,7 @@ fn judge_found(
                     f.scheme.as_deref().map_or("no scheme".to_string(), |s| format!("scheme {}", printable(s, 20))),
                     accepted.join(", ")
                 ),
-                format!("send {}: {} <credential>", printable(f.place.name(), 40), accepted.first().copied().unwrap_or("Bearer")),
+                scheme_hint(f, accepted, config),
             )
             // A JWT under the wrong scheme is meant for the jwt plugin.
             .maybe_plugin(if f.kind == Kind::Jwt && config.auth.jwt.is_some() {
@@ -383,6 +407,39 @@ fn judge_found(
             .plugin(*plugin),
         };
         out.push(d.at(At::Client));
+    }
+}
+
+/// basic-auth and ldap-auth try Proxy-Authorization, then Authorization: an unknown scheme in one
+/// of the two (a corporate proxy's own credential) is no cause when the other one is read.
+fn other_authorization_read(f: &Found<'_>, read: &[&Found<'_>]) -> bool {
+    let other = match f.place.name() {
+        "authorization" => "proxy-authorization",
+        "proxy-authorization" => "authorization",
+        _ => return false,
+    };
+    read.iter()
+        .any(|r| matches!(&r.place, Place::Header(name) if name == other))
+}
+
+/// The next step after a scheme mismatch; ldap-auth's scheme is one no HTTP client sends by
+/// itself, so its hint says how to write the header.
+fn scheme_hint(f: &Found<'_>, accepted: &[Cow<'static, str>], config: &Config) -> String {
+    let header = printable(f.place.name(), 40);
+    let first = accepted.first().map_or("Bearer", |s| s.as_ref());
+    let ldap_only = config
+        .auth
+        .ldap_auth
+        .as_ref()
+        .is_some_and(|l| accepted.iter().all(|a| *a == l.header_type));
+    match (ldap_only, f.kind) {
+        (true, Kind::Basic) => format!(
+            "ldap-auth reads {header}: {first} base64(username:password), not Basic (what curl -u sends): send -H \"{header}: {first} $(printf %s 'username:password' | base64)\", or set the plugin's header_type to basic"
+        ),
+        (true, _) => format!(
+            "ldap-auth's header_type is {first}: send {header}: {first} base64(username:password)"
+        ),
+        (false, _) => format!("send {header}: {first} <credential>"),
     }
 }
 
@@ -515,13 +572,21 @@ fn not_recognized(
     sign: &dyn Fn() -> String,
     challenger: Option<Plugin>,
 ) -> Option<Diagnosis> {
-    let read = || found.iter().filter(|f| !f.readers.is_empty());
+    // A session cookie is judged on its own (session_refused).
+    let read = || {
+        found
+            .iter()
+            .filter(|f| !f.readers.is_empty() && f.kind != Kind::Session)
+    };
     let f = challenger
         .and_then(|p| read().find(|f| f.readers.contains(&p)))
         .or_else(|| read().next())?;
     let plugin = challenger
         .filter(|p| f.readers.contains(p))
         .or_else(|| f.plugin())?;
+    if plugin == Plugin::LdapAuth {
+        return Some(ldap_refused(f));
+    }
     // Kong 3.9's words for an unknown credential (kong-config/NOTES.md has the source lines).
     let (said, check) = match plugin {
         Plugin::KeyAuth => ("Unauthorized", "curl -s localhost:8001/key-auths/<the key> (404: no consumer has it) or curl -s localhost:8001/consumers/<name>/key-auth"),
@@ -530,6 +595,8 @@ fn not_recognized(
         Plugin::HmacAuth => ("HMAC signature cannot be verified", "curl -s localhost:8001/consumers/<name>/hmac-auth (check the username and the signed headers)"),
         Plugin::Oauth2 => ("The access token is invalid or has expired", "curl -s localhost:8001/oauth2_tokens (the token may have expired or been issued for another service)"),
         Plugin::OpenidConnect => ("Unauthorized", "check the identity provider's issuer and audience configured on the openid-connect plugin"),
+        // Both are judged by their own functions.
+        Plugin::LdapAuth | Plugin::Session => return None,
     };
     Some(
         Diagnosis::new(
@@ -547,6 +614,83 @@ fn not_recognized(
         .plugin(plugin)
         .at(At::Kong),
     )
+}
+
+/// Well-formed ldap-auth credentials that did not pass: the directory refused the bind (ldap-auth
+/// binds `attribute=<user>,base_dn` with the password, kong/plugins/ldap-auth/access.lua, 3.9.3).
+/// Its 401 says `Unauthorized` whatever the directory said; an unreachable directory is not a
+/// 401 at all (ldap-auth raises an error: 500), but a failed TLS handshake with it is.
+fn ldap_refused(f: &Found<'_>) -> Diagnosis {
+    Diagnosis::new(
+        Code::CredentialNotRecognized,
+        format!(
+            "well-formed ldap credentials ({} bytes) in {} were refused: the directory refused ldap-auth's bind as <attribute>=<user>,<base_dn> with this password, or the TLS handshake with it failed (an unreachable one answers 500, not 401)",
+            f.value.len(),
+            f.place.describe()
+        ),
+        "Kong cannot tell the client which: check the password, that the account sits directly under base_dn (no sub-tree search) and is not locked or expired, and Kong's error.log at this request_id for the directory's answer; a refusal stays cached for cache_ttl (60 s)",
+    )
+    .plugin(Plugin::LdapAuth)
+    .at(At::Client)
+}
+
+/// Kong's session plugin never answers 401: a cookie it does not accept (expired, logged out,
+/// sealed with another secret or audience, its consumer deleted) is passed over in silence, and
+/// the auth plugin behind it answers (kong/plugins/session/access.lua, 3.9.3). Said once, for
+/// the first session cookie that was not already judged malformed.
+fn session_refused(
+    found: &[Found<'_>],
+    config: &Config,
+    anonymous: bool,
+    out: &mut Vec<Diagnosis>,
+) {
+    let Some(f) = found.iter().find(|f| f.kind == Kind::Session) else {
+        return;
+    };
+    let judged = |d: &Diagnosis| {
+        d.plugin == Some(Plugin::Session)
+            && matches!(
+                d.code,
+                Code::CredentialPlaceholder | Code::CredentialMalformed
+            )
+    };
+    if out.iter().any(judged) {
+        return;
+    }
+    // Two well-formed credentials refused: one finding, naming both.
+    if let Some(d) = out
+        .iter_mut()
+        .find(|d| d.code == Code::CredentialNotRecognized)
+    {
+        d.detail
+            .push_str("; the session cookie did not authenticate either");
+        return;
+    }
+    let behind = only_plugin(&config.auth).map_or("the route's auth plugin", Plugin::as_str);
+    // With `anonymous` the auth plugin steps aside for a valid session; without it (what an
+    // edge 401 may be), it asks for its own credential even then.
+    let (then, last_step) = if anonymous {
+        ("fell back to the anonymous consumer", "")
+    } else {
+        (
+            "asked for its own credential",
+            ", and give the auth plugin an anonymous consumer so a valid session is enough",
+        )
+    };
+    let detail = format!(
+        "a session cookie ({} bytes) in {} was sent, yet Kong answered 401: the session plugin did not accept it (expired, idle too long, logged out, sealed with another secret or audience, or its consumer deleted), so {behind} {then}",
+        f.value.len(),
+        f.place.describe()
+    );
+    out.push(
+        Diagnosis::new(
+            Code::CredentialNotRecognized,
+            detail,
+            format!("log in again for a fresh session cookie; if a fresh one fails too, set the session plugin's secret explicitly (the same on every Kong node), check its audience and cookie_path{last_step}"),
+        )
+        .plugin(Plugin::Session)
+        .at(At::Client),
+    );
 }
 
 fn context(config: &Config, request: &Request, out: &mut Vec<Diagnosis>) {

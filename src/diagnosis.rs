@@ -29,7 +29,7 @@ pub enum Code {
     JwtClaimInvalid,
     /// Lifetime above `maximum_expiration`.
     JwtLifetimeTooLong,
-    /// Basic credentials that are not base64 `user:password`.
+    /// Basic (or ldap-auth) credentials that are not base64 `user:password`.
     BasicMalformed,
     /// hmac-auth Date missing or outside `clock_skew`.
     HmacDateSkew,
@@ -136,6 +136,11 @@ pub enum Plugin {
     Oauth2,
     /// openid-connect.
     OpenidConnect,
+    /// ldap-auth.
+    LdapAuth,
+    /// session: it never answers 401 itself; the auth plugin behind it does, once the session
+    /// cookie no longer authenticates.
+    Session,
 }
 
 impl Plugin {
@@ -148,6 +153,8 @@ impl Plugin {
             Plugin::HmacAuth => "hmac-auth",
             Plugin::Oauth2 => "oauth2",
             Plugin::OpenidConnect => "openid-connect",
+            Plugin::LdapAuth => "ldap-auth",
+            Plugin::Session => "session",
         }
     }
 }

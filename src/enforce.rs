@@ -1,5 +1,6 @@
 //! The filter's own 401 in enforce mode: Kong-shaped JSON, a challenge for the expected scheme.
 
+use crate::config::Auth;
 use crate::diagnose::Verdict;
 use crate::diagnosis::{Diagnosis, Plugin};
 
@@ -20,6 +21,7 @@ pub fn reject(
     verdict: &Verdict,
     shown: Option<&[Diagnosis]>,
     plugin: Option<Plugin>,
+    auth: &Auth,
     request_id: Option<&str>,
     header: Option<(&str, &str)>,
 ) -> LocalResponse {
@@ -63,7 +65,10 @@ pub fn reject(
             "content-type".to_string(),
             "application/json; charset=utf-8".to_string(),
         ),
-        ("www-authenticate".to_string(), challenge(verdict, plugin)),
+        (
+            "www-authenticate".to_string(),
+            challenge(verdict, plugin, auth),
+        ),
     ];
     if let Some((name, value)) = header {
         headers.push((name.to_string(), value.to_string()));
@@ -90,21 +95,56 @@ fn push_json_string(out: &mut String, value: &str) {
 }
 
 /// RFC 9110 challenge for the plugin the client should satisfy; RFC 6750 form for bearer tokens.
-fn challenge(verdict: &Verdict, plugin: Option<Plugin>) -> String {
+fn challenge(verdict: &Verdict, plugin: Option<Plugin>, auth: &Auth) -> String {
     let first = verdict.diagnoses.first();
     let first_code = first.map_or("unknown", |d| d.code.as_str());
     let no_token = matches!(first_code, "no-credentials" | "stripped-by-proxy");
+    // The session plugin has no challenge: the client must satisfy the plugin behind it.
+    let plugin = match plugin {
+        Some(Plugin::Session) => behind_session(auth),
+        other => other,
+    };
     match plugin {
+        // As ldap-auth writes it: its scheme, and the realm only when one is set.
+        Some(Plugin::LdapAuth) => {
+            let ldap = auth.ldap_auth.as_ref();
+            let scheme = ldap.map_or("LDAP", Auth::ldap_challenge_scheme);
+            match ldap.and_then(|l| l.realm.as_deref()) {
+                Some(realm) => format!("{scheme} realm=\"{realm}\""),
+                None => scheme.to_string(),
+            }
+        }
         Some(Plugin::KeyAuth) => "Key realm=\"kong\"".into(),
         Some(Plugin::BasicAuth) => "Basic realm=\"kong\"".into(),
         Some(Plugin::HmacAuth) => "hmac realm=\"kong\"".into(),
-        Some(Plugin::Jwt | Plugin::Oauth2 | Plugin::OpenidConnect) | None if no_token => {
+        Some(Plugin::Jwt | Plugin::Oauth2 | Plugin::OpenidConnect | Plugin::Session) | None
+            if no_token =>
+        {
             "Bearer realm=\"kong\"".into()
         }
-        Some(Plugin::Jwt | Plugin::Oauth2 | Plugin::OpenidConnect) | None => format!(
+        Some(Plugin::Jwt | Plugin::Oauth2 | Plugin::OpenidConnect | Plugin::Session) | None => {
+            format!(
             "Bearer realm=\"kong\", error=\"invalid_token\", error_description=\"{first_code}\""
-        ),
+        )
+        }
     }
+}
+
+/// The auth plugin a session-cookie route falls back to, in the order a client is likeliest to
+/// be asked for it.
+fn behind_session(auth: &Auth) -> Option<Plugin> {
+    [
+        auth.ldap_auth.as_ref().map(|_| Plugin::LdapAuth),
+        auth.key_auth.as_ref().map(|_| Plugin::KeyAuth),
+        auth.basic_auth.then_some(Plugin::BasicAuth),
+        auth.hmac_auth.as_ref().map(|_| Plugin::HmacAuth),
+        auth.jwt.as_ref().map(|_| Plugin::Jwt),
+        auth.oauth2.as_ref().map(|_| Plugin::Oauth2),
+        auth.openid_connect.then_some(Plugin::OpenidConnect),
+    ]
+    .into_iter()
+    .flatten()
+    .next()
 }
 
 #[cfg(test)]
@@ -127,6 +167,7 @@ mod tests {
             &v,
             Some(&v.diagnoses),
             Some(Plugin::Jwt),
+            &Auth::all_defaults(),
             Some("abc"),
             Some(("X-Auth-Diagnosis", "jwt-expired")),
         );
@@ -155,6 +196,7 @@ mod tests {
             &v,
             Some(&v.diagnoses),
             None,
+            &Auth::all_defaults(),
             Some("id\"x"),
             Some(("X-Auth-Diagnosis", "unknown")),
         );
@@ -172,6 +214,7 @@ mod tests {
             &verdict(Code::NoCredentials),
             None,
             Some(Plugin::KeyAuth),
+            &Auth::all_defaults(),
             None,
             None,
         );
@@ -185,11 +228,80 @@ mod tests {
         assert_eq!(r.headers.len(), 2);
     }
 
+    /// ldap-auth's challenge as Kong 3.9.3 writes it; a session route asks for the plugin behind.
+    #[test]
+    fn ldap_and_session_challenges() {
+        use crate::config::load;
+        let table: &[(&str, Plugin, Code, &str)] = &[
+            (
+                r#"{"auth":{"ldap_auth":{}}}"#,
+                Plugin::LdapAuth,
+                Code::NoCredentials,
+                "LDAP",
+            ),
+            (
+                r#"{"auth":{"ldap_auth":{"realm":"corp dir"}}}"#,
+                Plugin::LdapAuth,
+                Code::CredentialNotRecognized,
+                "LDAP realm=\"corp dir\"",
+            ),
+            (
+                r#"{"auth":{"ldap_auth":{"header_type":"basic"}}}"#,
+                Plugin::LdapAuth,
+                Code::SchemeMismatch,
+                "basic",
+            ),
+            (
+                r#"{"auth":{"session":{},"ldap_auth":{}}}"#,
+                Plugin::Session,
+                Code::CredentialNotRecognized,
+                "LDAP",
+            ),
+            (
+                r#"{"auth":{"session":{},"key_auth":{}}}"#,
+                Plugin::Session,
+                Code::CredentialNotRecognized,
+                "Key realm=\"kong\"",
+            ),
+            (
+                r#"{"auth":{"session":{}}}"#,
+                Plugin::Session,
+                Code::NoCredentials,
+                "Bearer realm=\"kong\"",
+            ),
+        ];
+        for (json, plugin, code, expected) in table {
+            let config = load(json.as_bytes()).unwrap();
+            let r = reject(
+                &verdict(*code),
+                None,
+                Some(*plugin),
+                &config.auth,
+                None,
+                None,
+            );
+            let www = &r
+                .headers
+                .iter()
+                .find(|(n, _)| n == "www-authenticate")
+                .unwrap()
+                .1;
+            assert_eq!(www, expected, "{json}");
+        }
+    }
+
     #[test]
     fn a_summary_body_has_no_detail() {
         let v = verdict(Code::NoCredentials);
         let summary = vec![Diagnosis::new(Code::NoCredentials, "", "send a credential")];
-        let r = reject(&v, Some(&summary), Some(Plugin::KeyAuth), None, None);
+        let r = reject(
+            &v,
+            Some(&summary),
+            Some(Plugin::KeyAuth),
+            &Auth::all_defaults(),
+            None,
+            None,
+        );
         let body: Value = serde_json::from_str(&r.body).unwrap();
         assert_eq!(body["diagnosis"][0]["code"], "no-credentials");
         assert_eq!(body["diagnosis"][0]["hint"], "send a credential");

@@ -76,7 +76,7 @@ fn fixed_hint(code: Code) -> (&'static str, bool) {
         Code::JwtClaimMissing => ("get a token with the claims the route requires", false),
         Code::JwtClaimInvalid => ("get a token whose exp and nbf are numbers and whose key claim is a string", false),
         Code::JwtLifetimeTooLong => ("get a token with a shorter lifetime", false),
-        Code::BasicMalformed => ("send Authorization: Basic with base64 of user:password", false),
+        Code::BasicMalformed => ("send base64 of user:password after the scheme the route reads", true),
         Code::HmacDateSkew => ("send a Date or X-Date header from a synchronised clock", false),
         Code::DuplicateCredentials => ("send the credential once, in one place", false),
         Code::SchemeMismatch => ("use the scheme the route accepts", true),

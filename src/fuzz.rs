@@ -31,7 +31,7 @@ fn header_name() -> impl Strategy<Value = String> {
 fn header_value() -> impl Strategy<Value = Vec<u8>> {
     let segment = "[A-Za-z0-9_-]{0,40}";
     prop_oneof![
-        "(Bearer|bearer|BEARER|Basic|Token|hmac|) ?[A-Za-z0-9._~+/=-]{0,80}"
+        "(Bearer|bearer|BEARER|Basic|Token|hmac|ldap|LDAP|) ?[A-Za-z0-9._~+/=-]{0,80}"
             .prop_map(String::into_bytes),
         (segment, segment, segment)
             .prop_map(|(a, b, c)| format!("Bearer eyJ{a}.{b}.{c}").into_bytes()),
@@ -93,13 +93,14 @@ fn pairs_buffer() -> impl Strategy<Value = (Vec<u8>, RawPairs)> {
     })
 }
 
-const CONFIGS: [&str; 6] = [
+const CONFIGS: [&str; 7] = [
     "{}",
     r#"{"mode":"edge","auth":{"jwt":{"claims_to_verify":["exp","nbf"],"maximum_expiration":3600}}}"#,
     r#"{"mode":"enforce","anonymous":"anonymous","auth":{"key_auth":{"key_in_query":false}}}"#,
     r#"{"require_https":true,"trusted_ips":["10.0.0.0/8","::/0"],"expected_hosts":["api.example.com"]}"#,
     r#"{"auth":{"basic_auth":{},"hmac_auth":{"clock_skew":10},"oauth2":{}}}"#,
     r#"{"statuses":[401,403],"clock_skew":60,"auth":{"jwt":{"cookie_names":["session"]}}}"#,
+    r#"{"mode":"edge","auth":{"ldap_auth":{"header_type":"basic","realm":"corp"},"session":{"cookie_name":"apikey"}}}"#,
 ];
 
 proptest! {
@@ -198,6 +199,64 @@ proptest! {
             }
         }
         check(&garbage)?;
+    }
+
+    /// ldap-auth credentials in every shape a client sends them, beside a session cookie: the
+    /// password, the encoded credentials and the session cookie never show, whoever answered.
+    #[test]
+    fn fuzz_ldap_and_session_never_leak(
+        user in "[a-z]{0,12}",
+        password in "[A-Za-z0-9]{8,24}",
+        scheme in prop_oneof![Just("ldap"), Just("  LDAP"), Just("Basic"), Just("corp"), Just("")],
+        shape in 0u8..4,
+        proxy in any::<bool>(),
+        session in "[A-Za-z0-9_-]{16,40}",
+        corp in any::<bool>(),
+        status in prop_oneof![Just(401u16), Just(403u16)],
+        anonymous in any::<bool>(),
+        from_upstream in any::<bool>(),
+    ) {
+        use base64::Engine;
+        let b64 = |t: &str| base64::engine::general_purpose::STANDARD.encode(t);
+        let plain = format!("{user}:{password}");
+        let credentials = match shape {
+            0 => b64(&plain),
+            1 => b64(&plain).trim_end_matches('=').to_string(),
+            2 => b64(&format!("{user}{password}")),
+            _ => plain.clone(),
+        };
+        let config = if corp {
+            r#"{"mode":"edge","auth":{"ldap_auth":{"header_type":"corp","realm":"c"},"session":{}}}"#
+        } else {
+            r#"{"auth":{"ldap_auth":{},"session":{},"key_auth":{}}}"#
+        };
+        let config = load(config.as_bytes()).unwrap();
+        let name = if proxy { "proxy-authorization" } else { "authorization" };
+        let request = Request {
+            method: "GET".into(),
+            path: "/".into(),
+            headers: Headers::from_pairs([
+                (name.to_string(), format!("{scheme} {credentials}").into_bytes()),
+                ("cookie".to_string(), format!("lang=en; session={session}").into_bytes()),
+            ]),
+            ..Request::default()
+        };
+        let response = Response {
+            status,
+            headers: Headers::from_pairs([("www-authenticate".to_string(), b"LDAP".to_vec())]),
+            upstream_status: from_upstream.then(|| status.to_string()),
+            ngx_answered: None,
+        };
+        let verdict = diagnose(&Input { config: &config, request: &request, response: Some(&response), now: 0, anonymous, sentences: Sentences::All });
+        let value = header::serialize(&verdict.diagnoses).unwrap();
+        let line = logline::render(status, &verdict.diagnoses, &Correlation::default(), verdict.credential.as_ref());
+        for secret in [&password, &credentials, &session, &plain] {
+            for piece in secret.as_bytes().windows(8) {
+                let piece = std::str::from_utf8(piece).unwrap();
+                prop_assert!(!value.contains(piece), "{piece} in header {value}");
+                prop_assert!(!line.contains(piece), "{piece} in log {line}");
+            }
+        }
     }
 
     #[test]

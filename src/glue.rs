@@ -215,6 +215,7 @@ impl HttpContext for Http {
             &verdict,
             shown.as_deref(),
             plugin,
+            &self.worker.config.auth,
             correlation.request_id.as_deref(),
             value
                 .as_deref()

@@ -8,6 +8,8 @@ use crate::httpdate;
 use crate::jwt::{self, duration, rfc3339, NumericClaim, KONG_ALGORITHMS};
 use crate::request::Request;
 use crate::shape::Shape;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::DecodePaddingMode;
 use base64::Engine;
 
 /// Values clients send when a template variable was never filled in, compared case-insensitively.
@@ -138,6 +140,13 @@ pub fn judge(
         )
         .plugin(Plugin::Jwt)
         .at(At::Client)],
+        // ldap-auth with `header_type = basic` reads Basic too, by its own rules.
+        Kind::Basic | Kind::Ldap
+            if found.readers.contains(&Plugin::LdapAuth)
+                && !found.readers.contains(&Plugin::BasicAuth) =>
+        {
+            judge_ldap(found, config)
+        }
         Kind::Basic => judge_basic(found),
         Kind::Hmac => judge_hmac(request, config, now),
         _ => Vec::new(),
@@ -352,6 +361,67 @@ fn judge_basic(found: &Found<'_>) -> Vec<Diagnosis> {
         .unwrap_or_default()
 }
 
+/// nginx's base64 decoder, behind `ngx.decode_base64` (src/core/ngx_string.c,
+/// ngx_decode_base64_internal): it stops at the first `=`, refuses any other byte outside the
+/// alphabet and a length of 4n+1, and ignores leftover bits.
+fn nginx_base64(value: &[u8]) -> Option<Vec<u8>> {
+    const LENIENT: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new()
+            .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+            .with_decode_allow_trailing_bits(true),
+    );
+    let end = value.iter().position(|&b| b == b'=').unwrap_or(value.len());
+    LENIENT.decode(value.get(..end)?).ok()
+}
+
+/// What ldap-auth refuses before it asks the directory (kong/plugins/ldap-auth/access.lua,
+/// 3.9.3): the value after the scheme through `ngx.decode_base64`, then `^(.*?):(.+)$` (PCRE:
+/// `.` matches no newline, `$` also matches before a final one). An empty user name passes
+/// Kong, but no directory binds `attribute=,base_dn`: named too.
+pub fn ldap_problem(value: &[u8]) -> Option<&'static str> {
+    let Some(decoded) = nginx_base64(value) else {
+        return Some("are not base64");
+    };
+    let body = decoded.strip_suffix(b"\n").unwrap_or(&decoded);
+    let Some(colon) = body.iter().position(|&b| b == b':') else {
+        return Some("decode to a value without the ':' between user and password");
+    };
+    if body.contains(&b'\n') {
+        return Some("decode to a value with a line break inside");
+    }
+    if colon + 1 == body.len() {
+        return Some("decode to user: with an empty password");
+    }
+    if colon == 0 {
+        return Some("decode to :password with an empty user name");
+    }
+    None
+}
+
+fn judge_ldap(found: &Found<'_>, config: &Config) -> Vec<Diagnosis> {
+    let Some(problem) = ldap_problem(&found.value) else {
+        return Vec::new();
+    };
+    let scheme = config
+        .auth
+        .ldap_auth
+        .as_ref()
+        .map_or("ldap", |l| l.header_type.as_str());
+    let header = crate::text::printable(found.place.name(), 40);
+    vec![Diagnosis::new(
+        Code::BasicMalformed,
+        format!(
+            "the ldap credentials in {} ({} bytes) {problem}",
+            found.place.describe(),
+            found.value.len()
+        ),
+        format!("send {header}: {scheme} base64(username:password), e.g. -H \"{header}: {scheme} $(printf %s 'username:password' | base64)\""),
+    )
+    .plugin(Plugin::LdapAuth)
+    .at(At::Client)]
+}
+
 fn judge_hmac(request: &Request, config: &Config, now: i64) -> Vec<Diagnosis> {
     let skew = config.auth.hmac_auth.as_ref().map_or(300, |h| h.clock_skew);
     let date = request
@@ -411,6 +481,44 @@ mod tests {
         }
         for real in ["k3y-9f8e7d6c", "eyJhbGciOi.x.y", "nullable-key-123", "$abc"] {
             assert!(!is_placeholder(real.as_bytes()), "{real}");
+        }
+    }
+
+    /// Each row: the value after the scheme, what ldap-auth (Kong 3.9.3) makes of it.
+    #[test]
+    fn ldap_credentials_as_kong_reads_them() {
+        use base64::engine::general_purpose::STANDARD;
+        let b64 = |s: &[u8]| STANDARD.encode(s);
+        let cases: Vec<(String, Option<&str>)> = vec![
+            (b64(b"einstein:password"), None),
+            (b64(b"einstein:password:another"), None),
+            // nginx stops at the first `=` and does not need padding.
+            (b64(b"einstein:pw").trim_end_matches('=').to_string(), None),
+            (format!("{}=trailing", b64(b"ab:c")), None),
+            // `echo user:pw | base64`: the final newline is before PCRE's `$`.
+            (b64(b"einstein:password\n"), None),
+            ("einstein:password".into(), Some("are not base64")),
+            ("ZW5-c3Rl".into(), Some("are not base64")),
+            ("ZW5zd".into(), Some("are not base64")),
+            (
+                b64(b"einsteinpassword"),
+                Some("decode to a value without the ':' between user and password"),
+            ),
+            (
+                b64(b"einstein:"),
+                Some("decode to user: with an empty password"),
+            ),
+            (
+                b64(b":password"),
+                Some("decode to :password with an empty user name"),
+            ),
+            (
+                b64(b"ein\nstein:password"),
+                Some("decode to a value with a line break inside"),
+            ),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(ldap_problem(value.as_bytes()), expected, "{value}");
         }
     }
 

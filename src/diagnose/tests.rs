@@ -72,6 +72,10 @@ impl Case {
         }
         self
     }
+    fn www(mut self, challenge: &'static str) -> Self {
+        self.response_headers.push(("www-authenticate", challenge));
+        self
+    }
     fn kong(mut self) -> Self {
         self.response_headers.push(("x-kong-response-latency", "1"));
         self
@@ -132,6 +136,15 @@ fn jwt(payload: &str) -> String {
 
 fn valid() -> String {
     jwt(&format!(r#"{{"iss":"orders-app","exp":{}}}"#, NOW + 3600))
+}
+
+const LDAP: &str = r#"{"auth":{"ldap_auth":{}}}"#;
+const LDAP_CORP: &str = r#"{"auth":{"ldap_auth":{"header_type":"corp"}}}"#;
+const SESSION_KEY: &str = r#"{"auth":{"session":{},"key_auth":{}}}"#;
+
+fn b64(text: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(text)
 }
 
 fn cases() -> Vec<Case> {
@@ -392,6 +405,107 @@ case("x_api_key is not x-api-key for Kong", vec![CredentialWrongName])
             .config(r#"{"mode":"observe","auth":{}}"#)
             .header("authorization", format!("Bearer {}", jwt(&format!(r#"{{"iss":"a","exp":{}}}"#, NOW - 60))))
             .upstream(Some("Bearer")),
+        // ldap-auth (kong/plugins/ldap-auth/access.lua, 3.9.3).
+        case("Basic to an ldap-auth route", vec![SchemeMismatch])
+            .config(LDAP)
+            .header("authorization", format!("Basic {}", b64("einstein:password")))
+            .kong(),
+        case("ldap scheme, well-formed: the directory refused", vec![CredentialNotRecognized])
+            .config(LDAP)
+            .header("authorization", format!("ldap {}", b64("einstein:password")))
+            .kong(),
+        case("LDAP in capitals after spaces is ldap-auth's", vec![CredentialNotRecognized])
+            .config(LDAP)
+            .header("authorization", format!("   LDAP {}", b64("einstein:password")))
+            .kong(),
+        case("header_type changed on the route, not in the client", vec![SchemeMismatch])
+            .config(LDAP_CORP)
+            .header("authorization", format!("ldap {}", b64("einstein:password")))
+            .kong(),
+        case("the changed header_type sent", vec![CredentialNotRecognized])
+            .config(LDAP_CORP)
+            .header("authorization", format!("corp {}", b64("einstein:password")))
+            .kong(),
+        case("header_type basic reads Basic", vec![CredentialNotRecognized])
+            .config(r#"{"auth":{"ldap_auth":{"header_type":"basic"}}}"#)
+            .header("authorization", format!("Basic {}", b64("einstein:password")))
+            .kong(),
+        case("ldap without a colon", vec![BasicMalformed])
+            .config(LDAP)
+            .header("authorization", format!("ldap {}", b64("einsteinpassword")))
+            .kong(),
+        case("ldap not base64", vec![BasicMalformed])
+            .config(LDAP)
+            .header("authorization", "ldap einstein:password")
+            .kong(),
+        case("ldap with an empty password", vec![BasicMalformed])
+            .config(LDAP)
+            .header("authorization", format!("ldap {}", b64("einstein:")))
+            .kong(),
+        case("ldap without padding is what nginx decodes", vec![CredentialNotRecognized])
+            .config(LDAP)
+            .header("authorization", format!("ldap {}", b64("einstein:pw").trim_end_matches('=')))
+            .kong(),
+        case("ldap in Proxy-Authorization", vec![CredentialNotRecognized])
+            .config(LDAP)
+            .header("proxy-authorization", format!("ldap {}", b64("einstein:password")))
+            .kong(),
+        case("a proxy's Basic beside ldap in Authorization is no cause", vec![CredentialNotRecognized])
+            .config(LDAP)
+            .header("proxy-authorization", format!("Basic {}", b64("corp-proxy:proxypass")))
+            .header("authorization", format!("ldap {}", b64("einstein:password")))
+            .kong(),
+        case("no credential on an ldap-auth route", vec![NoCredentials]).config(LDAP).kong(),
+        case("ldap among Kong's defaults", vec![CredentialNotRecognized])
+            .header("authorization", format!("ldap {}", b64("einstein:password")))
+            .kong(),
+        case("edge: ldap-auth's challenge says Kong answered", vec![CredentialNotRecognized])
+            .config(r#"{"mode":"edge","auth":{"ldap_auth":{}}}"#)
+            .header("authorization", format!("ldap {}", b64("einstein:password")))
+            .www("LDAP"),
+        case("edge: a challenge of no Kong form says nothing of who answered", vec![Unknown])
+            .config(r#"{"mode":"edge","auth":{"ldap_auth":{}}}"#)
+            .header("authorization", format!("ldap {}", b64("einstein:password")))
+            .www("Negotiate"),
+        case("enforce: ldap refused, anonymous", vec![CredentialNotRecognized, AnonymousConsumer])
+            .config(r#"{"mode":"enforce","auth":{"ldap_auth":{}}}"#)
+            .header("authorization", format!("ldap {}", b64("einstein:password")))
+            .anonymous(),
+        // session (kong/plugins/session/access.lua, 3.9.3).
+        case("a session cookie that no longer authenticates", vec![CredentialNotRecognized])
+            .config(SESSION_KEY)
+            .header("cookie", "lang=en; session=Ab3dEf6hIj9kLm2nOp5q")
+            .kong(),
+        case("the same cookie on a route without session", vec![NoCredentials])
+            .config(r#"{"auth":{"key_auth":{}}}"#)
+            .header("cookie", "lang=en; session=Ab3dEf6hIj9kLm2nOp5q")
+            .kong(),
+        case("a session cookie past Kong: the upstream refused", vec![UpstreamRejected])
+            .config(SESSION_KEY)
+            .header("cookie", "session=Ab3dEf6hIj9kLm2nOp5q")
+            .upstream(Some("Bearer")),
+        case("a custom cookie_name", vec![CredentialNotRecognized])
+            .config(r#"{"auth":{"session":{"cookie_name":"sid"},"ldap_auth":{}}}"#)
+            .header("cookie", "sid=Ab3dEf6hIj9kLm2nOp5q")
+            .kong(),
+        case("a session placeholder", vec![CredentialPlaceholder])
+            .config(SESSION_KEY)
+            .header("cookie", "session=undefined")
+            .kong(),
+        case("session and ldap both refused: one finding", vec![CredentialNotRecognized])
+            .config(r#"{"auth":{"session":{},"ldap_auth":{}}}"#)
+            .header("authorization", format!("ldap {}", b64("einstein:password")))
+            .header("cookie", "session=Ab3dEf6hIj9kLm2nOp5q")
+            .kong(),
+        case("session cookie and a malformed ldap credential", vec![BasicMalformed, CredentialNotRecognized])
+            .config(r#"{"auth":{"session":{},"ldap_auth":{}}}"#)
+            .header("authorization", format!("ldap {}", b64("einstein")))
+            .header("cookie", "session=Ab3dEf6hIj9kLm2nOp5q")
+            .kong(),
+        case("enforce: session cookie, anonymous", vec![CredentialNotRecognized, AnonymousConsumer])
+            .config(r#"{"mode":"enforce","auth":{"session":{},"key_auth":{}}}"#)
+            .header("cookie", "session=Ab3dEf6hIj9kLm2nOp5q")
+            .anonymous(),
         case("edge: jwt expired at Kong", vec![JwtExpired])
             .config(r#"{"mode":"edge"}"#)
             .header("authorization", format!("Bearer {}", jwt(&format!(r#"{{"iss":"a","exp":{}}}"#, NOW - 60))))
@@ -434,7 +548,15 @@ fn never_leaks_a_credential() {
     for c in cases() {
         let verdict = c.run();
         for (name, value) in &c.headers {
-            if !["authorization", "apikey", "x-api-key", "X_Api_Key"].contains(name) {
+            if ![
+                "authorization",
+                "proxy-authorization",
+                "apikey",
+                "x-api-key",
+                "X_Api_Key",
+            ]
+            .contains(name)
+            {
                 continue;
             }
             // hmac-auth's parameters are not secret; its signature is.
@@ -591,4 +713,182 @@ fn a_plus_in_a_query_key_is_explained() {
     assert!(first.hint.contains("+ as %2B"), "{first:?}");
     // Described by the value Kong got: 12 bytes, the + a space.
     assert_eq!(verdict.credential.as_ref().unwrap().len, 12);
+}
+
+/// ldap-auth and session findings name their plugin and say what fits a directory or a login.
+#[test]
+fn ldap_and_session_findings_say_what_to_do() {
+    use Code::*;
+    // (case, first code, plugin, words in the detail, words in the hint)
+    type Row = (
+        Case,
+        Code,
+        Plugin,
+        &'static [&'static str],
+        &'static [&'static str],
+    );
+    let table: Vec<Row> = vec![
+        (
+            case("basic", vec![])
+                .config(LDAP)
+                .header(
+                    "authorization",
+                    format!("Basic {}", b64("einstein:password")),
+                )
+                .kong(),
+            SchemeMismatch,
+            Plugin::LdapAuth,
+            &["scheme Basic", "the route accepts ldap"],
+            &[
+                "not Basic (what curl -u sends)",
+                "header_type to basic",
+                "authorization: ldap $(printf",
+            ],
+        ),
+        (
+            case("corp", vec![])
+                .config(LDAP_CORP)
+                .header(
+                    "authorization",
+                    format!("ldap {}", b64("einstein:password")),
+                )
+                .kong(),
+            SchemeMismatch,
+            Plugin::LdapAuth,
+            &["scheme ldap (an ldap,", "accepts corp"],
+            &[
+                "header_type is corp",
+                "authorization: corp base64(username:password)",
+            ],
+        ),
+        (
+            case("refused", vec![])
+                .config(LDAP)
+                .header(
+                    "proxy-authorization",
+                    format!("LDAP {}", b64("einstein:password")),
+                )
+                .kong(),
+            CredentialNotRecognized,
+            Plugin::LdapAuth,
+            &[
+                "header proxy-authorization",
+                "<attribute>=<user>,<base_dn>",
+                "500, not 401",
+            ],
+            &[
+                "cannot tell the client which",
+                "locked",
+                "error.log",
+                "cache_ttl",
+            ],
+        ),
+        (
+            case("no colon", vec![])
+                .config(LDAP_CORP)
+                .header("authorization", format!("Corp {}", b64("einsteinpassword")))
+                .kong(),
+            BasicMalformed,
+            Plugin::LdapAuth,
+            &[
+                "ldap credentials in header authorization",
+                "without the ':'",
+            ],
+            &["authorization: corp base64(username:password)"],
+        ),
+        (
+            case("nothing", vec![]).config(LDAP).kong(),
+            NoCredentials,
+            Plugin::LdapAuth,
+            &["Authorization or Proxy-Authorization: ldap base64(user:password) (ldap-auth)"],
+            &[],
+        ),
+        (
+            case("session", vec![])
+                .config(SESSION_KEY)
+                .header("cookie", "session=Ab3dEf6hIj9kLm2nOp5q")
+                .kong(),
+            CredentialNotRecognized,
+            Plugin::Session,
+            &[
+                "session cookie (20 bytes) in cookie session",
+                "key-auth asked for its own credential",
+            ],
+            &["log in again", "secret explicitly", "anonymous consumer"],
+        ),
+        (
+            case("session, enforce", vec![])
+                .config(r#"{"mode":"enforce","auth":{"session":{},"ldap_auth":{}}}"#)
+                .header("cookie", "session=Ab3dEf6hIj9kLm2nOp5q")
+                .anonymous(),
+            CredentialNotRecognized,
+            Plugin::Session,
+            &["so ldap-auth fell back to the anonymous consumer"],
+            &["log in again", "check its audience and cookie_path"],
+        ),
+        (
+            case("both", vec![])
+                .config(r#"{"auth":{"session":{},"ldap_auth":{}}}"#)
+                .header(
+                    "authorization",
+                    format!("ldap {}", b64("einstein:password")),
+                )
+                .header("cookie", "session=Ab3dEf6hIj9kLm2nOp5q")
+                .kong(),
+            CredentialNotRecognized,
+            Plugin::LdapAuth,
+            &["; the session cookie did not authenticate either"],
+            &[],
+        ),
+    ];
+    for (c, code, plugin, in_detail, in_hint) in table {
+        let verdict = c.run();
+        let first = &verdict.diagnoses[0];
+        assert_eq!(
+            (first.code, first.plugin),
+            (code, Some(plugin)),
+            "{}: {first:?}",
+            c.name
+        );
+        for words in in_detail {
+            assert!(
+                first.detail.contains(words),
+                "{}: {words:?} not in {:?}",
+                c.name,
+                first.detail
+            );
+        }
+        for words in in_hint {
+            assert!(
+                first.hint.contains(words),
+                "{}: {words:?} not in {:?}",
+                c.name,
+                first.hint
+            );
+        }
+    }
+}
+
+/// Decoded ldap credentials are secrets too: neither the user nor the password is ever shown.
+#[test]
+fn ldap_user_and_password_never_shown() {
+    for value in [
+        "einstein:relativity1905",
+        "einsteinrelativity1905",
+        "einstein:",
+    ] {
+        let verdict = case("ldap", vec![])
+            .config(LDAP)
+            .header("authorization", format!("ldap {}", b64(value)))
+            .kong()
+            .run();
+        for d in &verdict.diagnoses {
+            for text in [&d.detail, &d.hint] {
+                assert!(
+                    !text.contains("einstein") && !text.contains("relativity"),
+                    "{text}"
+                );
+            }
+        }
+    }
 }

@@ -454,3 +454,66 @@ fn a_refused_write_is_logged_once_per_kind() {
     assert!(refusals.iter().any(|(_, m)| m.contains("(ResponseHeader,")));
     assert!(refusals.iter().any(|(_, m)| m.contains("(Metric,")));
 }
+
+/// enforce on an ldap-auth route answers the anonymous consumer the way ldap-auth itself would:
+/// `WWW-Authenticate: LDAP realm="…"` (kong/plugins/ldap-auth/access.lua, 3.9.3), and on a
+/// session route with the challenge of the auth plugin behind the session.
+#[test]
+fn enforce_answers_with_ldap_auths_challenge() {
+    let host = real_host();
+    // base64 of "einstein:S3cr3t-Relativity".
+    let ldap = b"ldap ZWluc3RlaW46UzNjcjN0LVJlbGF0aXZpdHk=".to_vec();
+    // (config, request headers, the challenge, the start of the diagnosis header)
+    type Row<'a> = (&'a str, Vec<(&'a str, Vec<u8>)>, &'a str, &'a str);
+    let table: &[Row] = &[
+        (
+            r#"{"mode":"enforce","expose":"full","auth":{"ldap_auth":{"realm":"corp directory"}}}"#,
+            vec![("authorization", ldap.clone())],
+            "LDAP realm=\"corp directory\"",
+            "credential-not-recognized;plugin=ldap-auth",
+        ),
+        (
+            r#"{"mode":"enforce","auth":{"ldap_auth":{"header_type":"corp"}}}"#,
+            vec![("authorization", ldap.clone())],
+            "corp",
+            "scheme-mismatch;plugin=ldap-auth",
+        ),
+        (
+            r#"{"mode":"enforce","auth":{"session":{},"key_auth":{}}}"#,
+            vec![("cookie", b"session=c2Vzc2lvbi1ieXRlcy1vbGQ".to_vec())],
+            "Key realm=\"kong\"",
+            "credential-not-recognized;plugin=session",
+        ),
+    ];
+    for (config, headers, challenge, code) in table {
+        let mut plugin = host
+            .instantiate(PluginOptions {
+                config: config.as_bytes().to_vec(),
+                clock_nanos: 1_764_331_200_000_000_000,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(plugin.configure(), Ok(true), "{config}");
+        let mut headers = headers.clone();
+        headers.push(("x-anonymous-consumer", b"true".to_vec()));
+        let outcome = plugin.run_request(&request(headers), None, &Default::default());
+        assert_eq!(outcome.trap, None);
+        let local = outcome.local_response.expect("enforce answers by itself");
+        assert_eq!(local.status, 401);
+        assert_eq!(
+            local.headers.get(b"www-authenticate"),
+            Some(challenge.as_bytes()),
+            "{config}"
+        );
+        let diagnosis = local.headers.get(b"x-auth-diagnosis").unwrap_or_default();
+        assert!(
+            String::from_utf8_lossy(diagnosis).starts_with(code),
+            "{config}: {}",
+            String::from_utf8_lossy(diagnosis)
+        );
+        let body = String::from_utf8_lossy(&local.body);
+        for secret in ["ZWluc3RlaW46", "S3cr3t-Relativity", "c2Vzc2lvbi1ieXRl"] {
+            assert!(!body.contains(secret) && !String::from_utf8_lossy(diagnosis).contains(secret));
+        }
+    }
+}
