@@ -27,7 +27,7 @@ ifneq ($(shell sha256sum $(FILTER_WASM) $(NOOP_WASM) 2>/dev/null | cmp -s - $(WA
 WASM_FORCE := FORCE
 endif
 
-.PHONY: setup wasm host demo test replay bench explain fuzz kong-up kong-down dist clean FORCE
+.PHONY: setup wasm host demo test replay bench explain fuzz profile kong-up kong-down dist clean FORCE
 
 ## setup: the wasm32-wasip1 target, rustfmt/clippy and (where apt can install it) binaryen's wasm-opt
 setup:
@@ -97,6 +97,20 @@ test: setup
 ## fuzz: property-based fuzzing of the pure core for longer (FUZZ_CASES inputs per property)
 fuzz: setup
 	PROPTEST_CASES=$(FUZZ_CASES) cargo test -p auth-diagnosis fuzz -- --nocapture
+
+## profile: callgrind's instruction counts per function of the pure core on the bench's two 401
+## shapes (native release build with symbols, in target/profile; valgrind from apt)
+profile: setup
+	@command -v valgrind >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  (apt-get install -y -qq valgrind >/dev/null 2>&1 || (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq valgrind >/dev/null 2>&1)) ; } || \
+	  { echo "make profile needs valgrind: apt-get install valgrind"; exit 1; }
+	CARGO_PROFILE_RELEASE_STRIP=false CARGO_PROFILE_RELEASE_DEBUG=line-tables-only CARGO_TARGET_DIR=target/profile \
+	  cargo test --release -p auth-diagnosis --no-run
+	@bin=$$(ls -t target/profile/release/deps/auth_diagnosis-* | grep -v '\.d$$' | head -n 1); \
+	PROFILE_ROUNDS=100 valgrind --tool=callgrind --callgrind-out-file=target/profile/callgrind.out \
+	  $$bin profile_401_shapes --test-threads=1 2>&1 | grep 'refs'; \
+	echo "inclusive instructions per function, 100 rounds of both shapes (target/profile/callgrind.out):"; \
+	callgrind_annotate --inclusive=yes target/profile/callgrind.out 2>/dev/null | grep -E 'auth_diagnosis::|sha2::|serde_json::' | head -n 40
 
 ## dist: the release bundle an operator installs without Rust (target/dist/auth-diagnosis-<version>/)
 dist: $(WASM_STAMP)
