@@ -2,9 +2,9 @@
 //! wrong types are parse errors), then [`Config::check`] turns it into a checked [`Config`]
 //! (values out of range are check errors). Both errors name the field.
 
-use crate::cidr::Cidr;
-use crate::shape::Shape;
-use crate::text::printable;
+use crate::parse::cidr::Cidr;
+use crate::parse::shape::Shape;
+use crate::parse::text::{is_tchar, printable};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::fmt;
@@ -424,7 +424,7 @@ pub fn parse(bytes: &[u8]) -> Result<RawConfig, ConfigError> {
     objects_are_objects(bytes)?;
     serde_json::from_slice(bytes).map_err(|e| {
         let problem = printable(&e.to_string(), 200).into_owned();
-        let path = crate::jsonpath::at(bytes, e.line(), e.column());
+        let path = crate::parse::jsonpath::at(bytes, e.line(), e.column());
         let field = unknown_field_path(&path, &problem);
         // serde quotes the value it refuses: never the token's, which is a secret.
         let problem = if field == "token" {
@@ -439,7 +439,7 @@ pub fn parse(bytes: &[u8]) -> Result<RawConfig, ConfigError> {
 /// serde also reads a struct from a JSON array, by position: `"auth": []` would pass. The auth
 /// entries must be objects, as Kong's schema says.
 fn objects_are_objects(bytes: &[u8]) -> Result<(), ConfigError> {
-    let Some(top) = crate::shape::object(bytes) else {
+    let Some(top) = crate::parse::shape::object(bytes) else {
         return Ok(());
     };
     let not_object = |field: String| ConfigError::Parse {
@@ -537,7 +537,7 @@ impl Config {
             ("log_rate", self.log_rate.to_string()),
         ];
         for (key, value) in fields {
-            crate::logline::push_pair(&mut line, key, &value);
+            crate::output::logline::push_pair(&mut line, key, &value);
         }
         line.push_str(" configured");
         line
@@ -869,11 +869,6 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for OptionalListVisitor<T> {
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         list(d).map(Some)
     }
-}
-
-/// RFC 9110 `tchar`.
-pub fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 #[cfg(test)]

@@ -2,11 +2,11 @@
 //! them by mistake. Each find says what it is, where it was, and which plugin (if any) reads it
 //! there — or why none does.
 
-use crate::config::Auth;
+use crate::decide::config::Auth;
 use crate::diagnosis::Plugin;
-use crate::jwt::looks_like_jwt;
-use crate::request::{Param, Request};
-use crate::text::{kong_reads_header, printable, same_squashed, squash_into};
+use crate::parse::jwt::looks_like_jwt;
+use crate::parse::request::{Param, Request};
+use crate::parse::text::{kong_reads_header, printable, same_squashed, squash_into};
 use std::borrow::Cow;
 
 /// What a credential looks like.
@@ -558,8 +558,8 @@ fn cookie_credential<'a>(name: &str, value: Cow<'a, [u8]>, auth: &Auth) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{load, Config};
-    use crate::request::Headers;
+    use crate::decide::config::{load, Config};
+    use crate::parse::request::Headers;
 
     fn request(path: &str, headers: &[(&str, &str)]) -> Request {
         Request {

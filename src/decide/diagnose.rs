@@ -2,16 +2,16 @@
 //! diagnoses. Pure: everything it needs arrives as plain data.
 
 use crate::bounds::{MAX_DIAGNOSES, MAX_HEADERS, MAX_SENTENCE_BYTES};
-use crate::challenge;
-use crate::config::{Auth, Config, Mode};
-use crate::credential::{self, Found, Kind, Miss, Place};
+use crate::decide::config::{Auth, Config, Mode};
+use crate::decide::credential::{self, Found, Kind, Miss, Place};
+use crate::decide::judge;
 use crate::diagnosis::{At, Code, Diagnosis, Plugin};
-use crate::fingerprint::{self, Fingerprint};
-use crate::forwarding::{self, Hop, KONG_TRUSTED_ONLY};
-use crate::judge;
-use crate::redact::{scrub, Secrets};
-use crate::request::{Answerer, Request, Response};
-use crate::text::{printable, printable_bytes};
+use crate::output::fingerprint::{self, Fingerprint};
+use crate::output::redact::{scrub, Secrets};
+use crate::parse::challenge;
+use crate::parse::forwarding::{self, Hop, KONG_TRUSTED_ONLY};
+use crate::parse::request::{Answerer, Request, Response};
+use crate::parse::text::{printable, printable_bytes};
 use std::borrow::Cow;
 
 /// Everything the decision looks at.
@@ -82,7 +82,14 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
         Answerer::Unknown
             if config.mode != Mode::Observe
                 && response.is_some_and(|r| {
-                    challenge::from_ldap_auth(r, config.auth.ldap_auth.as_ref())
+                    challenge::from_ldap_auth(
+                        r,
+                        config
+                            .auth
+                            .ldap_auth
+                            .as_ref()
+                            .map(Auth::ldap_challenge_scheme),
+                    )
                 }) =>
         {
             Answerer::Kong
@@ -713,10 +720,9 @@ fn context(config: &Config, request: &Request, out: &mut Vec<Diagnosis>) {
         );
     }
     let (host, read_from) = request.host();
-    let xfh = request
-        .headers
-        .text("x-forwarded-host")
-        .map(|v| crate::request::strip_port(v.split(',').next().unwrap_or(v)).to_ascii_lowercase());
+    let xfh = request.headers.text("x-forwarded-host").map(|v| {
+        crate::parse::request::strip_port(v.split(',').next().unwrap_or(v)).to_ascii_lowercase()
+    });
     if !config.expected_hosts.is_empty() && !config.expected_hosts.contains(&host) {
         out.push(
             Diagnosis::new(

@@ -1,7 +1,7 @@
 //! The filter's own 401 in enforce mode: Kong-shaped JSON, a challenge for the expected scheme.
 
-use crate::config::Auth;
-use crate::diagnose::Verdict;
+use crate::decide::config::Auth;
+use crate::decide::diagnose::Verdict;
 use crate::diagnosis::{Diagnosis, Plugin};
 
 /// A response the filter sends by itself.
@@ -231,7 +231,7 @@ mod tests {
     /// ldap-auth's challenge as Kong 3.9.3 writes it; a session route asks for the plugin behind.
     #[test]
     fn ldap_and_session_challenges() {
-        use crate::config::load;
+        use crate::decide::config::load;
         let table: &[(&str, Plugin, Code, &str)] = &[
             (
                 r#"{"auth":{"ldap_auth":{}}}"#,

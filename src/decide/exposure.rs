@@ -1,7 +1,7 @@
 //! How much of a diagnosis the client is shown (SPEC section 4). The log line always carries
 //! everything; the header and the enforce body carry the detail only for a trusted caller.
 
-use crate::config::{Config, Expose};
+use crate::decide::config::{Config, Expose};
 use crate::diagnosis::{Code, Diagnosis};
 use std::borrow::Cow;
 use std::net::IpAddr;
@@ -95,7 +95,7 @@ fn fixed_hint(code: Code) -> (&'static str, bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::load;
+    use crate::decide::config::load;
     use crate::diagnosis::{At, Plugin};
 
     fn config(json: &str) -> Config {

@@ -1,13 +1,13 @@
 //! Judging one credential that a plugin of the route reads: is it a placeholder, is it
 //! malformed, and for JWT, Basic and hmac, what the plugin would object to.
 
-use crate::config::{Claim, Config};
-use crate::credential::{Found, Kind, Place};
+use crate::decide::config::{Claim, Config};
+use crate::decide::credential::{Found, Kind, Place};
 use crate::diagnosis::{At, Code, Diagnosis, Plugin};
-use crate::httpdate;
-use crate::jwt::{self, duration, rfc3339, NumericClaim, KONG_ALGORITHMS};
-use crate::request::Request;
-use crate::shape::Shape;
+use crate::parse::httpdate;
+use crate::parse::jwt::{self, duration, rfc3339, NumericClaim, KONG_ALGORITHMS};
+use crate::parse::request::Request;
+use crate::parse::shape::Shape;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine;
@@ -193,7 +193,7 @@ fn judge_jwt(found: &Found<'_>, config: &Config, now: i64, kong_answered: bool) 
         )),
         Some(alg) if kong_jwt.is_some() && !KONG_ALGORITHMS.contains(&alg) => out.push(d(
             Code::JwtAlgUnsupported,
-            format!("alg {} is not one Kong's jwt plugin accepts ({})", crate::text::printable(alg, 20), KONG_ALGORITHMS.join(" ")),
+            format!("alg {} is not one Kong's jwt plugin accepts ({})", crate::parse::text::printable(alg, 20), KONG_ALGORITHMS.join(" ")),
             "issue the token with an algorithm Kong supports and set the jwt credential's algorithm to match",
         )),
         Some(_) => {}
@@ -276,22 +276,22 @@ fn judge_jwt(found: &Found<'_>, config: &Config, now: i64, kong_answered: bool) 
         match token.claims.get(key).or_else(|| token.header.get(key)) {
             None => out.push(d(
                 Code::JwtClaimMissing,
-                format!("the token has no {} claim (key_claim_name), which Kong uses to find the consumer's jwt credential", crate::text::printable(key, 40)),
+                format!("the token has no {} claim (key_claim_name), which Kong uses to find the consumer's jwt credential", crate::parse::text::printable(key, 40)),
                 "issue the token with that claim set to the key of the consumer's jwt credential",
             )),
             Some(Shape::Str(s)) if s.is_empty() => out.push(d(
                 Code::JwtClaimInvalid,
                 format!(
                     "the {} claim (key_claim_name) is empty (Kong: \"Invalid '{}' in claims\")",
-                    crate::text::printable(key, 40),
-                    crate::text::printable(key, 40)
+                    crate::parse::text::printable(key, 40),
+                    crate::parse::text::printable(key, 40)
                 ),
                 "issue it as the key of the consumer's jwt credential",
             )),
             Some(Shape::Str(_)) => {}
             Some(_) => out.push(d(
                 Code::JwtClaimInvalid,
-                format!("the {} claim (key_claim_name) is not a string", crate::text::printable(key, 40)),
+                format!("the {} claim (key_claim_name) is not a string", crate::parse::text::printable(key, 40)),
                 "issue it as the string key of the consumer's jwt credential",
             )),
         }
@@ -408,7 +408,7 @@ fn judge_ldap(found: &Found<'_>, config: &Config) -> Vec<Diagnosis> {
         .ldap_auth
         .as_ref()
         .map_or("ldap", |l| l.header_type.as_str());
-    let header = crate::text::printable(found.place.name(), 40);
+    let header = crate::parse::text::printable(found.place.name(), 40);
     vec![Diagnosis::new(
         Code::BasicMalformed,
         format!(

@@ -3,16 +3,16 @@
 
 mod hostcalls;
 
-use crate::config::{self, Config, Expose, LogLevel as ConfigLevel, Mode};
-use crate::diagnose::{diagnose, Input, Sentences, Verdict};
+use crate::decide::config::{self, Config, Expose, LogLevel as ConfigLevel, Mode};
+use crate::decide::diagnose::{diagnose, Input, Sentences, Verdict};
+use crate::decide::enforce;
+use crate::decide::exposure::{self, Tier};
 use crate::diagnosis::Code;
-use crate::enforce;
-use crate::exposure::{self, Tier};
-use crate::header;
-use crate::log_gate::LogGate;
-use crate::logline::{self, Correlation};
-use crate::metrics;
-use crate::request::{Headers, PairsLimit, Request, Response};
+use crate::output::header;
+use crate::output::log_gate::LogGate;
+use crate::output::logline::{self, Correlation};
+use crate::output::metrics;
+use crate::parse::request::{Headers, PairsLimit, Request, Response};
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType, MetricType, Status};
 use std::cell::{Cell, OnceCell, RefCell};
@@ -335,7 +335,7 @@ impl Http {
 
     /// How much the client is shown; `client` is `source.address`, the address Kong sees.
     fn tier(&self, client: Option<&str>) -> Option<Tier> {
-        let ip = client.and_then(crate::cidr::peer_ip);
+        let ip = client.and_then(crate::parse::cidr::peer_ip);
         exposure::tier(&self.worker.config, self.token_matched, ip)
     }
 
@@ -475,7 +475,7 @@ fn gather_request(config: &Config) -> (Request, Option<String>) {
     } else {
         property(&["ngx", "realip_remote_addr"])
             .or_else(|| client.clone())
-            .and_then(|a| crate::cidr::peer_ip(&a))
+            .and_then(|a| crate::parse::cidr::peer_ip(&a))
     };
     let request = Request {
         method,
@@ -528,7 +528,7 @@ fn map_value(map: MapType, name: &str) -> Option<Vec<u8>> {
 }
 
 fn property(path: &[&str]) -> Option<String> {
-    property_bytes(path).map(|bytes| crate::text::printable_bytes(&bytes, 128))
+    property_bytes(path).map(|bytes| crate::parse::text::printable_bytes(&bytes, 128))
 }
 
 /// A property's raw value; `None` when the host has none or refuses.

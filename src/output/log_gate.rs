@@ -3,7 +3,7 @@
 //! one line. The counters are not gated: they count every annotated response.
 
 use crate::diagnosis::Code;
-use crate::logline::push_pair;
+use crate::output::logline::push_pair;
 
 /// One token a line, counted in thousandths so that refills need no floating point.
 const MILLI: u64 = 1000;

@@ -2,8 +2,8 @@
 //! parser (go-logfmt, Loki's `| logfmt`) reads every key.
 
 use crate::diagnosis::Diagnosis;
-use crate::fingerprint::Fingerprint;
-use crate::text::{printable, push_escaped};
+use crate::output::fingerprint::Fingerprint;
+use crate::parse::text::{printable, push_escaped};
 
 /// What the host could tell about the request, for joining with Kong's logs.
 #[derive(Debug, Clone, Default)]

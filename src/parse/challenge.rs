@@ -119,10 +119,11 @@ pub fn kong_form(value: &str) -> Option<KongForm> {
 /// Whether the response carries ldap-auth's challenge: `LDAP` (its default `header_type`
 /// upper-cased) or the configured `header_type` as Kong writes it, alone or with ` realm="…"`
 /// (kong/plugins/ldap-auth/access.lua, 3.9.3). No upstream challenges with an LDAP scheme, so a
-/// 401 that carries one is Kong's own.
+/// 401 that carries one is Kong's own. `configured` is that scheme (`Auth::ldap_challenge_scheme`):
+/// the decision reads the config, this only the header.
 pub fn from_ldap_auth(
-    response: &crate::request::Response,
-    ldap: Option<&crate::config::RawLdapAuth>,
+    response: &crate::parse::request::Response,
+    configured: Option<&str>,
 ) -> bool {
     response.headers.all("www-authenticate").any(|value| {
         let value = value.trim_ascii_start();
@@ -131,9 +132,7 @@ pub fn from_ldap_auth(
             .position(|&b| b == b' ' || b == b'\t' || b == b',')
             .unwrap_or(value.len());
         let scheme = value.get(..end).unwrap_or_default();
-        scheme.eq_ignore_ascii_case(b"ldap")
-            || ldap
-                .is_some_and(|l| scheme == crate::config::Auth::ldap_challenge_scheme(l).as_bytes())
+        scheme.eq_ignore_ascii_case(b"ldap") || configured.is_some_and(|c| scheme == c.as_bytes())
     })
 }
 
@@ -170,7 +169,7 @@ fn split_elements(value: &str) -> Vec<&str> {
 fn param(text: &str) -> Option<(String, String)> {
     let (name, value) = text.split_once('=')?;
     let name = name.trim();
-    if name.is_empty() || !name.bytes().all(crate::config::is_tchar) {
+    if name.is_empty() || !name.bytes().all(crate::parse::text::is_tchar) {
         return None;
     }
     let value = value.trim();
@@ -270,8 +269,8 @@ mod tests {
 
     #[test]
     fn ldap_auth_signs_its_401() {
-        use crate::config::RawLdapAuth;
-        use crate::request::{Headers, Response};
+        use crate::decide::config::RawLdapAuth;
+        use crate::parse::request::{Headers, Response};
         let response = |www: &str| Response {
             status: 401,
             headers: Headers::from_pairs([("WWW-Authenticate".into(), www.as_bytes().to_vec())]),
@@ -295,7 +294,12 @@ mod tests {
             ("", None, false),
         ];
         for (www, ldap, expected) in table {
-            assert_eq!(from_ldap_auth(&response(www), *ldap), *expected, "{www}");
+            let configured = ldap.map(crate::decide::config::Auth::ldap_challenge_scheme);
+            assert_eq!(
+                from_ldap_auth(&response(www), configured),
+                *expected,
+                "{www}"
+            );
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Intermediaries in front of Kong, recognised from the marks they leave on a request.
 
-use crate::request::{Headers, Param, Request};
-use crate::text::printable_bytes;
+use crate::parse::request::{Headers, Param, Request};
+use crate::parse::text::printable_bytes;
 
 /// One sign that the request passed through a proxy, CDN or load balancer.
 #[derive(Debug, Clone, PartialEq, Eq)]

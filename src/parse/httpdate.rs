@@ -1,6 +1,6 @@
 //! RFC 9110 HTTP dates (IMF-fixdate, RFC 850, asctime), for hmac-auth's Date/X-Date.
 
-use crate::jwt::civil_from_days;
+use crate::parse::jwt::civil_from_days;
 
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",

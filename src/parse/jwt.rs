@@ -3,7 +3,7 @@
 //! no secrets), so a diagnosis never says a token is good, only what is wrong with it.
 
 use crate::bounds::{MAX_JSON_DEPTH, MAX_JWT_BYTES};
-use crate::shape::{self, Shape};
+use crate::parse::shape::{self, Shape};
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine;

@@ -2,9 +2,9 @@
 //! core decides on.
 
 use crate::bounds::{MAX_HEADERS, MAX_PARAMS};
-use crate::challenge::{self, KongForm};
 use crate::diagnosis::Plugin;
-use crate::text::{printable, printable_bytes};
+use crate::parse::challenge::{self, KongForm};
+use crate::parse::text::{printable, printable_bytes};
 use std::borrow::Cow;
 use std::net::IpAddr;
 
@@ -187,7 +187,7 @@ impl Request {
             .flat_map(|v| v.split(|&b| b == b';'))
             .filter_map(|pair| {
                 let eq = pair.iter().position(|&b| b == b'=')?;
-                let (name, value) = pair.split_at(eq);
+                let (name, value) = pair.split_at_checked(eq)?;
                 let name = std::str::from_utf8(name).ok()?.trim();
                 let value = value.get(1..).unwrap_or_default();
                 (!name.is_empty()).then_some(Param {

@@ -95,6 +95,11 @@ pub fn push_escaped(out: &mut String, value: &str) {
     out.push_str(value.get(plain_from..).unwrap_or_default());
 }
 
+/// RFC 9110 `tchar`.
+pub fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

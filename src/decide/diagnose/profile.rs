@@ -3,11 +3,11 @@
 //! shape gets its code.
 
 use super::*;
-use crate::config::load;
-use crate::exposure::{self, Tier};
-use crate::header;
-use crate::logline::{self, Correlation};
-use crate::request::Headers;
+use crate::decide::config::load;
+use crate::decide::exposure::{self, Tier};
+use crate::output::header;
+use crate::output::logline::{self, Correlation};
+use crate::parse::request::Headers;
 
 const EXPIRED_JWT: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJvcmRlcnMtYXBwIiwic3ViIjoidXNlci00NzExIiwiaWF0IjoxNzY0MzI0MDAwLCJleHAiOjE3NjQzMjc2MDB9.kvEzsZ0zCA2xbYLszxPjpl_7_PAGDiFBPx00GALxpG0";
 

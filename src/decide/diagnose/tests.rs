@@ -2,9 +2,9 @@
 //! must not.
 
 use super::*;
-use crate::config::load;
-use crate::jwt::tests::token;
-use crate::request::Headers;
+use crate::decide::config::load;
+use crate::parse::jwt::tests::token;
+use crate::parse::request::Headers;
 
 const NOW: i64 = 1_764_331_200;
 
