@@ -1,6 +1,9 @@
 //! The only module that talks to the host. It gathers plain data through `hostcalls` (bytes
 //! variants only; every `Result` handled), hands it to the pure core, and applies the result.
 
+#[cfg(test)]
+mod agree;
+mod gather;
 mod hostcalls;
 
 use crate::decide::config::{self, Config, Expose, LogLevel as ConfigLevel, Mode};
@@ -12,15 +15,13 @@ use crate::output::header;
 use crate::output::log_gate::LogGate;
 use crate::output::logline::{self, Correlation};
 use crate::output::metrics;
-use crate::parse::request::{Headers, PairsLimit, Request, Response};
+use crate::parse::pairs::Pairs;
+use gather::Source as _;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType, MetricType, Status};
 use std::cell::{Cell, OnceCell, RefCell};
 use std::rc::Rc;
 use std::time::{Duration, UNIX_EPOCH};
-
-/// Header a request carries to see the diagnosis when `expose = "token"`.
-const TOKEN_HEADER: &str = "x-auth-diagnosis-token";
 
 /// Registers the root context. Called once from `_initialize`.
 pub fn register() {
@@ -182,7 +183,7 @@ impl HttpContext for Http {
         if self.worker.config.mode != Mode::Enforce || !self.is_anonymous() {
             return Action::Continue;
         }
-        let (request, client) = gather_request(&self.worker.config);
+        let (request, client) = gather::request(&Host, &self.worker.config);
         let now_ms = now_ms();
         let (tier, logged, sentences) = self.plan(client.as_deref(), now_ms);
         let verdict = diagnose(&Input {
@@ -258,36 +259,10 @@ impl Http {
     #[inline(never)]
     fn annotate(&mut self, status: u16) {
         let name = self.worker.config.header_name.as_str();
-        let (request, client) = gather_request(&self.worker.config);
+        let (request, client) = gather::request(&Host, &self.worker.config);
         let now_ms = now_ms();
         let (tier, logged, sentences) = self.plan(client.as_deref(), now_ms);
-        // Only the headers the diagnosis reads, one by one: the SDK's whole-map read traps on a
-        // header name that is not UTF-8, and nginx passes such names through from upstreams.
-        // Kong's upstream latency header already says who answered; the weaker signs are asked
-        // for only without it (every hostcall costs, on every 401).
-        let mut read: Vec<(String, Vec<u8>)> = ["www-authenticate", UPSTREAM_LATENCY, "set-cookie"]
-            .into_iter()
-            .filter_map(response_header)
-            .collect();
-        let mut upstream_status = None;
-        // Asked for early only where it is a sign: a host that answers ngx.kong_request_id
-        // answers ngx.* properties, so its silence on ngx.upstream_status means no upstream.
-        let mut request_id = None;
-        if !read.iter().any(|(n, _)| n == UPSTREAM_LATENCY) {
-            read.extend(response_header(RESPONSE_LATENCY));
-            upstream_status = property(&["ngx", "upstream_status"]);
-            if upstream_status.is_none() && !read.iter().any(|(n, _)| n == RESPONSE_LATENCY) {
-                request_id = property(&["ngx", "kong_request_id"]);
-                read.extend(["via", "server"].into_iter().filter_map(response_header));
-            }
-        }
-        let headers = Headers::from_pairs(read);
-        let response = Response {
-            status,
-            headers,
-            upstream_status,
-            ngx_answered: request_id.is_some().then_some("ngx.kong_request_id"),
-        };
+        let (response, request_id) = gather::response(&Host, status);
         let verdict = diagnose(&Input {
             config: &self.worker.config,
             request: &request,
@@ -320,35 +295,22 @@ impl Http {
 
     /// Kong's auth fell back to the anonymous consumer.
     fn is_anonymous(&self) -> bool {
-        let flag = header_value("x-anonymous-consumer")
-            .is_some_and(|v| v.trim_ascii().eq_ignore_ascii_case(b"true"));
-        flag || self
-            .worker
-            .config
-            .anonymous
-            .as_deref()
-            .is_some_and(|anonymous| {
-                header_value("x-consumer-username")
-                    .is_some_and(|v| v.trim_ascii() == anonymous.as_bytes())
-            })
+        gather::anonymous(&Host, &self.worker.config)
     }
 
     /// How much the client is shown; `client` is `source.address`, the address Kong sees.
     fn tier(&self, client: Option<&str>) -> Option<Tier> {
-        let ip = client.and_then(crate::parse::cidr::peer_ip);
-        exposure::tier(&self.worker.config, self.token_matched, ip)
+        gather::tier(&self.worker.config, self.token_matched, client)
     }
 
     /// `expose = "token"`: checks the request's token once, then removes the header so that the
     /// token never reaches the upstream.
     fn take_token(&mut self) {
-        let sent = header_value(TOKEN_HEADER);
-        self.token_matched = match (&self.worker.config.token, &sent) {
-            (Some(token), Some(sent)) => constant_time_eq(token.as_bytes(), sent.trim_ascii()),
-            _ => false,
-        };
-        if sent.is_some() {
-            let removed = hostcalls::remove_map_value(MapType::HttpRequestHeaders, TOKEN_HEADER);
+        let (matched, sent) = gather::token(&Host, &self.worker.config);
+        self.token_matched = matched;
+        if sent {
+            let removed =
+                hostcalls::remove_map_value(MapType::HttpRequestHeaders, gather::TOKEN_HEADER);
             self.worker.check(Write::TokenHeader, removed);
         }
     }
@@ -363,12 +325,7 @@ impl Http {
             .gate
             .try_borrow_mut()
             .map_or(true, |mut gate| gate.admit(now_ms));
-        let sentences = match (tier, logged) {
-            (Some(Tier::Full), _) => Sentences::All,
-            (_, true) => Sentences::LogLine,
-            _ => Sentences::None,
-        };
-        (tier, logged, sentences)
+        (tier, logged, sentences(tier, logged))
     }
 
     /// The log line when the flood guard let it through (`correlation` is there then), what it
@@ -422,7 +379,7 @@ impl Http {
 /// the metric hostcalls, and they cannot be told apart before a request: `kong.version` only
 /// answers inside one (and not at all before 3.6), so this runs on the first annotated response.
 fn define_counters() -> Vec<Option<u32>> {
-    let version = property(&["kong", "version"]).unwrap_or_default();
+    let version = Host.property(&["kong", "version"]).unwrap_or_default();
     if !kong_has_metrics(&version) {
         return Vec::new();
     }
@@ -443,104 +400,47 @@ fn kong_has_metrics(version: &str) -> bool {
     }
 }
 
-/// The request as plain data, and the client address (`source.address`) for the log line. The
-/// peer is looked up only when `trusted_ips` needs it: every hostcall costs, on every 401.
-fn gather_request(config: &Config) -> (Request, Option<String>) {
-    // Read through a reader that checks every length: the SDK's panics on the short buffer
-    // ngx_wasm_module hands over for 98+ headers (see `raw`).
-    let parsed = hostcalls::request_pairs();
-    let limit = PairsLimit::of(
-        parsed.pairs.len(),
-        usize::try_from(parsed.declared).unwrap_or(usize::MAX),
-    );
-    let pairs = parsed.pairs;
-    let pseudo = |name: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
-            .unwrap_or_default()
-    };
-    let (method, path, scheme, authority) = (
-        pseudo(":method"),
-        pseudo(":path"),
-        pseudo(":scheme"),
-        pseudo(":authority"),
-    );
-    let client = property(&["source", "address"]);
-    // The TCP peer: with Kong's trusted_ips set, source.address is already the client that
-    // X-Real-IP named, and ngx.realip_remote_addr keeps the proxy's own address.
-    let peer = if config.trusted_ips.is_empty() {
-        None
-    } else {
-        property(&["ngx", "realip_remote_addr"])
-            .or_else(|| client.clone())
-            .and_then(|a| crate::parse::cidr::peer_ip(&a))
-    };
-    let request = Request {
-        method,
-        path,
-        raw_query: raw_query(),
-        scheme,
-        authority,
-        headers: Headers::from_pairs(pairs),
-        peer,
-        limit,
-    };
-    (request, client)
-}
-
-/// The query as the client sent it, which Kong's plugins parse: ngx_wasm_module's `:path` is
-/// the decoded URI plus the raw query (src/common/proxy_wasm/ngx_proxy_wasm_maps.c:481-517),
-/// so a `%3F` in the path would pass for a `?`. `ngx.args` is nginx's raw query; it is not found
-/// when the request has none (an nginx variable that is not_found answers NOT_FOUND,
-/// ngx_proxy_wasm_properties.c:770-800), and then `ngx.request_uri` (the raw target) settles
-/// it. `None` on hosts with neither: the query is then split out of `:path`.
-fn raw_query() -> Option<String> {
-    if let Some(args) = property_bytes(&["ngx", "args"]) {
-        return Some(String::from_utf8_lossy(&args).into_owned());
+/// Which sentences the decision must make: all when the client is shown them, the log line's
+/// when it is written, none otherwise.
+fn sentences(tier: Option<Tier>, logged: bool) -> Sentences {
+    match (tier, logged) {
+        (Some(Tier::Full), _) => Sentences::All,
+        (_, true) => Sentences::LogLine,
+        _ => Sentences::None,
     }
-    let target = property_bytes(&["ngx", "request_uri"])?;
-    let query = target
-        .iter()
-        .position(|&b| b == b'?')
-        .and_then(|at| target.get(at + 1..))
-        .unwrap_or_default();
-    Some(String::from_utf8_lossy(query).into_owned())
 }
 
-/// Kong's sign that an upstream answered.
-const UPSTREAM_LATENCY: &str = "x-kong-upstream-latency";
-/// Kong's sign that it answered itself.
-const RESPONSE_LATENCY: &str = "x-kong-response-latency";
+/// The host, as the source `gather` reads: every value through `hostcalls`, `None` when it is
+/// absent or the host refuses.
+struct Host;
 
-fn response_header(name: &str) -> Option<(String, Vec<u8>)> {
-    map_value(MapType::HttpResponseHeaders, name).map(|v| (name.to_string(), v))
-}
+impl gather::Source for Host {
+    fn request_pairs(&self) -> Pairs {
+        hostcalls::request_pairs()
+    }
 
-fn header_value(name: &str) -> Option<Vec<u8>> {
-    map_value(MapType::HttpRequestHeaders, name)
-}
+    fn request_header(&self, name: &str) -> Option<Vec<u8>> {
+        hostcalls::get_map_value_bytes(MapType::HttpRequestHeaders, name)
+            .ok()
+            .flatten()
+    }
 
-/// One header's value, `None` when it is absent or the host refuses.
-fn map_value(map: MapType, name: &str) -> Option<Vec<u8>> {
-    hostcalls::get_map_value_bytes(map, name).ok().flatten()
-}
+    fn response_header(&self, name: &str) -> Option<Vec<u8>> {
+        hostcalls::get_map_value_bytes(MapType::HttpResponseHeaders, name)
+            .ok()
+            .flatten()
+    }
 
-fn property(path: &[&str]) -> Option<String> {
-    property_bytes(path).map(|bytes| crate::parse::text::printable_bytes(&bytes, 128))
-}
-
-/// A property's raw value; `None` when the host has none or refuses.
-fn property_bytes(path: &[&str]) -> Option<Vec<u8>> {
-    hostcalls::get_property(path.to_vec()).ok().flatten()
+    fn property_bytes(&self, path: &[&str]) -> Option<Vec<u8>> {
+        hostcalls::get_property(path.to_vec()).ok().flatten()
+    }
 }
 
 /// The properties that join the log line to Kong's logs; `request_id` when already read.
 fn correlation(client: Option<String>, request_id: Option<String>) -> Correlation {
     Correlation {
-        request_id: request_id.or_else(|| property(&["ngx", "kong_request_id"])),
-        route: property(&["kong", "route_name"]),
+        request_id: request_id.or_else(|| Host.property(&["ngx", "kong_request_id"])),
+        route: Host.property(&["kong", "route_name"]),
         client,
     }
 }
@@ -579,28 +479,9 @@ fn level(level: ConfigLevel) -> LogLevel {
     }
 }
 
-/// Compares without an early exit, so the time taken says nothing about where a guess differs.
-fn constant_time_eq(expected: &[u8], given: &[u8]) -> bool {
-    if expected.len() != given.len() {
-        return false;
-    }
-    expected
-        .iter()
-        .zip(given)
-        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-        == 0
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn constant_time() {
-        assert!(constant_time_eq(b"s3cret", b"s3cret"));
-        assert!(!constant_time_eq(b"s3cret", b"s3creT"));
-        assert!(!constant_time_eq(b"s3cret", b"s3cre"));
-    }
 
     #[test]
     fn metrics_need_kong_3_8() {
