@@ -182,6 +182,17 @@ pub struct Marshalled {
     pub truncated: Option<usize>,
 }
 
+impl Marshalled {
+    /// The buffer as the filter reads it: `size` bytes from the start. Past what was written
+    /// (97 pairs) the guest's allocation holds whatever it held: zeros here, which a reader
+    /// never reaches (the declared pairs all come before).
+    pub fn as_read(&self) -> Vec<u8> {
+        let mut read = self.bytes.clone();
+        read.resize(self.size, 0);
+        read
+    }
+}
+
 /// Pairs the module hands a filter at most (src/http/ngx_http_wasm.h:16
 /// `NGX_HTTP_WASM_MAX_REQ_HEADERS`, set as the filter's max_pairs in ngx_http_wasm_util.c:473).
 pub const MAX_PAIRS: usize = 100;

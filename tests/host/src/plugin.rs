@@ -21,6 +21,19 @@ const MAX_WASM_STACK: usize = 1 << 20;
 /// The root context id ngx_wasm_module uses.
 pub const ROOT_CONTEXT_ID: u32 = 1;
 
+/// What a filter is handed for `request` before it runs (`Err`: nginx answers 400 itself): the
+/// request's header map, pseudo-headers first, and the properties `get_property` answers, those
+/// of the scenario (`properties`) winning over `source.*` and what nginx derives. Every run goes
+/// through here, and so does the filter crate's native agreement test.
+pub fn handed_over(
+    request: &Request,
+    properties: &Properties,
+) -> Result<nginx::Admitted, nginx::Refusal> {
+    let mut props = request.source_properties();
+    props.extend(properties.iter().map(|(k, v)| (k.clone(), v.clone())));
+    nginx::admit(request, &props)
+}
+
 /// A compiled filter module, ready to instantiate any number of times.
 pub struct Host {
     engine: Engine,
@@ -413,9 +426,7 @@ impl Plugin {
 
         // What nginx does before any filter: a 400 of its own, or the request as
         // ngx_wasm_module hands it over (see nginx.rs).
-        let mut props = request.source_properties();
-        props.extend(properties.iter().map(|(k, v)| (k.clone(), v.clone())));
-        let admitted = match nginx::admit(request, &props) {
+        let admitted = match handed_over(request, properties) {
             Ok(admitted) => admitted,
             Err(refusal) => {
                 outcome.refused = Some(refusal.0);
