@@ -131,23 +131,23 @@ fn native_and_wasm_agree_on_every_scenario() {
             "{}: the .wasm refused a config the core takes",
             scenario.name
         );
-        let handed = match adhost::plugin::handed_over(&scenario.request(), &scenario.properties())
-        {
-            Ok(admitted) => Handed {
-                request: admitted.headers,
-                response: scenario.response().map(|r| r.header_map()),
-                properties: admitted.properties,
-            },
-            Err(_) => {
-                assert!(wasm.refused.is_some(), "{}", scenario.name);
-                refused += 1;
-                continue;
-            }
-        };
+        let handed =
+            match adhost::host::plugin::handed_over(&scenario.request(), &scenario.properties()) {
+                Ok(admitted) => Handed {
+                    request: admitted.headers,
+                    response: scenario.response().map(|r| r.header_map()),
+                    properties: admitted.properties,
+                },
+                Err(_) => {
+                    assert!(wasm.refused.is_some(), "{}", scenario.name);
+                    refused += 1;
+                    continue;
+                }
+            };
         let wasm_codes: Option<Vec<String>> = wasm
             .logs
             .iter()
-            .find_map(|entry| adhost::replay::codes_from_log(&entry.message));
+            .find_map(|entry| adhost::tools::replay::codes_from_log(&entry.message));
         let Some((verdict, value)) = native(&scenario, &config, handed) else {
             // Neither writes a line: the filter had nothing to say.
             assert_eq!(

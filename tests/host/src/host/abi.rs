@@ -5,9 +5,9 @@
 
 use wasmtime::{format_err, Caller, Error, ExternType, Linker, Module, Result, Val};
 
-use crate::guest::{self, Returned};
-use crate::map::HeaderMap;
-use crate::state::{
+use crate::host::guest::{self, Returned};
+use crate::host::map::HeaderMap;
+use crate::host::state::{
     log_level_name, HeaderEdit, HostState, LocalResponse, MapKind, Metric, MetricKind, Step,
 };
 

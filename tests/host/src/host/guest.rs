@@ -3,7 +3,7 @@
 
 use wasmtime::{format_err, Caller, Memory, Result};
 
-use crate::state::HostState;
+use crate::host::state::HostState;
 
 /// The guest's exported memory.
 fn memory(caller: &Caller<'_, HostState>) -> Result<Memory> {

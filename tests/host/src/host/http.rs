@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use crate::map::HeaderMap;
+use crate::host::map::HeaderMap;
 
 /// Properties answered by `proxy_get_property`, by dotted path.
 pub type Properties = BTreeMap<String, Vec<u8>>;
@@ -34,7 +34,7 @@ pub struct Response {
 impl Request {
     /// The request as written, pseudo-headers first, then the headers in order with lowercased
     /// names, duplicates kept — before nginx's rules; what a filter gets is
-    /// [`crate::nginx::admit`]'s map.
+    /// [`crate::host::nginx::admit`]'s map.
     pub fn header_map(&self) -> HeaderMap {
         let pseudo = [
             (":method", self.method.as_bytes()),

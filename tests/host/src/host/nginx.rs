@@ -11,8 +11,8 @@
 
 use std::fmt;
 
-use crate::http::{Properties, Request};
-use crate::map::{HeaderMap, Pair};
+use crate::host::http::{Properties, Request};
+use crate::host::map::{HeaderMap, Pair};
 
 /// Kong's `server_name` (`kong` in its nginx template); the scenario's property
 /// `ngx.server_name` overrides it.

@@ -10,10 +10,10 @@ use wasmtime::{
     Config, Engine, InstancePre, Linker, Module, Store, TypedFunc, WasmParams, WasmResults,
 };
 
-use crate::http::{Properties, Request, Response};
-use crate::map::HeaderMap;
-use crate::state::{HeaderEdit, HostState, LocalResponse, LogEntry, Step, Trap};
-use crate::{abi, nginx, wasi};
+use crate::host::http::{Properties, Request, Response};
+use crate::host::map::HeaderMap;
+use crate::host::state::{HeaderEdit, HostState, LocalResponse, LogEntry, Step, Trap};
+use crate::host::{abi, nginx, wasi};
 
 /// Largest wasm stack a guest call may use.
 const MAX_WASM_STACK: usize = 1 << 20;

@@ -7,7 +7,7 @@ use std::fmt;
 use serde::Serialize;
 use wasmtime::{Memory, StoreLimits, StoreLimitsBuilder, TypedFunc};
 
-use crate::map::HeaderMap;
+use crate::host::map::HeaderMap;
 
 /// The callback the host is inside of: ngx_wasm_module allows some hostcalls only in some steps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -5,8 +5,8 @@
 
 use wasmtime::{format_err, Caller, Linker, Result};
 
-use crate::guest;
-use crate::state::HostState;
+use crate::host::guest;
+use crate::host::state::HostState;
 
 const MODULE: &str = "wasi_snapshot_preview1";
 
@@ -153,7 +153,7 @@ fn clock_res_get(mut caller: Caller<'_, HostState>, clock: i32, out: i32) -> Res
 
 fn random_get(mut caller: Caller<'_, HostState>, buf: i32, len: i32) -> Result<i32> {
     let len = usize::try_from(len as u32).unwrap_or(usize::MAX);
-    if len > crate::state::MAX_GUEST_MEMORY {
+    if len > crate::host::state::MAX_GUEST_MEMORY {
         return Ok(EINVAL);
     }
     let mut bytes = vec![0u8; len];

@@ -26,12 +26,12 @@ use wasmtime::{
     Caller, Config, Engine, Extern, Func, Instance, Linker, Memory, Module, Store, TypedFunc,
 };
 
-use crate::http::{Properties, Request, Response};
-use crate::map::HeaderMap;
-use crate::plugin::{Host, Plugin, PluginOptions, RequestOutcome, ROOT_CONTEXT_ID};
-use crate::scenario::DEFAULT_HEADER_NAME;
-use crate::state::{HostState, HttpState, Step};
-use crate::{abi, wasi};
+use crate::host::http::{Properties, Request, Response};
+use crate::host::map::HeaderMap;
+use crate::host::plugin::{Host, Plugin, PluginOptions, RequestOutcome, ROOT_CONTEXT_ID};
+use crate::host::state::{HostState, HttpState, Step};
+use crate::host::{abi, wasi};
+use crate::tools::scenario::DEFAULT_HEADER_NAME;
 
 /// The host clock (unix seconds) every request sees: 2025-11-28T12:00:00Z, as the scenarios use.
 pub const NOW: u64 = 1_764_331_200;
@@ -814,7 +814,7 @@ impl Probe {
             let mut props = shape.request.source_properties();
             props.extend(shape.properties.iter().map(|(k, v)| (k.clone(), v.clone())));
             // As Plugin::run_request: what nginx hands the filter (not timed).
-            let admitted = crate::nginx::admit(&shape.request, &props)
+            let admitted = crate::host::nginx::admit(&shape.request, &props)
                 .map_err(|why| anyhow!("nginx refuses shape {:?}: {why}", shape.name))?;
             let state = self.store.data_mut();
             state.http = HttpState::default();

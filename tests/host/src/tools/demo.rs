@@ -3,11 +3,11 @@
 
 use std::fmt::Write as _;
 
-use crate::expect::Verdict;
-use crate::mask;
-use crate::plugin::ClientResponse;
-use crate::replay::Outcome;
-use crate::scenario::Scenario;
+use crate::host::plugin::ClientResponse;
+use crate::tools::expect::Verdict;
+use crate::tools::mask;
+use crate::tools::replay::Outcome;
+use crate::tools::scenario::Scenario;
 
 /// Renders one replayed scenario.
 pub fn render(scenario: &Scenario, outcome: &Outcome, verdict: &Verdict) -> String {

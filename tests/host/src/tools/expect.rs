@@ -1,9 +1,9 @@
 //! Checks a scenario's `expect` against what the replay produced.
 
-use crate::map::HeaderMap;
-use crate::plugin::ClientResponse;
-use crate::replay::Outcome;
-use crate::scenario::Scenario;
+use crate::host::map::HeaderMap;
+use crate::host::plugin::ClientResponse;
+use crate::tools::replay::Outcome;
+use crate::tools::scenario::Scenario;
 
 /// The verdict on one scenario.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

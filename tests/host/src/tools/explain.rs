@@ -8,14 +8,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context as _};
 
-use crate::catalogue;
-use crate::exchange;
-use crate::http::{Properties, Request, Response};
-use crate::kong_words;
-use crate::mask;
-use crate::plugin::{Host, PluginOptions};
-use crate::replay::codes_from_header;
-use crate::transcript::{self, Transcript};
+use crate::host::http::{Properties, Request, Response};
+use crate::host::plugin::{Host, PluginOptions};
+use crate::tools::catalogue;
+use crate::tools::exchange;
+use crate::tools::kong_words;
+use crate::tools::mask;
+use crate::tools::replay::codes_from_header;
+use crate::tools::transcript::{self, Transcript};
 
 /// What `explain` was asked.
 #[derive(Debug, Default)]
@@ -265,7 +265,7 @@ pub fn explain(host: &Host, ask: &Ask) -> anyhow::Result<String> {
         .unwrap_or_default();
     if !codes.is_empty() {
         let _ = writeln!(out, "\nWhat it means");
-        let members = crate::demo::split_list(header.as_deref().unwrap_or_default());
+        let members = crate::tools::demo::split_list(header.as_deref().unwrap_or_default());
         for (i, code) in codes.iter().enumerate() {
             let (meaning, fix) = catalogue::describe(code).unwrap_or(("", ""));
             let _ = writeln!(out, "  {}. {code}: {meaning}", i + 1);

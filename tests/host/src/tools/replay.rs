@@ -2,9 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::plugin::{ClientResponse, Host, PluginOptions, RequestOutcome};
-use crate::scenario::Scenario;
-use crate::state::{LocalResponse, LogEntry, Trap};
+use crate::host::plugin::{ClientResponse, Host, PluginOptions, RequestOutcome};
+use crate::host::state::{LocalResponse, LogEntry, Trap};
+use crate::tools::scenario::Scenario;
 
 /// The result of replaying one scenario.
 #[derive(Clone, Debug)]

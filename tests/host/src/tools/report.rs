@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::map::HeaderMap;
-use crate::replay::Outcome;
+use crate::host::map::HeaderMap;
+use crate::tools::replay::Outcome;
 
 /// One replayed scenario, exactly the keys SPEC §8 names, in that order.
 #[derive(Clone, Debug, Serialize)]

@@ -10,7 +10,7 @@ use base64::Engine as _;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
-use crate::http::{Properties, Request, Response};
+use crate::host::http::{Properties, Request, Response};
 
 /// The header that carries the diagnosis unless the config renames it.
 pub const DEFAULT_HEADER_NAME: &str = "X-Auth-Diagnosis";
@@ -196,8 +196,9 @@ impl Scenario {
     pub fn from_json(text: &str) -> anyhow::Result<Self> {
         // serde quotes the values it refuses, and a scenario's values may be credentials: the
         // message keeps the format's own words and masks every other quoted run.
-        let scenario: Scenario = serde_json::from_str(text)
-            .map_err(|e| anyhow::anyhow!("{}", crate::mask::quoted(&e.to_string(), VOCABULARY)))?;
+        let scenario: Scenario = serde_json::from_str(text).map_err(|e| {
+            anyhow::anyhow!("{}", crate::tools::mask::quoted(&e.to_string(), VOCABULARY))
+        })?;
         if scenario.name.trim().is_empty() {
             anyhow::bail!("\"name\" is empty");
         }

@@ -163,7 +163,10 @@ fn masked(line: &str) -> String {
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
             && (name.contains('-') || ONE_WORD_NAMES.contains(&name.to_ascii_lowercase().as_str()));
         if header_like {
-            return format!("{name}: {}", crate::mask::opaque(value.trim().as_bytes()));
+            return format!(
+                "{name}: {}",
+                crate::tools::mask::opaque(value.trim().as_bytes())
+            );
         }
     }
     match line.split_whitespace().next() {
