@@ -1,4 +1,4 @@
-//! The benchmark's two 401 shapes (tests/host/src/bench.rs), decided and written out as the glue
+//! The benchmark's two 401 shapes (tests/host/src/tools/bench.rs), decided and written out as the glue
 //! does: the harness callgrind profiles the pure core with (`make profile`), and a check that each
 //! shape gets its code.
 
