@@ -52,7 +52,7 @@ pub struct Verdict {
 }
 
 /// Whether the request is a CORS preflight.
-pub fn is_preflight(request: &Request) -> bool {
+pub(super) fn is_preflight(request: &Request) -> bool {
     request.method.eq_ignore_ascii_case("OPTIONS")
         && request.headers.has("origin")
         && request.headers.has("access-control-request-method")

@@ -42,7 +42,7 @@ const PLACEHOLDERS: [&str; 22] = [
 const NEAR_MISS_SECONDS: i64 = 300;
 
 /// Whether the value is a template placeholder rather than a credential.
-pub fn is_placeholder(value: &[u8]) -> bool {
+pub(super) fn is_placeholder(value: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(value) else {
         return false;
     };
@@ -65,7 +65,7 @@ pub fn is_placeholder(value: &[u8]) -> bool {
 
 /// What is wrong with the bytes themselves, if anything. `spaced` credentials (hmac-auth's
 /// parameter list) may contain spaces and quotes.
-pub fn malformation(value: &[u8], spaced: bool) -> Option<&'static str> {
+pub(super) fn malformation(value: &[u8], spaced: bool) -> Option<&'static str> {
     if value.is_empty() {
         return Some("is empty");
     }
@@ -379,7 +379,7 @@ fn nginx_base64(value: &[u8]) -> Option<Vec<u8>> {
 /// 3.9.3): the value after the scheme through `ngx.decode_base64`, then `^(.*?):(.+)$` (PCRE:
 /// `.` matches no newline, `$` also matches before a final one). An empty user name passes
 /// Kong, but no directory binds `attribute=,base_dn`: named too.
-pub fn ldap_problem(value: &[u8]) -> Option<&'static str> {
+pub(super) fn ldap_problem(value: &[u8]) -> Option<&'static str> {
     let Some(decoded) = nginx_base64(value) else {
         return Some("are not base64");
     };

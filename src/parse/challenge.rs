@@ -86,7 +86,7 @@ const OAUTH2_INVALID: &str =
 /// jwt `Bearer` or `Bearer realm="…"` (no token) and the same followed by ` error="invalid_token"`
 /// (a token refused), oauth2 that followed by ` error_description="The access token is invalid
 /// or has expired"`.
-pub fn kong_form(value: &str) -> Option<KongForm> {
+pub(super) fn kong_form(value: &str) -> Option<KongForm> {
     use crate::diagnosis::Plugin;
     let value = value.trim();
     let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));

@@ -169,7 +169,7 @@ pub fn rfc3339(secs: i64) -> String {
 }
 
 /// Howard Hinnant's days-to-civil algorithm.
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+pub(super) fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

@@ -114,7 +114,7 @@ pub enum PairsLimit {
 
 /// How many pairs ngx_wasm_module hands a filter at most (src/http/ngx_http_wasm.h:16,
 /// ngx_http_wasm_util.c:473), the four pseudo-headers included.
-pub const HOST_MAX_PAIRS: usize = 100;
+pub(super) const HOST_MAX_PAIRS: usize = 100;
 
 impl PairsLimit {
     /// From a parsed buffer: cut, at the host's limit, or neither.
@@ -390,7 +390,7 @@ fn contains_kong(value: &[u8]) -> bool {
 /// A query-string component as lua-nginx-module's `ngx.req.get_uri_args()` (behind
 /// `kong.request.get_query()`) decodes it: `+` is a space, `%XX` a byte, and a `%` not followed
 /// by two hex digits stays as it is. Borrowed when there is nothing to decode.
-pub fn query_decode(raw: &str) -> Cow<'_, [u8]> {
+pub(super) fn query_decode(raw: &str) -> Cow<'_, [u8]> {
     let bytes = raw.as_bytes();
     if !bytes.iter().any(|&b| b == b'+' || b == b'%') {
         return Cow::Borrowed(bytes);
