@@ -8,7 +8,7 @@
 //! refuses (no filter runs) and configs the filter refuses (nothing to decide).
 
 use super::gather::{self, Source};
-use super::sentences;
+use super::{parse_status, sentences};
 use crate::decide::config::{self, Config, Expose, Mode};
 use crate::decide::diagnose::{diagnose, Input, Verdict};
 use crate::decide::exposure;
@@ -64,7 +64,10 @@ fn native(
         }
     }
     let answers = config.mode == Mode::Enforce && gather::anonymous(&handed, config);
-    let status = scenario.response.as_ref().map(|r| r.status);
+    // on_http_response_headers: `:status` as the glue reads it from the response's map.
+    let status = handed
+        .response_header(":status")
+        .and_then(|bytes| parse_status(&bytes));
     if !answers && !status.is_some_and(|s| config.statuses.contains(&s)) {
         return None;
     }
@@ -74,9 +77,7 @@ fn native(
     let logged = LogGate::new(config.log_rate).admit(now_ms);
     let response = match status {
         Some(status) if !answers => {
-            if let Some(map) = &mut handed.response {
-                map.remove(b":status");
-            }
+            // The host sets it before on_http_response_headers.
             handed
                 .properties
                 .entry("response.code".into())
