@@ -379,7 +379,7 @@ impl Http {
 /// the metric hostcalls, and they cannot be told apart before a request: `kong.version` only
 /// answers inside one (and not at all before 3.6), so this runs on the first annotated response.
 fn define_counters() -> Vec<Option<u32>> {
-    let version = Host.property(&["kong", "version"]).unwrap_or_default();
+    let version = property(&["kong", "version"]).unwrap_or_default();
     if !kong_has_metrics(&version) {
         return Vec::new();
     }
@@ -436,11 +436,16 @@ impl gather::Source for Host {
     }
 }
 
+/// A property as printable text; `None` when the host has none or refuses.
+fn property(path: &[&str]) -> Option<String> {
+    Host.property(path)
+}
+
 /// The properties that join the log line to Kong's logs; `request_id` when already read.
 fn correlation(client: Option<String>, request_id: Option<String>) -> Correlation {
     Correlation {
-        request_id: request_id.or_else(|| Host.property(&["ngx", "kong_request_id"])),
-        route: Host.property(&["kong", "route_name"]),
+        request_id: request_id.or_else(|| property(&["ngx", "kong_request_id"])),
+        route: property(&["kong", "route_name"]),
         client,
     }
 }
