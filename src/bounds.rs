@@ -23,11 +23,11 @@ pub const MAX_INDEXED_PIECES: usize = 1 << 18;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jwt::{self, Malformed};
-    use crate::request::{Headers, Request};
+    use crate::parse::jwt::{self, Malformed};
+    use crate::parse::request::{Headers, Request};
 
     fn jwt_with_payload(payload: &str) -> Vec<u8> {
-        crate::jwt::tests::token(r#"{"alg":"HS256"}"#, payload).into_bytes()
+        crate::parse::jwt::tests::token(r#"{"alg":"HS256"}"#, payload).into_bytes()
     }
 
     #[test]
@@ -66,7 +66,7 @@ mod tests {
 
     #[test]
     fn indexed_pieces() {
-        use crate::redact::{scrub, Secrets};
+        use crate::output::redact::{scrub, Secrets};
         // A credential of n pieces whose last piece is "tail0001".
         let credential = |pieces: usize| {
             let mut c = vec![b'x'; pieces + 7 - 8];
@@ -109,8 +109,8 @@ mod tests {
 
     #[test]
     fn sentences_and_diagnoses() {
-        use crate::config::load;
-        use crate::diagnose::{diagnose, Input, Sentences};
+        use crate::decide::config::load;
+        use crate::decide::diagnose::{diagnose, Input, Sentences};
         let hosts: Vec<String> = (0..12)
             .map(|i| format!("\"host-{i}-{}.example\"", "h".repeat(40)))
             .collect();
@@ -153,9 +153,9 @@ mod tests {
 
     #[test]
     fn a_long_sentence_is_cut_at_the_bound() {
-        use crate::config::load;
-        use crate::diagnose::{diagnose, Input, Sentences};
-        use crate::request::Response;
+        use crate::decide::config::load;
+        use crate::decide::diagnose::{diagnose, Input, Sentences};
+        use crate::parse::request::Response;
         let config = load(b"{}").unwrap();
         let request = Request {
             headers: Headers::from_pairs([("apikey".to_string(), b"k3y-9f8e7d6c".to_vec())]),

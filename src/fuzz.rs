@@ -2,11 +2,11 @@
 //! default number of cases; `make fuzz` runs many more (PROPTEST_CASES). Every property asserts
 //! something that could fail: no panic, bounded printable output, no credential piece in it.
 
-use crate::config::load;
-use crate::diagnose::{diagnose, Input, Sentences};
-use crate::header;
-use crate::logline::{self, Correlation};
-use crate::request::{Headers, Request, Response};
+use crate::decide::config::load;
+use crate::decide::diagnose::{diagnose, Input, Sentences};
+use crate::output::header;
+use crate::output::logline::{self, Correlation};
+use crate::parse::request::{Headers, Request, Response};
 use proptest::prelude::*;
 
 /// Names a client might use, with the ones the route reads among them.
@@ -89,7 +89,7 @@ fn pairs_buffer() -> impl Strategy<Value = (Vec<u8>, RawPairs)> {
             .iter()
             .map(|(n, v)| (n.as_slice(), v.as_slice()))
             .collect();
-        (crate::pairs::tests::serialize(&borrowed), pairs)
+        (crate::parse::pairs::tests::serialize(&borrowed), pairs)
     })
 }
 
@@ -126,7 +126,7 @@ proptest! {
             request.path = format!("{}{sep}apikey={encoded}", request.path);
         } else {
             // A planted credential, in the header every default plugin reads.
-            request.headers.0.push(crate::request::Header { name: "apikey".into(), value: secret.clone().into_bytes() });
+            request.headers.0.push(crate::parse::request::Header { name: "apikey".into(), value: secret.clone().into_bytes() });
         }
         let response = Response {
             status,
@@ -159,14 +159,14 @@ proptest! {
         garbage in any::<Vec<u8>>(),
     ) {
         let check = |bytes: &[u8]| -> Result<(), TestCaseError> {
-            let parsed = crate::pairs::parse(bytes);
+            let parsed = crate::parse::pairs::parse(bytes);
             prop_assert!(parsed.pairs.len() <= parsed.declared as usize);
             // Every pair read lies inside the buffer, with its two NULs.
             let used: usize = parsed.pairs.iter().map(|(_, v)| v.len() + 2).sum();
             prop_assert!(used <= bytes.len());
             Ok(())
         };
-        let whole = crate::pairs::parse(&buffer);
+        let whole = crate::parse::pairs::parse(&buffer);
         prop_assert!(!whole.cut());
         prop_assert_eq!(whole.pairs.len(), pairs.len());
         for (got, (name, value)) in whole.pairs.iter().zip(&pairs) {
@@ -175,7 +175,7 @@ proptest! {
         }
         // Every truncated length: a prefix of the pairs, each as written.
         for cut in 0..buffer.len() {
-            let parsed = crate::pairs::parse(&buffer[..cut]);
+            let parsed = crate::parse::pairs::parse(&buffer[..cut]);
             prop_assert!(parsed.pairs.len() <= pairs.len());
             prop_assert!(cut < 4 || parsed.cut(), "cut at {} of {}", cut, buffer.len());
             for (got, (_, value)) in parsed.pairs.iter().zip(&pairs) {
@@ -283,15 +283,15 @@ proptest! {
         token.extend_from_slice(b.as_bytes());
         token.push(b'.');
         token.extend_from_slice(&c);
-        let _ = crate::jwt::decode(&token);
+        let _ = crate::parse::jwt::decode(&token);
     }
 
     #[test]
     fn fuzz_parsers(text in any::<String>(), line in 0usize..5, column in 0usize..200) {
-        let _ = crate::challenge::parse(&text);
-        let _ = crate::httpdate::parse(&text);
-        let _ = crate::cidr::Cidr::parse(&text);
-        let _ = crate::cidr::peer_ip(&text);
-        let _ = crate::jsonpath::at(text.as_bytes(), line, column);
+        let _ = crate::parse::challenge::parse(&text);
+        let _ = crate::parse::httpdate::parse(&text);
+        let _ = crate::parse::cidr::Cidr::parse(&text);
+        let _ = crate::parse::cidr::peer_ip(&text);
+        let _ = crate::parse::jsonpath::at(text.as_bytes(), line, column);
     }
 }

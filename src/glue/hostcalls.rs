@@ -14,7 +14,7 @@
 //! signatures, so that the glue reads the same either way.
 #![allow(unsafe_code)]
 
-use crate::pairs::{self, Pairs};
+use crate::parse::pairs::{self, Pairs};
 use proxy_wasm::types::{BufferType, Bytes, LogLevel, MapType, MetricType, Status};
 use std::ptr::null_mut;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -3,6 +3,11 @@
 //! semantics, same step rules and traps — so tests, `make demo`, the benchmark and `explain`
 //! exercise the filter as Kong would.
 //!
+//! Two folders: `host` is the proxy-wasm host itself (the ABI, WASI, the guest's memory, the
+//! per-request state, nginx's rules and ngx_wasm_module's maps, the plugin lifecycle); `tools`
+//! are what is built on it (scenarios and their replay and checks, demo, explain, bench,
+//! transcripts, masking). `host` never uses `tools` (`tests/layout.rs` says so).
+//!
 //! ```no_run
 //! use adhost::{Host, PluginOptions, Request};
 //! let host = Host::from_file(&adhost::default_wasm_path())?;
@@ -14,37 +19,20 @@
 //! # Ok::<(), anyhow::Error>(())
 //! ```
 
-pub mod abi;
-pub mod bench;
-pub mod catalogue;
-pub mod demo;
-pub mod exchange;
-pub mod expect;
-pub mod explain;
-mod guest;
-pub mod http;
-pub mod kong_words;
-pub mod map;
-pub mod mask;
-pub mod nginx;
-pub mod plugin;
-pub mod prometheus;
-pub mod replay;
-pub mod report;
-pub mod scenario;
-pub mod state;
-pub mod transcript;
-pub mod wasi;
+pub mod host;
+pub mod tools;
 
 use std::path::{Path, PathBuf};
 
-pub use expect::{check, Verdict};
-pub use http::{Properties, Request, Response};
-pub use map::HeaderMap;
-pub use plugin::{ClientResponse, FinalResponse, Host, Plugin, PluginOptions, RequestOutcome};
-pub use replay::{replay, Outcome};
-pub use scenario::Scenario;
-pub use state::{HeaderEdit, LocalResponse, LogEntry, Step, Trap};
+pub use host::http::{Properties, Request, Response};
+pub use host::map::HeaderMap;
+pub use host::plugin::{
+    ClientResponse, FinalResponse, Host, Plugin, PluginOptions, RequestOutcome,
+};
+pub use host::state::{HeaderEdit, LocalResponse, LogEntry, Step, Trap};
+pub use tools::expect::{check, Verdict};
+pub use tools::replay::{replay, Outcome};
+pub use tools::scenario::Scenario;
 
 /// The repository root (two levels above this crate).
 pub fn repo_root() -> PathBuf {

@@ -12,8 +12,9 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use adhost::report::Line;
-use adhost::{check, demo, load_host, replay, Host, Scenario};
+use adhost::tools::demo;
+use adhost::tools::report::Line;
+use adhost::{check, load_host, replay, Host, Scenario};
 
 const USAGE: &str = "usage: adhost replay [--wasm PATH] FILE...\n       adhost demo [--wasm PATH] [DIR]\n       adhost explain FILE [--config CONFIG.json] [--status N] [--now UNIX|RFC3339|HTTP-DATE] [--wasm PATH]\n       adhost bench [--filter PATH] [--noop PATH] [--iterations N]";
 
@@ -115,7 +116,7 @@ fn option_value<'a>(
 /// `explain FILE [--config F] [--status N] [--now S] [--wasm P]`.
 fn explain(args: &[String]) -> anyhow::Result<ExitCode> {
     use anyhow::Context as _;
-    let mut ask = adhost::explain::Ask::default();
+    let mut ask = adhost::tools::explain::Ask::default();
     let mut wasm = None;
     let mut file = None;
     let mut iter = args.iter();
@@ -143,7 +144,7 @@ fn explain(args: &[String]) -> anyhow::Result<ExitCode> {
             }
             "--now" => {
                 let now = value("--now")?;
-                ask.now = Some(adhost::exchange::parse_now(&now).ok_or_else(|| {
+                ask.now = Some(adhost::tools::exchange::parse_now(&now).ok_or_else(|| {
                     anyhow::anyhow!(
                         "NOW takes unix seconds, 2026-11-28T12:00:00Z or an HTTP date, got {}",
                         shown(&now)
@@ -167,7 +168,7 @@ fn explain(args: &[String]) -> anyhow::Result<ExitCode> {
         std::fs::read(&file).with_context(|| format!("cannot read FILE {}", file.display()))?;
     ask.transcript = String::from_utf8_lossy(&bytes).into_owned();
     let host = load_host(wasm.as_deref())?;
-    print!("{}", adhost::explain::explain(&host, &ask)?);
+    print!("{}", adhost::tools::explain::explain(&host, &ask)?);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -192,17 +193,21 @@ fn bench(args: &[String]) -> anyhow::Result<ExitCode> {
             other => anyhow::bail!("unknown argument {}\n{USAGE}", shown(other)),
         }
     }
-    let options = adhost::bench::Options::new(filter, noop, iterations);
+    let options = adhost::tools::bench::Options::new(filter, noop, iterations);
     eprintln!(
         "adhost bench: {} timed requests per module and shape, in {} batches",
         options.iterations, options.rounds
     );
-    match adhost::bench::run(&options) {
+    match adhost::tools::bench::run(&options) {
         Ok(report) => {
             print!("{}", report.render());
             Ok(ExitCode::SUCCESS)
         }
-        Err(error) if error.downcast_ref::<adhost::bench::Broken>().is_some() => {
+        Err(error)
+            if error
+                .downcast_ref::<adhost::tools::bench::Broken>()
+                .is_some() =>
+        {
             eprintln!("adhost: {}", one_line(&error));
             Ok(ExitCode::from(1))
         }

@@ -9,7 +9,7 @@
     clippy::indexing_slicing
 )]
 
-use adhost::explain::{explain, Ask};
+use adhost::tools::explain::{explain, Ask};
 use serde_json::Value;
 
 fn transcripts() -> std::path::PathBuf {
@@ -50,7 +50,7 @@ fn bundled_transcripts_are_explained() {
             .lines()
             .find_map(|l| l.strip_prefix("X-Auth-Diagnosis: "))
             .unwrap_or_default();
-        let codes = adhost::replay::codes_from_header(header).unwrap_or_default();
+        let codes = adhost::tools::replay::codes_from_header(header).unwrap_or_default();
         let want: Vec<String> = case["codes"]
             .as_array()
             .unwrap()

@@ -83,7 +83,7 @@ fn one_counter_per_code_and_route_bounded_per_worker() {
     );
     assert_eq!(metrics.len(), bound + 1, "{:?}", metrics.keys());
 
-    let exported = adhost::prometheus::exported(&metrics).unwrap();
+    let exported = adhost::tools::prometheus::exported(&metrics).unwrap();
     assert_eq!(
         exported
             .get("pw_auth_diagnosis_diagnoses_total{code=\"no-credentials\",route=\"route-0\"}"),

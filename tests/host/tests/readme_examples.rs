@@ -22,7 +22,7 @@
     clippy::indexing_slicing
 )]
 
-use adhost::explain::{explain, Ask};
+use adhost::tools::explain::{explain, Ask};
 
 /// Shown lines longer than this are cut with `…` when refreshing.
 const SHOWN_WIDTH: usize = 150;
@@ -210,7 +210,7 @@ fn readme_examples_give_what_the_readme_shows() {
                     panic!("README example {command:?} prints no header line:\n{output}")
                 });
             assert!(
-                adhost::replay::codes_from_header(header).is_some_and(|c| !c.is_empty()),
+                adhost::tools::replay::codes_from_header(header).is_some_and(|c| !c.is_empty()),
                 "README example {command:?} gets no diagnosis: {header}"
             );
         }
@@ -251,7 +251,10 @@ fn readme_examples_give_what_the_readme_shows() {
 #[test]
 fn shown_headers_are_real_diagnoses() {
     let readme = std::fs::read_to_string(adhost::repo_root().join("README.md")).unwrap();
-    let known: Vec<&str> = adhost::catalogue::CODES.iter().map(|c| c.0).collect();
+    let known: Vec<&str> = adhost::tools::catalogue::CODES
+        .iter()
+        .map(|c| c.0)
+        .collect();
     let mut seen = 0;
     for block in blocks(&readme) {
         for line in &block.lines {
@@ -273,7 +276,7 @@ fn shown_headers_are_real_diagnoses() {
                 parsed
             };
             assert!(
-                adhost::replay::codes_from_header(candidate).is_some(),
+                adhost::tools::replay::codes_from_header(candidate).is_some(),
                 "README shows a header that is not an RFC 9651 List: {line}"
             );
         }

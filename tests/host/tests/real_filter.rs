@@ -387,7 +387,7 @@ fn a_flood_of_401s_is_held_back_and_summed_up() {
 }
 
 /// ngx_wasm_module writes past the pairs buffer it sized too small (98+ request headers; see
-/// adhost::map::marshal): one long-lived instance, as a Kong worker keeps, must neither trap on
+/// adhost::host::map::marshal): one long-lived instance, as a Kong worker keeps, must neither trap on
 /// such requests nor on the ordinary ones that follow them.
 #[test]
 fn short_pairs_buffers_do_not_poison_the_instance() {

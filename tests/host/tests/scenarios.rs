@@ -82,7 +82,7 @@ fn observe_and_edge_never_change_a_response() {
             continue;
         }
         checked += 1;
-        for change in adhost::expect::changes(&scenario, &outcome) {
+        for change in adhost::tools::expect::changes(&scenario, &outcome) {
             problems.push(format!("{}: {change}", scenario.name));
         }
     }

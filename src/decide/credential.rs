@@ -1,0 +1,918 @@
+//! Finding credentials: in every place the route's plugins read, and in the places clients put
+//! them by mistake. Each find says what it is, where it was, and which plugin (if any) reads it
+//! there — or why none does.
+
+use crate::decide::config::Auth;
+use crate::diagnosis::Plugin;
+use crate::parse::jwt::looks_like_jwt;
+use crate::parse::request::{Param, Request};
+use crate::parse::text::{kong_reads_header, printable, same_squashed, squash_into};
+use std::borrow::Cow;
+
+/// What a credential looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// An API key (key-auth).
+    ApiKey,
+    /// A JWT (three base64url segments).
+    Jwt,
+    /// An opaque bearer token.
+    Bearer,
+    /// Basic credentials.
+    Basic,
+    /// An hmac-auth signature.
+    Hmac,
+    /// ldap-auth credentials: base64 of `user:password` after the `header_type` scheme.
+    Ldap,
+    /// Kong's session cookie.
+    Session,
+    /// Something credential-like of no recognisable kind.
+    Opaque,
+}
+
+impl Kind {
+    /// The name with its article, for sentences: `an api-key`, `a jwt`.
+    pub fn with_article(self) -> String {
+        let article = if matches!(self, Kind::ApiKey | Kind::Ldap) {
+            "an"
+        } else {
+            "a"
+        };
+        format!("{article} {}", self.as_str())
+    }
+
+    /// Name used in output (`credential=jwt`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::ApiKey => "api-key",
+            Kind::Jwt => "jwt",
+            Kind::Bearer => "bearer",
+            Kind::Basic => "basic",
+            Kind::Hmac => "hmac",
+            Kind::Ldap => "ldap",
+            Kind::Session => "session-cookie",
+            Kind::Opaque => "token",
+        }
+    }
+}
+
+/// Where a credential was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    /// A request header (lowercase name).
+    Header(String),
+    /// A query-string parameter.
+    Query(String),
+    /// A cookie.
+    Cookie(String),
+}
+
+impl Place {
+    /// The header, parameter or cookie name.
+    pub fn name(&self) -> &str {
+        match self {
+            Place::Header(n) | Place::Query(n) | Place::Cookie(n) => n,
+        }
+    }
+
+    /// `header x-api-key`, `query parameter jwt`, `cookie token`.
+    pub fn describe(&self) -> String {
+        let what = match self {
+            Place::Header(_) => "header",
+            Place::Query(_) => "query parameter",
+            Place::Cookie(_) => "cookie",
+        };
+        format!("{what} {}", printable(self.name(), 60))
+    }
+}
+
+/// Why no plugin of the route reads a credential where it was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Miss {
+    /// The header is read, but not with this scheme.
+    Scheme {
+        /// What the plugins reading this header accept (`Bearer`, `Basic`, ldap-auth's
+        /// `header_type` …).
+        accepted: Vec<Cow<'static, str>>,
+    },
+    /// No plugin reads this name; the route reads these instead.
+    Name,
+    /// A name a plugin reads, but not in this place.
+    Location {
+        /// The plugin whose name it is.
+        plugin: Plugin,
+        /// Why it does not look there.
+        why: &'static str,
+    },
+}
+
+/// One credential found on the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found<'a> {
+    /// What it looks like.
+    pub kind: Kind,
+    /// Where it was.
+    pub place: Place,
+    /// The Authorization scheme as sent, for header credentials that have one.
+    pub scheme: Option<String>,
+    /// The credential itself (after the scheme), as Kong's plugin gets it. Never printed.
+    pub value: Cow<'a, [u8]>,
+    /// Plugins of the route that read it here.
+    pub readers: Vec<Plugin>,
+    /// Why none does, when `readers` is empty.
+    pub miss: Option<Miss>,
+}
+
+impl Found<'_> {
+    /// The plugin the finding is about: its first reader, or the one whose name it used.
+    pub fn plugin(&self) -> Option<Plugin> {
+        match (&self.readers.first(), &self.miss) {
+            (Some(p), _) => Some(**p),
+            (None, Some(Miss::Location { plugin, .. })) => Some(*plugin),
+            _ => None,
+        }
+    }
+}
+
+/// Header and parameter names clients use for credentials, squashed (letters and digits only).
+/// A `match`, not a list: it compiles to a switch on the length and a few byte compares, and it
+/// runs for every header, cookie and query parameter of an annotated request.
+fn is_credential_squashed(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b"apikey"
+            | b"xapikey"
+            | b"apitoken"
+            | b"xapitoken"
+            | b"key"
+            | b"xkey"
+            | b"token"
+            | b"xtoken"
+            | b"accesstoken"
+            | b"xaccesstoken"
+            | b"authtoken"
+            | b"xauthtoken"
+            | b"auth"
+            | b"xauth"
+            | b"authorization"
+            | b"xauthorization"
+            | b"authorisation"
+            | b"bearer"
+            | b"jwt"
+            | b"xjwt"
+            | b"idtoken"
+            | b"xidtoken"
+            | b"sessiontoken"
+            | b"xsessiontoken"
+            | b"secret"
+            | b"xsecret"
+            | b"xapiauth"
+    )
+}
+
+/// Headers that look credential-like but are not credentials for Kong's auth plugins.
+const NOT_CREDENTIALS: [&str; 3] = [
+    "x-auth-diagnosis-token",
+    "x-credential-identifier",
+    "x-csrf-token",
+];
+
+/// Every credential on the request.
+pub fn find<'a>(request: &'a Request, cookies: &[Param<'a>], auth: &Auth) -> Vec<Found<'a>> {
+    let mut out = Vec::new();
+    for (index, header) in request.headers.iter().enumerate() {
+        if NOT_CREDENTIALS.contains(&header.name.as_str()) {
+            continue;
+        }
+        let value = header.value.as_slice();
+        if is_authorization_header(&header.name, auth) {
+            out.push(past_kong_limit(
+                authorization(&header.name, value, auth),
+                index,
+            ));
+        } else if let Some(found) = key_header(&header.name, value, auth) {
+            out.push(past_kong_limit(found, index));
+        } else if is_near_miss(&header.name, auth) || looks_like_jwt(strip_bearer(value)) {
+            out.push(Found {
+                kind: shape(strip_bearer(value)),
+                place: Place::Header(header.name.clone()),
+                scheme: None,
+                value: Cow::Borrowed(strip_bearer(value)),
+                readers: Vec::new(),
+                miss: Some(Miss::Name),
+            });
+        }
+    }
+    for param in request.query() {
+        out.extend(query_param(&param.name, param.value, auth));
+    }
+    for cookie in cookies {
+        out.extend(cookie_credential(&cookie.name, cookie.value.clone(), auth));
+    }
+    out
+}
+
+/// Request headers Kong's `kong.request.get_headers()` returns (`lua_max_req_headers`).
+const KONG_MAX_REQ_HEADERS: usize = 100;
+
+/// key-auth and jwt look headers up in `kong.request.get_headers()`, which stops after the first
+/// 100: a credential further down is never read, however well it is named.
+fn past_kong_limit(mut found: Found<'_>, index: usize) -> Found<'_> {
+    if index < KONG_MAX_REQ_HEADERS {
+        return found;
+    }
+    let limited = |p: &Plugin| matches!(p, Plugin::KeyAuth | Plugin::Jwt);
+    if let Some(&plugin) = found.readers.iter().find(|p| limited(p)) {
+        found.readers.retain(|p| !limited(p));
+        if found.readers.is_empty() {
+            found.miss = Some(Miss::Location {
+                plugin,
+                why: "Kong's plugins read only the first 100 request headers (lua_max_req_headers)",
+            });
+        }
+    }
+    found
+}
+
+fn strip_bearer(value: &[u8]) -> &[u8] {
+    let trimmed = value.trim_ascii();
+    match trimmed.get(..7) {
+        Some(prefix) if prefix.eq_ignore_ascii_case(b"bearer ") => {
+            trimmed.get(7..).unwrap_or_default().trim_ascii()
+        }
+        _ => trimmed,
+    }
+}
+
+fn shape(value: &[u8]) -> Kind {
+    if looks_like_jwt(value) {
+        Kind::Jwt
+    } else {
+        Kind::ApiKey
+    }
+}
+
+/// Headers read as `Authorization`-style `<scheme> <credentials>`.
+fn is_authorization_header(name: &str, auth: &Auth) -> bool {
+    name == "authorization"
+        || name == "proxy-authorization"
+        || !header_plugins(name, auth).is_empty()
+}
+
+/// Every plugin of the route that reads this Authorization-style header, whatever the scheme.
+fn header_plugins(name: &str, auth: &Auth) -> Vec<Plugin> {
+    let is_auth = name == "authorization" || name == "proxy-authorization";
+    let reads = [
+        (
+            Plugin::Jwt,
+            auth.jwt
+                .as_ref()
+                .is_some_and(|j| j.header_names.iter().any(|n| kong_reads_header(n, name))),
+        ),
+        (
+            Plugin::Oauth2,
+            auth.oauth2
+                .as_ref()
+                .is_some_and(|o| kong_reads_header(&o.auth_header_name, name)),
+        ),
+        (
+            Plugin::OpenidConnect,
+            auth.openid_connect && name == "authorization",
+        ),
+        (Plugin::BasicAuth, auth.basic_auth && is_auth),
+        (Plugin::HmacAuth, auth.hmac_auth.is_some() && is_auth),
+        // Proxy-Authorization first, then Authorization (kong/plugins/ldap-auth/access.lua).
+        (Plugin::LdapAuth, auth.ldap_auth.is_some() && is_auth),
+    ];
+    reads
+        .into_iter()
+        .filter_map(|(plugin, reads)| reads.then_some(plugin))
+        .collect()
+}
+
+/// The scheme a plugin expects, as the hint spells it.
+fn expected_scheme(plugin: Plugin, auth: &Auth) -> Cow<'static, str> {
+    match (plugin, &auth.ldap_auth) {
+        (Plugin::BasicAuth, _) => Cow::Borrowed("Basic"),
+        (Plugin::HmacAuth, _) => Cow::Borrowed("hmac"),
+        // Kong's default spelled without an allocation: it is the common case.
+        (Plugin::LdapAuth, Some(ldap)) if ldap.header_type == "ldap" => Cow::Borrowed("ldap"),
+        (Plugin::LdapAuth, Some(ldap)) => Cow::Owned(ldap.header_type.clone()),
+        _ => Cow::Borrowed("Bearer"),
+    }
+}
+
+/// Whether the scheme is ldap-auth's `header_type`: Kong lowercases both and matches
+/// `^\s*<header_type>\s+` (kong/plugins/ldap-auth/access.lua, 3.9.3).
+fn is_ldap_scheme(scheme: &[u8], auth: &Auth) -> bool {
+    auth.ldap_auth
+        .as_ref()
+        .is_some_and(|l| scheme.eq_ignore_ascii_case(l.header_type.as_bytes()))
+}
+
+/// Whether a plugin takes this scheme, with each plugin's own matching rule.
+fn takes_scheme(plugin: Plugin, scheme: &[u8], auth: &Auth) -> bool {
+    match plugin {
+        // Kong's jwt matches `\s*[Bb]earer\s+(.+)`: only these two spellings.
+        Plugin::Jwt => scheme == b"Bearer" || scheme == b"bearer",
+        Plugin::Oauth2 => {
+            scheme.eq_ignore_ascii_case(b"bearer") || scheme.eq_ignore_ascii_case(b"token")
+        }
+        Plugin::OpenidConnect => scheme.eq_ignore_ascii_case(b"bearer"),
+        Plugin::BasicAuth => scheme == b"Basic" || scheme == b"basic",
+        Plugin::HmacAuth => scheme.eq_ignore_ascii_case(b"hmac"),
+        Plugin::LdapAuth => is_ldap_scheme(scheme, auth),
+        Plugin::KeyAuth | Plugin::Session => false,
+    }
+}
+
+fn authorization<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Found<'a> {
+    let trimmed = value.trim_ascii_start();
+    let split = trimmed.iter().position(|b| b.is_ascii_whitespace());
+    let (scheme, rest) = match split {
+        Some(i) => (
+            trimmed.get(..i).unwrap_or_default(),
+            trimmed.get(i..).unwrap_or_default().trim_ascii(),
+        ),
+        // A bare scheme (`Bearer` with nothing after it) is a scheme without credentials.
+        None if is_scheme_word(trimmed.trim_ascii_end(), auth) => {
+            (trimmed.trim_ascii_end(), &b""[..])
+        }
+        None => (&b""[..], trimmed.trim_ascii_end()),
+    };
+    let scheme_text = String::from_utf8_lossy(scheme).into_owned();
+    let lower = scheme_text.to_ascii_lowercase();
+    let kind = match lower.as_str() {
+        "basic" => Kind::Basic,
+        "hmac" => Kind::Hmac,
+        "ldap" => Kind::Ldap,
+        _ if is_ldap_scheme(scheme, auth) => Kind::Ldap,
+        _ if looks_like_jwt(rest) => Kind::Jwt,
+        "bearer" => Kind::Bearer,
+        _ => Kind::Opaque,
+    };
+    let plugins = header_plugins(name, auth);
+    let mut accepted: Vec<Cow<'static, str>> =
+        plugins.iter().map(|&p| expected_scheme(p, auth)).collect();
+    accepted.dedup();
+    let mut readers: Vec<Plugin> = if trimmed.trim_ascii().is_empty() {
+        // An empty header is judged by the plugins that read it: malformed, not a new scheme.
+        plugins.clone()
+    } else {
+        plugins
+            .iter()
+            .copied()
+            .filter(|&p| takes_scheme(p, scheme, auth))
+            .collect()
+    };
+    // A JWT is meant for the jwt plugin: `BEARER <jwt>` or `Token <jwt>` is a scheme mistake even
+    // where oauth2 would take the scheme (it would then fail to find the token as its own).
+    if kind == Kind::Jwt && plugins.contains(&Plugin::Jwt) && !readers.contains(&Plugin::Jwt) {
+        readers.clear();
+    }
+    let miss = if !readers.is_empty() {
+        None
+    } else if accepted.is_empty() {
+        Some(Miss::Name)
+    } else {
+        Some(Miss::Scheme { accepted })
+    };
+    Found {
+        kind,
+        place: Place::Header(name.to_string()),
+        scheme: (!scheme.is_empty()).then_some(scheme_text),
+        value: if scheme.is_empty() {
+            Cow::Borrowed(trimmed.trim_ascii_end())
+        } else if kind == Kind::Hmac {
+            Cow::Borrowed(signature(rest))
+        } else {
+            Cow::Borrowed(rest)
+        },
+        readers,
+        miss,
+    }
+}
+
+fn is_scheme_word(word: &[u8], auth: &Auth) -> bool {
+    [&b"bearer"[..], b"basic", b"hmac", b"token", b"ldap"]
+        .iter()
+        .any(|s| word.eq_ignore_ascii_case(s))
+        || is_ldap_scheme(word, auth)
+}
+
+/// hmac-auth's secret part is the `signature` parameter; the rest (username, algorithm, the list
+/// of signed headers) is not a credential, and must not be treated as one when redacting.
+fn signature(params: &[u8]) -> &[u8] {
+    let Some(start) = params
+        .windows(10)
+        .position(|w| w.eq_ignore_ascii_case(b"signature="))
+    else {
+        return params;
+    };
+    let value = params.get(start + 10..).unwrap_or_default();
+    let value = value.strip_prefix(b"\"").unwrap_or(value);
+    let end = value
+        .iter()
+        .position(|&b| b == b'"' || b == b',')
+        .unwrap_or(value.len());
+    value.get(..end).unwrap_or(value)
+}
+
+fn key_header<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Option<Found<'a>> {
+    let key_auth = auth.key_auth.as_ref()?;
+    key_auth
+        .key_names
+        .iter()
+        .find(|k| kong_reads_header(k, name))?;
+    let (readers, miss) = if key_auth.key_in_header {
+        (vec![Plugin::KeyAuth], None)
+    } else {
+        (
+            Vec::new(),
+            Some(Miss::Location {
+                plugin: Plugin::KeyAuth,
+                why: "key_in_header is false",
+            }),
+        )
+    };
+    Some(Found {
+        kind: shape(value),
+        place: Place::Header(name.to_string()),
+        scheme: None,
+        value: Cow::Borrowed(value),
+        readers,
+        miss,
+    })
+}
+
+fn is_near_miss(name: &str, auth: &Auth) -> bool {
+    is_credential_name(name)
+        || auth
+            .key_auth
+            .as_ref()
+            .is_some_and(|k| k.key_names.iter().any(|n| same_squashed(n, name)))
+}
+
+fn is_credential_name(name: &str) -> bool {
+    let mut buffer = [0u8; 32];
+    squash_into(name, &mut buffer).is_some_and(is_credential_squashed)
+}
+
+fn query_param<'a>(name: &str, value: Cow<'a, [u8]>, auth: &Auth) -> Option<Found<'a>> {
+    let place = Place::Query(name.to_string());
+    let found = |readers: Vec<Plugin>, miss: Option<Miss>| Found {
+        kind: shape(&value),
+        place: place.clone(),
+        scheme: None,
+        value: value.clone(),
+        readers,
+        miss,
+    };
+    if let Some(key_auth) = &auth.key_auth {
+        if key_auth.key_names.iter().any(|k| k == name) {
+            return Some(if key_auth.key_in_query {
+                found(vec![Plugin::KeyAuth], None)
+            } else {
+                found(
+                    Vec::new(),
+                    Some(Miss::Location {
+                        plugin: Plugin::KeyAuth,
+                        why: "key_in_query is false",
+                    }),
+                )
+            });
+        }
+    }
+    if let Some(jwt) = &auth.jwt {
+        if jwt.uri_param_names.iter().any(|k| k == name) {
+            let mut f = found(vec![Plugin::Jwt], None);
+            f.kind = Kind::Jwt;
+            return Some(f);
+        }
+    }
+    if auth.oauth2.is_some() && name == "access_token" {
+        return Some(found(vec![Plugin::Oauth2], None));
+    }
+    if is_credential_name(name) || looks_like_jwt(&value) {
+        return Some(found(Vec::new(), Some(Miss::Name)));
+    }
+    None
+}
+
+fn cookie_credential<'a>(name: &str, value: Cow<'a, [u8]>, auth: &Auth) -> Option<Found<'a>> {
+    let place = Place::Cookie(name.to_string());
+    // The session plugin reads its cookie by name, whatever the value looks like.
+    if auth.session.as_ref().is_some_and(|s| s.cookie_name == name) {
+        return Some(Found {
+            kind: Kind::Session,
+            place,
+            scheme: None,
+            value,
+            readers: vec![Plugin::Session],
+            miss: None,
+        });
+    }
+    if let Some(jwt) = &auth.jwt {
+        if jwt.cookie_names.iter().any(|k| k == name) {
+            return Some(Found {
+                kind: Kind::Jwt,
+                place,
+                scheme: None,
+                value,
+                readers: vec![Plugin::Jwt],
+                miss: None,
+            });
+        }
+    }
+    if !is_credential_name(name) && !looks_like_jwt(&value) {
+        return None;
+    }
+    let is_key_name = auth
+        .key_auth
+        .as_ref()
+        .is_some_and(|k| k.key_names.iter().any(|n| same_squashed(n, name)));
+    let (plugin, why) = if looks_like_jwt(&value) && auth.jwt.is_some() {
+        (Plugin::Jwt, "the cookie is not in jwt's cookie_names")
+    } else if is_key_name || auth.key_auth.is_some() {
+        (Plugin::KeyAuth, "key-auth never reads cookies")
+    } else {
+        return Some(Found {
+            kind: shape(&value),
+            place,
+            scheme: None,
+            value,
+            readers: Vec::new(),
+            miss: Some(Miss::Name),
+        });
+    };
+    Some(Found {
+        kind: shape(&value),
+        place,
+        scheme: None,
+        value,
+        readers: Vec::new(),
+        miss: Some(Miss::Location { plugin, why }),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decide::config::{load, Config};
+    use crate::parse::request::Headers;
+
+    fn request(path: &str, headers: &[(&str, &str)]) -> Request {
+        Request {
+            method: "GET".into(),
+            path: path.into(),
+            headers: Headers::from_pairs(
+                headers
+                    .iter()
+                    .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec())),
+            ),
+            ..Request::default()
+        }
+    }
+
+    fn config(json: &str) -> Config {
+        load(json.as_bytes()).unwrap()
+    }
+
+    const JWT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJhIn0.c2ln";
+
+    #[test]
+    fn table() {
+        let defaults = config("{}");
+        let key_only = config(r#"{"auth":{"key_auth":{}}}"#);
+        let key_no_query = config(r#"{"auth":{"key_auth":{"key_in_query":false}}}"#);
+        let jwt_only = config(r#"{"auth":{"jwt":{}}}"#);
+        let bearer = format!("Bearer {JWT}");
+        let upper = format!("BEARER {JWT}");
+        let bare = JWT.to_string();
+        let query = format!("/x?jwt={JWT}");
+        let session = format!("session={JWT}");
+        // (config, path, headers, expected kind, place, readers, miss)
+        type Case<'a> = (
+            &'a Config,
+            &'a str,
+            Vec<(&'a str, &'a str)>,
+            Kind,
+            Place,
+            Vec<Plugin>,
+            Option<Miss>,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                &defaults,
+                "/",
+                vec![("apikey", "k1")],
+                Kind::ApiKey,
+                Place::Header("apikey".into()),
+                vec![Plugin::KeyAuth],
+                None,
+            ),
+            (
+                &defaults,
+                "/",
+                vec![("API_KEY", "k1")],
+                Kind::ApiKey,
+                Place::Header("api_key".into()),
+                vec![],
+                Some(Miss::Name),
+            ),
+            (
+                &key_only,
+                "/",
+                vec![("x-api-key", "k1")],
+                Kind::ApiKey,
+                Place::Header("x-api-key".into()),
+                vec![],
+                Some(Miss::Name),
+            ),
+            (
+                &defaults,
+                "/",
+                vec![("authorization", &bearer)],
+                Kind::Jwt,
+                Place::Header("authorization".into()),
+                vec![Plugin::Jwt, Plugin::Oauth2],
+                None,
+            ),
+            (
+                &jwt_only,
+                "/",
+                vec![("authorization", &upper)],
+                Kind::Jwt,
+                Place::Header("authorization".into()),
+                vec![],
+                Some(Miss::Scheme {
+                    accepted: vec!["Bearer".into()],
+                }),
+            ),
+            (
+                &jwt_only,
+                "/",
+                vec![("authorization", &bare)],
+                Kind::Jwt,
+                Place::Header("authorization".into()),
+                vec![],
+                Some(Miss::Scheme {
+                    accepted: vec!["Bearer".into()],
+                }),
+            ),
+            (
+                &defaults,
+                "/",
+                vec![("authorization", "Basic dTpw")],
+                Kind::Basic,
+                Place::Header("authorization".into()),
+                vec![Plugin::BasicAuth],
+                None,
+            ),
+            (
+                &key_only,
+                "/",
+                vec![("authorization", "Basic dTpw")],
+                Kind::Basic,
+                Place::Header("authorization".into()),
+                vec![],
+                Some(Miss::Name),
+            ),
+            (
+                &jwt_only,
+                &query,
+                vec![],
+                Kind::Jwt,
+                Place::Query("jwt".into()),
+                vec![Plugin::Jwt],
+                None,
+            ),
+            (
+                &key_no_query,
+                "/x?apikey=k1",
+                vec![],
+                Kind::ApiKey,
+                Place::Query("apikey".into()),
+                vec![],
+                Some(Miss::Location {
+                    plugin: Plugin::KeyAuth,
+                    why: "key_in_query is false",
+                }),
+            ),
+            (
+                &key_only,
+                "/x?api_key=k1",
+                vec![],
+                Kind::ApiKey,
+                Place::Query("api_key".into()),
+                vec![],
+                Some(Miss::Name),
+            ),
+            (
+                &jwt_only,
+                "/",
+                vec![("cookie", &session)],
+                Kind::Jwt,
+                Place::Cookie("session".into()),
+                vec![],
+                Some(Miss::Location {
+                    plugin: Plugin::Jwt,
+                    why: "the cookie is not in jwt's cookie_names",
+                }),
+            ),
+            (
+                &key_only,
+                "/",
+                vec![("x-access-token", &bearer)],
+                Kind::Jwt,
+                Place::Header("x-access-token".into()),
+                vec![],
+                Some(Miss::Name),
+            ),
+        ];
+        for (i, (cfg, path, headers, kind, place, readers, miss)) in cases.into_iter().enumerate() {
+            let r = request(path, &headers);
+            let found = find(&r, &r.cookies(), &cfg.auth);
+            assert_eq!(found.len(), 1, "case {i}: {found:?}");
+            let f = &found[0];
+            assert_eq!(
+                (f.kind, &f.place, &f.readers, &f.miss),
+                (kind, &place, &readers, &miss),
+                "case {i}"
+            );
+        }
+    }
+
+    /// ldap-auth reads both authorization headers under its own scheme; the session plugin its
+    /// cookie, whatever the value looks like.
+    #[test]
+    fn ldap_auth_and_session() {
+        let ldap = config(r#"{"auth":{"ldap_auth":{}}}"#);
+        let corp = config(r#"{"auth":{"ldap_auth":{"header_type":"Corp"}},"mode":"edge"}"#);
+        let both =
+            config(r#"{"auth":{"ldap_auth":{},"basic_auth":{},"session":{"cookie_name":"sid"}}}"#);
+        let ldap_scheme = || {
+            Some(Miss::Scheme {
+                accepted: vec!["ldap".into()],
+            })
+        };
+        // (config, header, value, kind, readers, miss)
+        type Case<'a> = (
+            &'a Config,
+            &'a str,
+            &'a str,
+            Kind,
+            Vec<Plugin>,
+            Option<Miss>,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                &ldap,
+                "authorization",
+                "ldap dTpw",
+                Kind::Ldap,
+                vec![Plugin::LdapAuth],
+                None,
+            ),
+            (
+                &ldap,
+                "authorization",
+                " \tLdAp  dTpw",
+                Kind::Ldap,
+                vec![Plugin::LdapAuth],
+                None,
+            ),
+            (
+                &ldap,
+                "proxy-authorization",
+                "LDAP dTpw",
+                Kind::Ldap,
+                vec![Plugin::LdapAuth],
+                None,
+            ),
+            (
+                &ldap,
+                "authorization",
+                "ldap",
+                Kind::Ldap,
+                vec![Plugin::LdapAuth],
+                None,
+            ),
+            (
+                &ldap,
+                "authorization",
+                "Basic dTpw",
+                Kind::Basic,
+                vec![],
+                ldap_scheme(),
+            ),
+            (
+                &ldap,
+                "authorization",
+                "ldapx dTpw",
+                Kind::Opaque,
+                vec![],
+                ldap_scheme(),
+            ),
+            (
+                &corp,
+                "authorization",
+                "corp dTpw",
+                Kind::Ldap,
+                vec![Plugin::LdapAuth],
+                None,
+            ),
+            (
+                &corp,
+                "authorization",
+                "corp",
+                Kind::Ldap,
+                vec![Plugin::LdapAuth],
+                None,
+            ),
+            (
+                &corp,
+                "authorization",
+                "ldap dTpw",
+                Kind::Ldap,
+                vec![],
+                Some(Miss::Scheme {
+                    accepted: vec!["Corp".into()],
+                }),
+            ),
+            (
+                &both,
+                "authorization",
+                "Basic dTpw",
+                Kind::Basic,
+                vec![Plugin::BasicAuth],
+                None,
+            ),
+            (
+                &both,
+                "authorization",
+                "ldap dTpw",
+                Kind::Ldap,
+                vec![Plugin::LdapAuth],
+                None,
+            ),
+            (
+                &both,
+                "cookie",
+                "sid=x1",
+                Kind::Session,
+                vec![Plugin::Session],
+                None,
+            ),
+            (&both, "cookie", "Sid=x1", Kind::ApiKey, vec![], None),
+        ];
+        for (i, (cfg, name, value, kind, readers, miss)) in cases.into_iter().enumerate() {
+            let r = request("/", &[(name, value)]);
+            let found = find(&r, &r.cookies(), &cfg.auth);
+            if name == "cookie" && readers.is_empty() {
+                assert!(found.is_empty(), "case {i}: {found:?}");
+                continue;
+            }
+            assert_eq!(found.len(), 1, "case {i}: {found:?}");
+            let f = &found[0];
+            assert_eq!(
+                (f.kind, &f.readers, &f.miss),
+                (kind, &readers, &miss),
+                "case {i}"
+            );
+        }
+    }
+
+    #[test]
+    fn nothing_credential_like() {
+        let r = request(
+            "/orders?id=7&page=2",
+            &[
+                ("accept", "*/*"),
+                ("cookie", "BIGipServerpool=1.2.3; lang=en"),
+                ("x-auth-diagnosis-token", "t0ken-value"),
+            ],
+        );
+        assert!(find(&r, &r.cookies(), &config("{}").auth).is_empty());
+    }
+
+    #[test]
+    fn hmac_secret_is_the_signature() {
+        assert_eq!(
+            signature(
+                br#"username="a", algorithm="hmac-sha256", headers="date", signature="c2ln==""#
+            ),
+            b"c2ln=="
+        );
+        assert_eq!(signature(b"no signature here"), b"no signature here");
+        assert_eq!(signature(b"signature=abc, x=1"), b"abc");
+    }
+
+    #[test]
+    fn credential_value_excludes_scheme() {
+        let r = request("/", &[("authorization", "  Bearer   abc.def  ")]);
+        let found = find(&r, &r.cookies(), &config("{}").auth);
+        assert_eq!(&*found[0].value, b"abc.def");
+        assert_eq!(found[0].scheme.as_deref(), Some("Bearer"));
+    }
+}

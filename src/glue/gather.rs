@@ -1,0 +1,189 @@
+//! What the host hands over, turned into plain data: which values the filter asks for, in which
+//! order (every hostcall costs, on every 401), and how they become a `Request` and a `Response`.
+//! Pure over [`Source`]: in the filter the source is the host (`super::Host`, through
+//! `hostcalls`); in the native agreement test it is the embedded host's own maps (`agree`), so
+//! the `.wasm` and the native run gather through the same code.
+
+use crate::decide::config::Config;
+use crate::decide::exposure::{self, Tier};
+use crate::parse::pairs::Pairs;
+use crate::parse::request::{Headers, PairsLimit, Request, Response};
+
+/// Header a request carries to see the diagnosis when `expose = "token"`.
+pub(super) const TOKEN_HEADER: &str = "x-auth-diagnosis-token";
+/// Kong's sign that an upstream answered.
+const UPSTREAM_LATENCY: &str = "x-kong-upstream-latency";
+/// Kong's sign that it answered itself.
+const RESPONSE_LATENCY: &str = "x-kong-response-latency";
+
+/// What the host answers. `None` when it has no such value or refuses.
+pub(super) trait Source {
+    /// The request's header map, pseudo-headers first, read with every length checked.
+    fn request_pairs(&self) -> Pairs;
+    /// One request header's value.
+    fn request_header(&self, name: &str) -> Option<Vec<u8>>;
+    /// One response header's value.
+    fn response_header(&self, name: &str) -> Option<Vec<u8>>;
+    /// A property's raw value.
+    fn property_bytes(&self, path: &[&str]) -> Option<Vec<u8>>;
+
+    /// A property as printable text, at most 128 bytes.
+    fn property(&self, path: &[&str]) -> Option<String> {
+        self.property_bytes(path)
+            .map(|bytes| crate::parse::text::printable_bytes(&bytes, 128))
+    }
+}
+
+/// The request as plain data, and the client address (`source.address`) for the log line. The
+/// peer is looked up only when `trusted_ips` needs it: every hostcall costs, on every 401.
+pub(super) fn request(source: &impl Source, config: &Config) -> (Request, Option<String>) {
+    // Read through a reader that checks every length: the SDK's panics on the short buffer
+    // ngx_wasm_module hands over for 98+ headers (see `raw`).
+    let parsed = source.request_pairs();
+    let limit = PairsLimit::of(
+        parsed.pairs.len(),
+        usize::try_from(parsed.declared).unwrap_or(usize::MAX),
+    );
+    let pairs = parsed.pairs;
+    let pseudo = |name: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+            .unwrap_or_default()
+    };
+    let (method, path, scheme, authority) = (
+        pseudo(":method"),
+        pseudo(":path"),
+        pseudo(":scheme"),
+        pseudo(":authority"),
+    );
+    let client = source.property(&["source", "address"]);
+    // The TCP peer: with Kong's trusted_ips set, source.address is already the client that
+    // X-Real-IP named, and ngx.realip_remote_addr keeps the proxy's own address.
+    let peer = if config.trusted_ips.is_empty() {
+        None
+    } else {
+        source
+            .property(&["ngx", "realip_remote_addr"])
+            .or_else(|| client.clone())
+            .and_then(|a| crate::parse::cidr::peer_ip(&a))
+    };
+    let request = Request {
+        method,
+        path,
+        raw_query: raw_query(source),
+        scheme,
+        authority,
+        headers: Headers::from_pairs(pairs),
+        peer,
+        limit,
+    };
+    (request, client)
+}
+
+/// The query as the client sent it, which Kong's plugins parse: ngx_wasm_module's `:path` is
+/// the decoded URI plus the raw query (src/common/proxy_wasm/ngx_proxy_wasm_maps.c:481-517),
+/// so a `%3F` in the path would pass for a `?`. `ngx.args` is nginx's raw query; it is not found
+/// when the request has none (an nginx variable that is not_found answers NOT_FOUND,
+/// ngx_proxy_wasm_properties.c:770-800), and then `ngx.request_uri` (the raw target) settles
+/// it. `None` on hosts with neither: the query is then split out of `:path`.
+fn raw_query(source: &impl Source) -> Option<String> {
+    if let Some(args) = source.property_bytes(&["ngx", "args"]) {
+        return Some(String::from_utf8_lossy(&args).into_owned());
+    }
+    let target = source.property_bytes(&["ngx", "request_uri"])?;
+    let query = target
+        .iter()
+        .position(|&b| b == b'?')
+        .and_then(|at| target.get(at + 1..))
+        .unwrap_or_default();
+    Some(String::from_utf8_lossy(query).into_owned())
+}
+
+/// The response with `status` as plain data, and `ngx.kong_request_id` when it was read as a
+/// sign (the log line reuses it). Only the headers the diagnosis reads, one by one: the SDK's
+/// whole-map read traps on a header name that is not UTF-8, and nginx passes such names through
+/// from upstreams. Kong's upstream latency header already says who answered; the weaker signs
+/// are asked for only without it (every hostcall costs, on every 401).
+pub(super) fn response(source: &impl Source, status: u16) -> (Response, Option<String>) {
+    let header = |name: &str| source.response_header(name).map(|v| (name.to_string(), v));
+    let mut read: Vec<(String, Vec<u8>)> = ["www-authenticate", UPSTREAM_LATENCY, "set-cookie"]
+        .into_iter()
+        .filter_map(header)
+        .collect();
+    let mut upstream_status = None;
+    // Asked for early only where it is a sign: a host that answers ngx.kong_request_id
+    // answers ngx.* properties, so its silence on ngx.upstream_status means no upstream.
+    let mut request_id = None;
+    if !read.iter().any(|(n, _)| n == UPSTREAM_LATENCY) {
+        read.extend(header(RESPONSE_LATENCY));
+        upstream_status = source.property(&["ngx", "upstream_status"]);
+        if upstream_status.is_none() && !read.iter().any(|(n, _)| n == RESPONSE_LATENCY) {
+            request_id = source.property(&["ngx", "kong_request_id"]);
+            read.extend(["via", "server"].into_iter().filter_map(header));
+        }
+    }
+    let headers = Headers::from_pairs(read);
+    let response = Response {
+        status,
+        headers,
+        upstream_status,
+        ngx_answered: request_id.is_some().then_some("ngx.kong_request_id"),
+    };
+    (response, request_id)
+}
+
+/// Kong's auth fell back to the anonymous consumer.
+pub(super) fn anonymous(source: &impl Source, config: &Config) -> bool {
+    let flag = source
+        .request_header("x-anonymous-consumer")
+        .is_some_and(|v| v.trim_ascii().eq_ignore_ascii_case(b"true"));
+    flag || config.anonymous.as_deref().is_some_and(|anonymous| {
+        source
+            .request_header("x-consumer-username")
+            .is_some_and(|v| v.trim_ascii() == anonymous.as_bytes())
+    })
+}
+
+/// `expose = "token"`: whether the request's `X-Auth-Diagnosis-Token` is the configured token,
+/// and whether it sent one at all (the glue then removes it, so that it never reaches the
+/// upstream).
+pub(super) fn token(source: &impl Source, config: &Config) -> (bool, bool) {
+    let sent = source.request_header(TOKEN_HEADER);
+    let matched = match (&config.token, &sent) {
+        (Some(token), Some(sent)) => constant_time_eq(token.as_bytes(), sent.trim_ascii()),
+        _ => false,
+    };
+    (matched, sent.is_some())
+}
+
+/// How much the client is shown; `client` is `source.address`, the address Kong sees.
+pub(super) fn tier(config: &Config, token_matched: bool, client: Option<&str>) -> Option<Tier> {
+    let ip = client.and_then(crate::parse::cidr::peer_ip);
+    exposure::tier(config, token_matched, ip)
+}
+
+/// Compares without an early exit, so the time taken says nothing about where a guess differs.
+fn constant_time_eq(expected: &[u8], given: &[u8]) -> bool {
+    if expected.len() != given.len() {
+        return false;
+    }
+    expected
+        .iter()
+        .zip(given)
+        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+        == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constant_time() {
+        assert!(constant_time_eq(b"s3cret", b"s3cret"));
+        assert!(!constant_time_eq(b"s3cret", b"s3creT"));
+        assert!(!constant_time_eq(b"s3cret", b"s3cre"));
+    }
+}

@@ -1,0 +1,566 @@
+//! The only module that talks to the host. It gathers plain data through `hostcalls` (bytes
+//! variants only; every `Result` handled), hands it to the pure core, and applies the result.
+
+#[cfg(test)]
+mod agree;
+mod gather;
+mod hostcalls;
+
+use crate::decide::config::{self, Config, Expose, LogLevel as ConfigLevel, Mode};
+use crate::decide::diagnose::{diagnose, Input, Sentences, Verdict};
+use crate::decide::enforce;
+use crate::decide::exposure::{self, Tier};
+use crate::diagnosis::Code;
+use crate::output::header;
+use crate::output::log_gate::LogGate;
+use crate::output::logline::{self, Correlation};
+use crate::output::metrics;
+use crate::parse::pairs::Pairs;
+use gather::Source as _;
+use proxy_wasm::traits::{Context, HttpContext, RootContext};
+use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType, MetricType, Status};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::time::{Duration, UNIX_EPOCH};
+
+/// Registers the root context. Called once from `_initialize`.
+pub fn register() {
+    // Installs the SDK's logger and its panic hook, which logs at critical as a last resort.
+    proxy_wasm::set_log_level(LogLevel::Trace);
+    proxy_wasm::set_root_context(|_| Box::<Root>::default());
+}
+
+/// What every request of a worker shares: one `Rc` per request, cloned when its context is
+/// created (this runs for every request, annotated or not).
+struct Worker {
+    config: Config,
+    /// The counters, each defined on its first use.
+    counters: RefCell<CounterIds>,
+    /// The log flood guard; the root context's tick sums up what it held back.
+    gate: RefCell<LogGate>,
+    /// The kinds of write the host has refused so far, one bit each: each is logged once.
+    refused: Cell<u8>,
+}
+
+/// Writes that change the response, the request or the metrics; the host may refuse them.
+#[derive(Debug, Clone, Copy)]
+enum Write {
+    /// Adding or removing the response's diagnosis header.
+    ResponseHeader = 0,
+    /// Removing `X-Auth-Diagnosis-Token` before the request goes upstream.
+    TokenHeader = 1,
+    /// Counting a diagnosis.
+    Metric = 2,
+}
+
+impl Worker {
+    /// Logs the first refusal of each kind of write with the host's status; the same line on
+    /// every request would flood the log.
+    fn check(&self, write: Write, result: Result<(), Status>) {
+        let Err(status) = result else { return };
+        let bit = 1u8 << (write as u8);
+        if self.refused.get() & bit == 0 {
+            self.refused.set(self.refused.get() | bit);
+            log(
+                LogLevel::Error,
+                &format!(
+                    "auth-diagnosis: the host refused a write ({write:?}, host status {}); later refusals of this kind are not logged",
+                    status as u32
+                ),
+            );
+        }
+    }
+}
+
+/// How often what the flood guard held back is summed up, when it held anything back.
+const SUMMARY_PERIOD_MS: u32 = 5000;
+
+/// Counter ids, per code and route, each defined on its first use.
+#[derive(Default)]
+struct CounterIds {
+    /// Whether the host has the metric hostcalls; asked on the first annotated response.
+    available: Option<bool>,
+    /// Counter id by code and route label, sorted; `None` when the host refused to define it.
+    /// A sorted list, not a `HashMap` (std's hasher costs 8 KB of `.wasm` and a random seed),
+    /// looked up without building the name (only a new counter needs it).
+    ids: Vec<(Code, Option<String>, Option<u32>)>,
+    /// Route-labelled names defined so far (bounded: each one costs shared memory).
+    labelled: usize,
+}
+
+#[derive(Default)]
+struct Root {
+    worker: Option<Rc<Worker>>,
+    ticking: bool,
+}
+
+impl Context for Root {}
+
+impl RootContext for Root {
+    fn on_vm_start(&mut self, _vm_configuration_size: usize) -> bool {
+        true
+    }
+
+    fn on_configure(&mut self, plugin_configuration_size: usize) -> bool {
+        let bytes = match hostcalls::get_buffer(
+            BufferType::PluginConfiguration,
+            0,
+            plugin_configuration_size,
+        ) {
+            Ok(bytes) => bytes.unwrap_or_default(),
+            Err(status) => {
+                log(
+                    LogLevel::Error,
+                    &format!(
+                        "auth-diagnosis: cannot read the configuration (host status {})",
+                        status as u32
+                    ),
+                );
+                return false;
+            }
+        };
+        match config::load(&bytes) {
+            Ok(config) => {
+                // ngx_wasm_module refuses a second tick period: set once per root context.
+                if config.log_rate > 0 && !self.ticking {
+                    let period = Duration::from_millis(u64::from(SUMMARY_PERIOD_MS));
+                    match hostcalls::set_tick_period(period) {
+                        Ok(()) => self.ticking = true,
+                        Err(status) => log(
+                            LogLevel::Warn,
+                            &format!(
+                                "auth-diagnosis: no tick (host status {}): what the log flood guard holds back is summed up with the next line written",
+                                status as u32
+                            ),
+                        ),
+                    }
+                }
+                // Which build runs, with what: the first line an operator looks for.
+                log(LogLevel::Warn, &config.describe());
+                self.worker = Some(Rc::new(Worker {
+                    gate: RefCell::new(LogGate::new(config.log_rate)),
+                    counters: RefCell::default(),
+                    refused: Cell::new(0),
+                    config,
+                }));
+                true
+            }
+            Err(error) => {
+                log(LogLevel::Error, &format!("auth-diagnosis: {error}"));
+                false
+            }
+        }
+    }
+
+    fn on_tick(&mut self) {
+        let Some(worker) = &self.worker else { return };
+        let summary = worker
+            .gate
+            .try_borrow_mut()
+            .ok()
+            .and_then(|mut gate| gate.summary(now_ms(), 0));
+        if let Some(line) = summary {
+            log(level(worker.config.log_level), &line);
+        }
+    }
+
+    fn get_type(&self) -> Option<ContextType> {
+        Some(ContextType::HttpContext)
+    }
+
+    fn create_http_context(&self, _context_id: u32) -> Option<Box<dyn HttpContext>> {
+        Some(Box::new(Http {
+            worker: Rc::clone(self.worker.as_ref()?),
+            answered: false,
+            token_matched: false,
+        }))
+    }
+}
+
+struct Http {
+    worker: Rc<Worker>,
+    /// Enforce answered this request itself: nothing left to annotate.
+    answered: bool,
+    /// The request carried the right `X-Auth-Diagnosis-Token` (`expose = "token"`).
+    token_matched: bool,
+}
+
+impl Context for Http {}
+
+impl HttpContext for Http {
+    fn on_http_request_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
+        if self.worker.config.expose == Expose::Token {
+            self.take_token();
+        }
+        if self.worker.config.mode != Mode::Enforce || !self.is_anonymous() {
+            return Action::Continue;
+        }
+        let (request, client) = gather::request(&Host, &self.worker.config);
+        let now_ms = now_ms();
+        let (tier, logged, sentences) = self.plan(client.as_deref(), now_ms);
+        let verdict = diagnose(&Input {
+            config: &self.worker.config,
+            request: &request,
+            response: None,
+            now: i64::try_from(now_ms / 1000).unwrap_or(0),
+            anonymous: true,
+            sentences,
+        });
+        // The body carries the request id whether or not the line is logged.
+        let correlation = correlation(client, None);
+        let shown =
+            tier.map(|t| exposure::shown(&verdict.diagnoses, t, &self.worker.config.places));
+        let value = shown.as_deref().and_then(header::serialize);
+        let plugin = verdict.diagnoses.iter().find_map(|d| d.plugin);
+        let reply = enforce::reject(
+            &verdict,
+            shown.as_deref(),
+            plugin,
+            &self.worker.config.auth,
+            correlation.request_id.as_deref(),
+            value
+                .as_deref()
+                .map(|v| (self.worker.config.header_name.as_str(), v)),
+        );
+        let headers: Vec<(&str, &str)> = reply
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        match hostcalls::send_http_response(reply.status, headers, Some(reply.body.as_bytes())) {
+            Ok(()) => {
+                self.answered = true;
+                self.record(401, &verdict, logged.then_some(&correlation), now_ms);
+                Action::Pause
+            }
+            Err(status) => {
+                log(
+                    LogLevel::Error,
+                    &format!(
+                        "auth-diagnosis: could not send the 401 (host status {})",
+                        status as u32
+                    ),
+                );
+                Action::Continue
+            }
+        }
+    }
+
+    fn on_http_response_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
+        if self.answered {
+            return Action::Continue;
+        }
+        // Read directly, not through map_value: this runs on every response, and the helper
+        // call costs ~30 wasm instructions more (measured).
+        let status = match hostcalls::get_map_value_bytes(MapType::HttpResponseHeaders, ":status") {
+            Ok(Some(bytes)) => parse_status(&bytes),
+            _ => None,
+        };
+        // A response that is not annotated is left exactly as it was: one hostcall, no more.
+        let Some(status) = status.filter(|s| self.worker.config.statuses.contains(s)) else {
+            return Action::Continue;
+        };
+        self.annotate(status);
+        Action::Continue
+    }
+}
+
+impl Http {
+    /// The annotated response: its own function, so that every other response pays nothing for
+    /// the frame this one needs.
+    #[inline(never)]
+    fn annotate(&mut self, status: u16) {
+        let name = self.worker.config.header_name.as_str();
+        let (request, client) = gather::request(&Host, &self.worker.config);
+        let now_ms = now_ms();
+        let (tier, logged, sentences) = self.plan(client.as_deref(), now_ms);
+        let (response, request_id) = gather::response(&Host, status);
+        let verdict = diagnose(&Input {
+            config: &self.worker.config,
+            request: &request,
+            response: Some(&response),
+            now: i64::try_from(now_ms / 1000).unwrap_or(0),
+            anonymous: false,
+            sentences,
+        });
+        let value = tier.and_then(|t| {
+            header::serialize(&exposure::shown(
+                &verdict.diagnoses,
+                t,
+                &self.worker.config.places,
+            ))
+        });
+        // An upstream's own header of that name is never passed on: removed, then ours added.
+        // Not replaced: ngx_wasm_module's replace clears every copy of a header sent twice and
+        // adds nothing (src/http/ngx_http_wasm_headers.c:140-206, `goto again`), and it keeps the
+        // existing name's case; added, the header goes out under the name as configured.
+        let removed = hostcalls::remove_map_value(MapType::HttpResponseHeaders, name);
+        self.worker.check(Write::ResponseHeader, removed);
+        if let Some(v) = &value {
+            let added =
+                hostcalls::add_map_value_bytes(MapType::HttpResponseHeaders, name, v.as_bytes());
+            self.worker.check(Write::ResponseHeader, added);
+        }
+        // The properties that join the line to Kong's logs are read only for a line written.
+        let correlation = logged.then(|| correlation(client, request_id));
+        self.record(status, &verdict, correlation.as_ref(), now_ms);
+    }
+
+    /// Kong's auth fell back to the anonymous consumer.
+    fn is_anonymous(&self) -> bool {
+        gather::anonymous(&Host, &self.worker.config)
+    }
+
+    /// How much the client is shown; `client` is `source.address`, the address Kong sees.
+    fn tier(&self, client: Option<&str>) -> Option<Tier> {
+        gather::tier(&self.worker.config, self.token_matched, client)
+    }
+
+    /// `expose = "token"`: checks the request's token once, then removes the header so that the
+    /// token never reaches the upstream.
+    fn take_token(&mut self) {
+        let (matched, sent) = gather::token(&Host, &self.worker.config);
+        self.token_matched = matched;
+        if sent {
+            let removed =
+                hostcalls::remove_map_value(MapType::HttpRequestHeaders, gather::TOKEN_HEADER);
+            self.worker.check(Write::TokenHeader, removed);
+        }
+    }
+
+    /// What this request will write: the client's tier, whether the flood guard lets its log
+    /// line through, and so which sentences the decision must make.
+    fn plan(&self, client: Option<&str>, now_ms: u64) -> (Option<Tier>, bool, Sentences) {
+        let tier = self.tier(client);
+        // A guard that cannot be borrowed (it never is twice) lets the line through.
+        let logged = self
+            .worker
+            .gate
+            .try_borrow_mut()
+            .map_or(true, |mut gate| gate.admit(now_ms));
+        (tier, logged, sentences(tier, logged))
+    }
+
+    /// The log line when the flood guard let it through (`correlation` is there then), what it
+    /// held back otherwise, and the counters always.
+    fn record(
+        &self,
+        status: u16,
+        verdict: &Verdict,
+        correlation: Option<&Correlation>,
+        now_ms: u64,
+    ) {
+        let level = level(self.worker.config.log_level);
+        match correlation {
+            Some(correlation) => {
+                // Without the host's tick, what was held back is said before the next line.
+                let summary = self
+                    .worker
+                    .gate
+                    .try_borrow_mut()
+                    .ok()
+                    .and_then(|mut gate| gate.summary(now_ms, u64::from(SUMMARY_PERIOD_MS)));
+                if let Some(summary) = summary {
+                    log(level, &summary);
+                }
+                let line = logline::render(
+                    status,
+                    &verdict.diagnoses,
+                    correlation,
+                    verdict.credential.as_ref(),
+                );
+                log(level, &line);
+            }
+            None => {
+                if let Ok(mut gate) = self.worker.gate.try_borrow_mut() {
+                    gate.hold(now_ms, verdict.diagnoses.first().map(|d| d.code));
+                }
+            }
+        }
+        // Only ever borrowed here, one context at a time; a refused borrow skips the counting.
+        let Ok(mut counters) = self.worker.counters.try_borrow_mut() else {
+            return;
+        };
+        // Kong 3.4 - 3.7 trap on the metric hostcalls, and they cannot be told apart before a
+        // request: `kong.version` only answers inside one (and not at all before 3.6).
+        let available = *counters.available.get_or_insert_with(|| {
+            kong_has_metrics(&property(&["kong", "version"]).unwrap_or_default())
+        });
+        if !available {
+            return;
+        }
+        // The route names the counters: read with the line's correlation, or here when the line
+        // was held back (a held-back 401 is still counted on its route).
+        let read;
+        let route_name = match correlation {
+            Some(c) => c.route.as_deref(),
+            None => {
+                read = property(&["kong", "route_name"]);
+                read.as_deref()
+            }
+        };
+        let route = route_name.and_then(metrics::route_label);
+        for d in &verdict.diagnoses {
+            if let Some(id) = counters.id(d.code, route) {
+                self.worker
+                    .check(Write::Metric, hostcalls::increment_metric(id, 1));
+            }
+        }
+    }
+}
+
+impl CounterIds {
+    /// The counter for `code` on `route`, defined on first use; past
+    /// [`metrics::MAX_ROUTE_COUNTERS`] new route names fall back to the code's own counter.
+    fn id(&mut self, code: Code, route: Option<&str>) -> Option<u32> {
+        let mut route = route;
+        let mut at = self.find(code, route);
+        if at.is_err() && route.is_some() {
+            if self.labelled >= metrics::MAX_ROUTE_COUNTERS {
+                route = None;
+                at = self.find(code, None);
+            } else {
+                self.labelled += 1;
+            }
+        }
+        match at {
+            Ok(i) => self.ids.get(i).and_then(|(_, _, id)| *id),
+            Err(i) => {
+                let name = metrics::counter_name(code, route);
+                let id = hostcalls::define_metric(MetricType::Counter, &name).ok();
+                self.ids.insert(i, (code, route.map(str::to_string), id));
+                id
+            }
+        }
+    }
+
+    fn find(&self, code: Code, route: Option<&str>) -> Result<usize, usize> {
+        self.ids
+            .binary_search_by(|(c, r, _)| (*c, r.as_deref()).cmp(&(code, route)))
+    }
+}
+
+/// `3.8.0`, `3.9.1`, `3.9.0.1` (Enterprise) and later have the metric hostcalls.
+fn kong_has_metrics(version: &str) -> bool {
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().ok());
+    match (parts.next().flatten(), parts.next().flatten()) {
+        (Some(major), Some(minor)) => (major, minor) >= (3, 8),
+        _ => false,
+    }
+}
+
+/// Which sentences the decision must make: all when the client is shown them, the log line's
+/// when it is written, none otherwise.
+fn sentences(tier: Option<Tier>, logged: bool) -> Sentences {
+    match (tier, logged) {
+        (Some(Tier::Full), _) => Sentences::All,
+        (_, true) => Sentences::LogLine,
+        _ => Sentences::None,
+    }
+}
+
+/// The host, as the source `gather` reads: every value through `hostcalls`, `None` when it is
+/// absent or the host refuses.
+struct Host;
+
+impl gather::Source for Host {
+    fn request_pairs(&self) -> Pairs {
+        hostcalls::request_pairs()
+    }
+
+    fn request_header(&self, name: &str) -> Option<Vec<u8>> {
+        hostcalls::get_map_value_bytes(MapType::HttpRequestHeaders, name)
+            .ok()
+            .flatten()
+    }
+
+    fn response_header(&self, name: &str) -> Option<Vec<u8>> {
+        hostcalls::get_map_value_bytes(MapType::HttpResponseHeaders, name)
+            .ok()
+            .flatten()
+    }
+
+    fn property_bytes(&self, path: &[&str]) -> Option<Vec<u8>> {
+        hostcalls::get_property(path.to_vec()).ok().flatten()
+    }
+}
+
+/// A property as printable text; `None` when the host has none or refuses.
+fn property(path: &[&str]) -> Option<String> {
+    Host.property(path)
+}
+
+/// The properties that join the log line to Kong's logs; `request_id` when already read.
+fn correlation(client: Option<String>, request_id: Option<String>) -> Correlation {
+    Correlation {
+        request_id: request_id.or_else(|| property(&["ngx", "kong_request_id"])),
+        route: property(&["kong", "route_name"]),
+        client,
+    }
+}
+
+/// The host's clock in milliseconds since the epoch (0 when the host will not say).
+fn now_ms() -> u64 {
+    hostcalls::get_current_time()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .and_then(|d| u64::try_from(d.as_millis()).ok())
+        .unwrap_or(0)
+}
+
+/// `:status` as nginx gives it: three digits (a surrounding space tolerated).
+fn parse_status(bytes: &[u8]) -> Option<u16> {
+    match bytes.trim_ascii() {
+        &[a, b, c] if [a, b, c].iter().all(u8::is_ascii_digit) => {
+            Some(u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0'))
+        }
+        _ => None,
+    }
+}
+
+fn log(level: LogLevel, message: &str) {
+    // Nothing sensible is left to do when the host refuses a log line.
+    let _ = hostcalls::log(level, message);
+}
+
+fn level(level: ConfigLevel) -> LogLevel {
+    match level {
+        ConfigLevel::Debug => LogLevel::Debug,
+        ConfigLevel::Info => LogLevel::Info,
+        ConfigLevel::Warn => LogLevel::Warn,
+        ConfigLevel::Error => LogLevel::Error,
+        ConfigLevel::Critical => LogLevel::Critical,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_need_kong_3_8() {
+        for (version, expected) in [
+            ("3.9.1", true),
+            ("3.8.0", true),
+            ("3.9.0.1", true),
+            ("4.0.0", true),
+            ("3.7.1", false),
+            ("3.4.2", false),
+            ("", false),
+            ("dev", false),
+        ] {
+            assert_eq!(kong_has_metrics(version), expected, "{version}");
+        }
+    }
+
+    #[test]
+    fn status() {
+        assert_eq!(parse_status(b"401"), Some(401));
+        assert_eq!(parse_status(b" 200 "), Some(200));
+        assert_eq!(parse_status(b"x"), None);
+        assert_eq!(parse_status(b"40"), None);
+        assert_eq!(parse_status(b"4011"), None);
+        assert_eq!(parse_status(b"4a1"), None);
+        assert_eq!(parse_status(b"\xff"), None);
+    }
+}

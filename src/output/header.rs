@@ -1,0 +1,147 @@
+//! The `X-Auth-Diagnosis` value: an RFC 9651 List of Tokens with parameters, printable ASCII,
+//! at most [`MAX_HEADER_BYTES`] long, members dropped from the end rather than cut.
+
+use crate::bounds::MAX_HEADER_BYTES;
+use crate::diagnosis::Diagnosis;
+use crate::parse::text::push_escaped;
+
+/// Serializes the diagnoses, most likely first. `None` when there is nothing to say.
+pub fn serialize(diagnoses: &[Diagnosis]) -> Option<String> {
+    let mut out = String::with_capacity(MAX_HEADER_BYTES);
+    for d in diagnoses {
+        let full = member(d, true);
+        let member = if fits(&out, &full) {
+            full
+        } else if out.is_empty() {
+            member(d, false)
+        } else {
+            break;
+        };
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        out.push_str(&member);
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+fn fits(out: &str, member: &str) -> bool {
+    let sep = if out.is_empty() { 0 } else { 2 };
+    out.len() + sep + member.len() <= MAX_HEADER_BYTES
+}
+
+/// One list member; without `detail`/`hint` when `full` is false (a last resort for the first
+/// member, so that the header always names the most likely cause).
+fn member(d: &Diagnosis, full: bool) -> String {
+    let mut m = String::with_capacity(64 + d.detail.len() + d.hint.len());
+    m.push_str(d.code.as_str());
+    if let Some(plugin) = d.plugin {
+        m.push_str(";plugin=");
+        m.push_str(plugin.as_str());
+    }
+    if let Some(at) = d.at {
+        m.push_str(";at=");
+        m.push_str(at.as_str());
+    }
+    if full {
+        push_string_param(&mut m, "detail", &d.detail);
+        push_string_param(&mut m, "hint", &d.hint);
+    }
+    m
+}
+
+/// An sf-string: printable ASCII with `"` and `\` escaped; anything else becomes `?`.
+fn push_string_param(out: &mut String, key: &str, value: &str) {
+    if value.is_empty() {
+        return;
+    }
+    out.push(';');
+    out.push_str(key);
+    out.push_str("=\"");
+    push_escaped(out, value);
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnosis::{At, Code, Plugin};
+    use sfv::{BareItem, ListEntry, Parser};
+
+    fn parse(value: &str) -> Vec<(String, Vec<(String, String)>)> {
+        let list: sfv::List = Parser::new(value).parse().expect("valid RFC 9651 list");
+        list.into_iter()
+            .map(|entry| match entry {
+                ListEntry::Item(item) => {
+                    let token = match item.bare_item {
+                        BareItem::Token(t) => t.as_str().to_string(),
+                        other => panic!("member is not a token: {other:?}"),
+                    };
+                    let params = item
+                        .params
+                        .iter()
+                        .map(|(k, v)| {
+                            let v = match v {
+                                BareItem::Token(t) => t.as_str().to_string(),
+                                BareItem::String(s) => s.as_str().to_string(),
+                                other => panic!("unexpected param {other:?}"),
+                            };
+                            (k.as_str().to_string(), v)
+                        })
+                        .collect();
+                    (token, params)
+                }
+                ListEntry::InnerList(_) => panic!("inner list"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn round_trips_through_a_real_parser() {
+        let d = vec![
+            Diagnosis::new(
+                Code::JwtExpired,
+                "exp 2026-11-28T11:00:00Z is 3600 s before now; a \"quote\" and a \\ back\u{e9}",
+                "get a new token",
+            )
+            .plugin(Plugin::Jwt)
+            .at(At::Client),
+            Diagnosis::new(Code::StrippedByProxy, "no credential", "").at(At::Proxy),
+        ];
+        let header = serialize(&d).unwrap();
+        assert!(header.bytes().all(|b| (0x20..=0x7e).contains(&b)));
+        let parsed = parse(&header);
+        assert_eq!(parsed.len(), 2);
+        assert_eq!(parsed[0].0, "jwt-expired");
+        assert_eq!(parsed[0].1[0], ("plugin".into(), "jwt".into()));
+        assert_eq!(parsed[0].1[1], ("at".into(), "client".into()));
+        assert!(parsed[0].1[2].1.contains("a \"quote\" and a \\ back?"));
+        assert_eq!(parsed[1].0, "stripped-by-proxy");
+        assert_eq!(parsed[1].1.len(), 2, "empty hint is left out");
+    }
+
+    #[test]
+    fn drops_members_never_cuts_them() {
+        let long = "x".repeat(400);
+        let d: Vec<_> = (0..6)
+            .map(|_| Diagnosis::new(Code::Unknown, long.clone(), "h"))
+            .collect();
+        let header = serialize(&d).unwrap();
+        assert!(header.len() <= MAX_HEADER_BYTES);
+        let parsed = parse(&header);
+        assert_eq!(parsed.len(), 2);
+        assert!(parsed.iter().all(|(_, p)| p[0].1.len() == 400));
+    }
+
+    #[test]
+    fn an_oversized_first_member_keeps_its_code() {
+        let d = vec![Diagnosis::new(Code::NoCredentials, "y".repeat(2000), "")];
+        let header = serialize(&d).unwrap();
+        assert_eq!(header, "no-credentials");
+    }
+
+    #[test]
+    fn nothing_to_say() {
+        assert_eq!(serialize(&[]), None);
+    }
+}

@@ -1,0 +1,661 @@
+//! The request and response as plain data: what the glue gathers from the host, what the pure
+//! core decides on.
+
+use crate::bounds::{MAX_HEADERS, MAX_PARAMS};
+use crate::diagnosis::Plugin;
+use crate::parse::challenge::{self, KongForm};
+use crate::parse::text::{printable, printable_bytes};
+use std::borrow::Cow;
+use std::net::IpAddr;
+
+/// One header as the host gave it: the name lowercased, the value as raw bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// Lowercase name.
+    pub name: String,
+    /// Raw value; not necessarily UTF-8.
+    pub value: Vec<u8>,
+}
+
+/// A list of headers with case-insensitive look-ups. Kept in arrival order, duplicates kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Headers(pub Vec<Header>, pub usize);
+
+impl Headers {
+    /// From `(name, value)` pairs; pseudo-headers (`:path` …) are left out; at most
+    /// [`MAX_HEADERS`] are kept, and the number left out is remembered.
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, Vec<u8>)>) -> Self {
+        let mut kept = Vec::new();
+        let mut ignored = 0;
+        for (mut name, value) in pairs.into_iter().filter(|(name, _)| !name.starts_with(':')) {
+            if kept.len() < MAX_HEADERS {
+                name.make_ascii_lowercase();
+                kept.push(Header { name, value });
+            } else {
+                ignored += 1;
+            }
+        }
+        Headers(kept, ignored)
+    }
+
+    /// How many headers past [`MAX_HEADERS`] were not examined.
+    pub fn ignored(&self) -> usize {
+        self.1
+    }
+
+    /// Every value of the header `name` (lowercase), in order.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.0
+            .iter()
+            .filter(move |h| h.name == name)
+            .map(|h| h.value.as_slice())
+    }
+
+    /// The first value of the header `name` (lowercase).
+    pub fn first<'a>(&'a self, name: &'a str) -> Option<&'a [u8]> {
+        self.all(name).next()
+    }
+
+    /// The first value as text, when it is UTF-8.
+    pub fn text<'a>(&'a self, name: &'a str) -> Option<&'a str> {
+        self.first(name).and_then(|v| std::str::from_utf8(v).ok())
+    }
+
+    /// Whether any header of this name is present.
+    pub fn has(&self, name: &str) -> bool {
+        self.first(name).is_some()
+    }
+
+    /// Every header.
+    pub fn iter(&self) -> impl Iterator<Item = &Header> {
+        self.0.iter()
+    }
+}
+
+/// The request as Kong sees it.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    /// `:method`.
+    pub method: String,
+    /// `:path`, with the query string. ngx_wasm_module hands over the decoded URI plus the raw
+    /// query (src/common/proxy_wasm/ngx_proxy_wasm_maps.c:481-517), so the query is taken from
+    /// [`Request::query`] when the host gives it raw.
+    pub path: String,
+    /// The raw query string (`ngx.args`, or what follows `?` in `ngx.request_uri`), when the
+    /// host gives it: what Kong's plugins parse. `None`: split it out of `path`.
+    pub raw_query: Option<String>,
+    /// `:scheme`: how the request reached Kong.
+    pub scheme: String,
+    /// `:authority`: in ngx_wasm_module nginx's `server_name:port` (`kong:8000`), never the
+    /// client's Host (ngx_proxy_wasm_maps.c:619-673); other hosts put the client's host here.
+    pub authority: String,
+    /// Every other header.
+    pub headers: Headers,
+    /// The peer's address (`source.address`), when the host gives it.
+    pub peer: Option<IpAddr>,
+    /// The host handed over fewer headers than the request may hold.
+    pub limit: Option<PairsLimit>,
+}
+
+/// Why the filter may not have seen every request header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PairsLimit {
+    /// The host hands a filter at most this many pairs, pseudo-headers included, and handed
+    /// over that many (ngx_wasm_module: 100, src/http/ngx_http_wasm.h:16).
+    AtHostLimit(usize),
+    /// The host's buffer held fewer complete pairs than it declared: `read` of `declared`.
+    Cut {
+        /// Complete pairs read.
+        read: usize,
+        /// Pairs the buffer declared.
+        declared: usize,
+    },
+}
+
+/// How many pairs ngx_wasm_module hands a filter at most (src/http/ngx_http_wasm.h:16,
+/// ngx_http_wasm_util.c:473), the four pseudo-headers included.
+pub(super) const HOST_MAX_PAIRS: usize = 100;
+
+impl PairsLimit {
+    /// From a parsed buffer: cut, at the host's limit, or neither.
+    pub fn of(read: usize, declared: usize) -> Option<Self> {
+        if read < declared {
+            Some(PairsLimit::Cut { read, declared })
+        } else if declared >= HOST_MAX_PAIRS {
+            Some(PairsLimit::AtHostLimit(declared))
+        } else {
+            None
+        }
+    }
+
+    /// A clause for a sentence: why some headers may be missing.
+    pub fn clause(self) -> String {
+        match self {
+            PairsLimit::AtHostLimit(n) => format!(
+                "the host hands a filter at most {n} headers (pseudo-headers included), so any past those were not seen"
+            ),
+            PairsLimit::Cut { read, declared } => format!(
+                "the host handed over a cut header list ({read} of {declared} readable), so the rest were not seen"
+            ),
+        }
+    }
+}
+
+/// A name and value from the query string or the Cookie header, as Kong's plugins get them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Param<'a> {
+    /// Name: percent-decoded for the query string (as `kong.request.get_query()` gives it), as
+    /// sent for a cookie.
+    pub name: Cow<'a, str>,
+    /// Value, decoded the same way.
+    pub value: Cow<'a, [u8]>,
+}
+
+impl Request {
+    /// The query string's parameters, at most [`MAX_PARAMS`], decoded as Kong decodes them.
+    pub fn query(&self) -> Vec<Param<'_>> {
+        let query = match &self.raw_query {
+            Some(raw) => raw.as_str(),
+            None => match self.path.split_once('?') {
+                Some((_, query)) => query,
+                None => return Vec::new(),
+            },
+        };
+        query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .take(MAX_PARAMS)
+            .map(|pair| {
+                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                Param {
+                    name: match query_decode(name) {
+                        Cow::Borrowed(raw) => String::from_utf8_lossy(raw),
+                        Cow::Owned(bytes) => {
+                            Cow::Owned(String::from_utf8_lossy(&bytes).into_owned())
+                        }
+                    },
+                    value: query_decode(value),
+                }
+            })
+            .collect()
+    }
+
+    /// Every cookie of every Cookie header, at most [`MAX_PARAMS`].
+    pub fn cookies(&self) -> Vec<Param<'_>> {
+        self.headers
+            .all("cookie")
+            .flat_map(|v| v.split(|&b| b == b';'))
+            .filter_map(|pair| {
+                let eq = pair.iter().position(|&b| b == b'=')?;
+                let (name, value) = pair.split_at_checked(eq)?;
+                let name = std::str::from_utf8(name).ok()?.trim();
+                let value = value.get(1..).unwrap_or_default();
+                (!name.is_empty()).then_some(Param {
+                    name: Cow::Borrowed(name),
+                    value: Cow::Borrowed(value),
+                })
+            })
+            .take(MAX_PARAMS)
+            .collect()
+    }
+
+    /// The host name the client sent the request to, lowercase, without port, and where it was
+    /// read: the `host` header, which nginx fills from the request (ngx_wasm_module's
+    /// `:authority` is its own `server_name:port`, ngx_proxy_wasm_maps.c:619-673); `:authority`
+    /// only when there is no Host header (nginx makes one from HTTP/2's `:authority`,
+    /// src/http/v2/ngx_http_v2.c:3519-3534; other hosts may put the client's host there).
+    pub fn host(&self) -> (String, &'static str) {
+        match self.headers.text("host") {
+            Some(host) => (strip_port(host).to_ascii_lowercase(), "Host header"),
+            None => (
+                strip_port(&self.authority).to_ascii_lowercase(),
+                ":authority",
+            ),
+        }
+    }
+}
+
+/// `api.example.com:8443` → `api.example.com`; `[2001:db8::1]:443` → `[2001:db8::1]`.
+pub fn strip_port(authority: &str) -> &str {
+    let authority = authority.trim();
+    if authority.starts_with('[') {
+        return authority
+            .find(']')
+            .and_then(|end| authority.get(..=end))
+            .unwrap_or(authority);
+    }
+    match authority.rsplit_once(':') {
+        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+        _ => authority,
+    }
+}
+
+/// Who produced the annotated response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answerer {
+    /// The upstream service (Kong proxied the request).
+    Upstream,
+    /// Kong itself (a Lua plugin rejected the request).
+    Kong,
+    /// The host cannot say.
+    Unknown,
+}
+
+/// The response the filter is asked to annotate.
+#[derive(Debug, Clone, Default)]
+pub struct Response {
+    /// Status code.
+    pub status: u16,
+    /// Response headers (`WWW-Authenticate`, Kong's `X-Kong-*`, `Via`, `Server`, `Set-Cookie`).
+    pub headers: Headers,
+    /// `ngx.upstream_status`: present only when an upstream answered.
+    pub upstream_status: Option<String>,
+    /// Another `ngx.*` property the host did answer (its name), when `ngx.upstream_status` did
+    /// not: a host that answers `ngx.*` and has no upstream status contacted no upstream, while
+    /// a host without `ngx.*` properties (not ngx_wasm_module) says nothing by its silence.
+    pub ngx_answered: Option<&'static str>,
+}
+
+/// Who answered, and the sign that decided it (for the `detail` of the diagnoses that rest on it).
+#[derive(Debug, Clone)]
+pub struct Who<'a> {
+    /// Who.
+    pub answerer: Answerer,
+    /// The sign; rendered by [`Sign::describe`] only where a detail names it (it costs, on
+    /// every 401).
+    pub sign: Sign<'a>,
+    /// The auth plugin whose own challenge form the response carries, when it does.
+    pub plugin: Option<Plugin>,
+}
+
+/// A sign of who answered, borrowing the response's values.
+#[derive(Debug, Clone, Copy)]
+pub enum Sign<'a> {
+    /// `ngx.upstream_status` has a value.
+    UpstreamStatus(&'a str),
+    /// `X-Kong-Upstream-Latency`.
+    UpstreamLatency,
+    /// `X-Kong-Response-Latency`.
+    ResponseLatency,
+    /// `ngx.upstream_status` not found while this other `ngx.*` property answers.
+    NoUpstreamStatus(&'static str),
+    /// Kong's `Via` on a proxied response.
+    Via(&'a [u8]),
+    /// `Server: kong/…` without Kong's `Via`.
+    Server(&'a [u8]),
+    /// A challenge in the plugin's own form.
+    Challenge(&'a [u8], Plugin),
+    /// Nothing tells.
+    None,
+}
+
+impl Sign<'_> {
+    /// The sign as a phrase: `X-Kong-Response-Latency on the response`.
+    pub fn describe(&self) -> String {
+        match self {
+            Sign::UpstreamStatus(status) => {
+                format!("ngx.upstream_status is {}", printable(status, 20))
+            }
+            Sign::UpstreamLatency => "X-Kong-Upstream-Latency on the response".into(),
+            Sign::ResponseLatency => "X-Kong-Response-Latency on the response".into(),
+            Sign::NoUpstreamStatus(other) => format!(
+                "ngx.upstream_status not found while the host answers {other}: no upstream was contacted"
+            ),
+            Sign::Via(via) => format!("Via: {}: Kong proxied it", printable_bytes(via, 40)),
+            Sign::Server(server) => format!(
+                "Server: {} without Kong's Via: Kong's own response",
+                printable_bytes(server, 40)
+            ),
+            Sign::Challenge(value, plugin) => format!(
+                "WWW-Authenticate: {}, {}'s own form",
+                printable_bytes(value, 60),
+                plugin.as_str()
+            ),
+            Sign::None => "no sign (no ngx.upstream_status, X-Kong-*-Latency, Kong Via or Server, or Kong challenge)".into(),
+        }
+    }
+}
+
+impl Response {
+    /// Who answered, from the surest sign to the weakest: `ngx.upstream_status`, Kong's latency
+    /// headers, `ngx.upstream_status` missing where other `ngx.*` properties answer, Kong's `Via`
+    /// (proxied) or `Server: kong/…` without it (Kong's own: kong/runloop/handler.lua sets Via on
+    /// proxied responses and Server on its own, both under `server_tokens`), then a challenge in
+    /// one of Kong's own forms. The last two only when `weak_signs`: in observe mode Kong's auth
+    /// plugins' own 401s never reach the filter, so a response looking like one is not one.
+    pub fn who(&self, weak_signs: bool) -> Who<'_> {
+        let who = |answerer, sign| Who {
+            answerer,
+            sign,
+            plugin: None,
+        };
+        let status = self
+            .upstream_status
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty() && *s != "-");
+        if let Some(status) = status {
+            return who(Answerer::Upstream, Sign::UpstreamStatus(status));
+        }
+        if self.headers.has("x-kong-upstream-latency") {
+            return who(Answerer::Upstream, Sign::UpstreamLatency);
+        }
+        if self.headers.has("x-kong-response-latency") {
+            return who(Answerer::Kong, Sign::ResponseLatency);
+        }
+        if let Some(other) = self.ngx_answered.filter(|_| self.upstream_status.is_none()) {
+            return who(Answerer::Kong, Sign::NoUpstreamStatus(other));
+        }
+        if let Some(via) = self.headers.all("via").find(|v| contains_kong(v)) {
+            return who(Answerer::Upstream, Sign::Via(via));
+        }
+        if !weak_signs {
+            return who(Answerer::Unknown, Sign::None);
+        }
+        let form = self.kong_form();
+        if let Some(server) = self
+            .headers
+            .first("server")
+            .filter(|s| s.starts_with(b"kong/"))
+        {
+            return Who {
+                answerer: Answerer::Kong,
+                sign: Sign::Server(server),
+                plugin: form.map(|f| f.plugin),
+            };
+        }
+        match (form, self.headers.first("www-authenticate")) {
+            (Some(form), Some(value)) => Who {
+                answerer: Answerer::Kong,
+                sign: Sign::Challenge(value, form.plugin),
+                plugin: Some(form.plugin),
+            },
+            _ => who(Answerer::Unknown, Sign::None),
+        }
+    }
+
+    /// The response's challenge, when it is in one of Kong's own forms.
+    pub fn kong_form(&self) -> Option<KongForm> {
+        self.headers
+            .text("www-authenticate")
+            .and_then(challenge::kong_form)
+    }
+}
+
+/// `1.1 kong/3.9.1` names Kong; matched without case.
+fn contains_kong(value: &[u8]) -> bool {
+    value.windows(5).any(|w| w.eq_ignore_ascii_case(b"kong/"))
+}
+
+/// A query-string component as lua-nginx-module's `ngx.req.get_uri_args()` (behind
+/// `kong.request.get_query()`) decodes it: `+` is a space, `%XX` a byte, and a `%` not followed
+/// by two hex digits stays as it is. Borrowed when there is nothing to decode.
+pub(super) fn query_decode(raw: &str) -> Cow<'_, [u8]> {
+    let bytes = raw.as_bytes();
+    if !bytes.iter().any(|&b| b == b'+' || b == b'%') {
+        return Cow::Borrowed(bytes);
+    }
+    let hex = |b: Option<&u8>| b.and_then(|&b| char::from(b).to_digit(16));
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'+' => out.push(b' '),
+            b'%' => match (hex(bytes.get(i + 1)), hex(bytes.get(i + 2))) {
+                (Some(high), Some(low)) => {
+                    // Two hex digits: at most 0xff.
+                    out.push(u8::try_from(high * 16 + low).unwrap_or(b'?'));
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            other => out.push(other),
+        }
+        i += 1;
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(path: &str, headers: &[(&str, &str)]) -> Request {
+        Request {
+            path: path.into(),
+            headers: Headers::from_pairs(
+                headers
+                    .iter()
+                    .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec())),
+            ),
+            ..Request::default()
+        }
+    }
+
+    #[test]
+    fn query_and_cookies() {
+        let r = req(
+            "/a?apikey=1&x&=2&jwt=",
+            &[
+                ("Cookie", "a=1; BIGipServerpool=123.456.0000"),
+                ("cookie", "b=2;bad"),
+            ],
+        );
+        let q: Vec<_> = r.query().into_iter().map(|p| p.name).collect();
+        assert_eq!(q, vec!["apikey", "x", "", "jwt"]);
+        let c: Vec<_> = r.cookies().into_iter().map(|p| p.name).collect();
+        assert_eq!(c, vec!["a", "BIGipServerpool", "b"]);
+    }
+
+    /// As `ngx.req.get_uri_args()` decodes: names and values, `+` as a space, a broken `%` kept.
+    #[test]
+    fn query_is_decoded_like_kong() {
+        let r = req("/a?api%5Fkey=ab%2Bc+d%2f&k%=100%&x=%zz%4", &[]);
+        let q: Vec<(String, Vec<u8>)> = r
+            .query()
+            .into_iter()
+            .map(|p| (p.name.into_owned(), p.value.into_owned()))
+            .collect();
+        assert_eq!(
+            q,
+            vec![
+                ("api_key".into(), b"ab+c d/".to_vec()),
+                ("k%".into(), b"100%".to_vec()),
+                ("x".into(), b"%zz%4".to_vec()),
+            ]
+        );
+        assert_eq!(query_decode("%ff%00"), &b"\xff\x00"[..]);
+        assert!(matches!(query_decode("plain-value"), Cow::Borrowed(_)));
+        // A cookie is read as sent.
+        let r = req("/", &[("cookie", "k=a+b%20c")]);
+        assert_eq!(&*r.cookies()[0].value, b"a+b%20c");
+    }
+
+    #[test]
+    fn headers_are_bounded() {
+        let h = Headers::from_pairs((0..MAX_HEADERS + 5).map(|i| (format!("x-{i}"), Vec::new())));
+        assert_eq!(h.0.len(), MAX_HEADERS);
+        assert_eq!(h.ignored(), 5);
+    }
+
+    #[test]
+    fn host_without_port() {
+        assert_eq!(strip_port("API.example.com:8443"), "API.example.com");
+        assert_eq!(strip_port("[2001:db8::1]:443"), "[2001:db8::1]");
+        let mut r = req("/", &[("host", "Api.Example.com:80")]);
+        r.authority = "kong:8000".into();
+        // ngx_wasm_module's :authority is server_name:port: the Host header says where the
+        // client sent it.
+        assert_eq!(r.host(), ("api.example.com".to_string(), "Host header"));
+        let r = Request {
+            authority: "Other:1".into(),
+            ..Request::default()
+        };
+        assert_eq!(r.host(), ("other".to_string(), ":authority"));
+    }
+
+    /// ngx_wasm_module's :path is the decoded URI plus the raw query
+    /// (ngx_proxy_wasm_maps.c:481-517): the raw query the host gives wins over it.
+    #[test]
+    fn raw_query_wins_over_the_decoded_path() {
+        let mut r = req("/orders?apikey=k3y-9f8e7d6c", &[]);
+        r.raw_query = Some(String::new());
+        assert!(r.query().is_empty());
+        r.raw_query = Some("id=7&apikey=a%2Bb".into());
+        let q: Vec<_> = r
+            .query()
+            .into_iter()
+            .map(|p| (p.name.into_owned(), p.value.into_owned()))
+            .collect();
+        assert_eq!(
+            q,
+            vec![
+                ("id".into(), b"7".to_vec()),
+                ("apikey".into(), b"a+b".to_vec())
+            ]
+        );
+    }
+
+    #[test]
+    fn pairs_limits() {
+        assert_eq!(PairsLimit::of(12, 12), None);
+        assert_eq!(PairsLimit::of(100, 100), Some(PairsLimit::AtHostLimit(100)));
+        assert_eq!(
+            PairsLimit::of(97, 100),
+            Some(PairsLimit::Cut {
+                read: 97,
+                declared: 100
+            })
+        );
+        assert!(PairsLimit::of(97, 100)
+            .unwrap()
+            .clause()
+            .contains("97 of 100"));
+    }
+
+    #[test]
+    fn who_answered() {
+        let resp = |headers: &[(&str, &str)], upstream: Option<&str>, ngx: bool| Response {
+            status: 401,
+            headers: Headers::from_pairs(
+                headers
+                    .iter()
+                    .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec())),
+            ),
+            upstream_status: upstream.map(String::from),
+            ngx_answered: ngx.then_some("ngx.kong_request_id"),
+        };
+        use Answerer::*;
+        let key = ("www-authenticate", "Key");
+        let cases: Vec<(&str, Response, bool, Answerer, &str)> = vec![
+            ("nothing", resp(&[], None, false), true, Unknown, "no sign"),
+            (
+                "upstream status",
+                resp(&[key], Some("401"), true),
+                true,
+                Upstream,
+                "ngx.upstream_status is 401",
+            ),
+            (
+                "upstream status -",
+                resp(&[], Some("-"), false),
+                true,
+                Unknown,
+                "no sign",
+            ),
+            (
+                "kong latency",
+                resp(&[("X-Kong-Response-Latency", "1")], None, false),
+                true,
+                Kong,
+                "X-Kong-Response-Latency",
+            ),
+            (
+                "upstream latency",
+                resp(&[("x-kong-upstream-latency", "3"), key], None, false),
+                true,
+                Upstream,
+                "X-Kong-Upstream-Latency",
+            ),
+            (
+                "ngx answers, no upstream status",
+                resp(&[], None, true),
+                false,
+                Kong,
+                "while the host answers ngx.kong_request_id",
+            ),
+            (
+                "via kong",
+                resp(&[("via", "1.1 Kong/3.9.1"), key], None, false),
+                true,
+                Upstream,
+                "Kong proxied it",
+            ),
+            (
+                "server kong",
+                resp(&[("server", "kong/3.9.1")], None, false),
+                true,
+                Kong,
+                "Server: kong/3.9.1 without",
+            ),
+            (
+                "server kong, observe",
+                resp(&[("server", "kong/3.9.1")], None, false),
+                false,
+                Unknown,
+                "no sign",
+            ),
+            (
+                "server nginx",
+                resp(&[("server", "nginx")], None, false),
+                true,
+                Unknown,
+                "no sign",
+            ),
+            (
+                "key challenge",
+                resp(&[key], None, false),
+                true,
+                Kong,
+                "WWW-Authenticate: Key, key-auth's own form",
+            ),
+            (
+                "key challenge, observe",
+                resp(&[key], None, false),
+                false,
+                Unknown,
+                "no sign",
+            ),
+            (
+                "rfc challenge",
+                resp(
+                    &[(
+                        "www-authenticate",
+                        "Bearer realm=\"a\", error=\"invalid_token\"",
+                    )],
+                    None,
+                    false,
+                ),
+                true,
+                Unknown,
+                "no sign",
+            ),
+        ];
+        for (name, r, weak, answerer, sign) in cases {
+            let who = r.who(weak);
+            assert_eq!(who.answerer, answerer, "{name}");
+            let said = who.sign.describe();
+            assert!(said.contains(sign), "{name}: {said}");
+        }
+        let r = resp(
+            &[
+                ("server", "kong/3.9.1"),
+                ("www-authenticate", "Basic realm=\"service\""),
+            ],
+            None,
+            false,
+        );
+        let who = r.who(true);
+        assert_eq!(who.plugin, Some(Plugin::BasicAuth));
+    }
+}

@@ -1,0 +1,141 @@
+//! Small text helpers shared by the serializers: everything the filter writes is printable ASCII.
+
+use std::borrow::Cow;
+
+/// Keeps printable ASCII (0x20..=0x7e), replaces anything else by `?`, and cuts at `max` bytes
+/// (on a char boundary, since the result is ASCII).
+pub fn printable(input: &str, max: usize) -> Cow<'_, str> {
+    // The common case, already printable and short enough, is not copied at all.
+    if input.len() <= max && input.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
+        return Cow::Borrowed(input);
+    }
+    let mut out = String::with_capacity(input.len().min(max));
+    for c in input.chars() {
+        if out.len() >= max {
+            break;
+        }
+        out.push(if (' '..='~').contains(&c) { c } else { '?' });
+    }
+    Cow::Owned(out)
+}
+
+/// Same as [`printable`] for raw bytes (header names may be anything).
+pub fn printable_bytes(input: &[u8], max: usize) -> String {
+    let mut out = String::with_capacity(input.len().min(max));
+    for &b in input.iter().take(max) {
+        out.push(if (0x20..=0x7e).contains(&b) {
+            char::from(b)
+        } else {
+            '?'
+        });
+    }
+    out
+}
+
+/// Whether Kong's `kong.request.get_headers()[configured]` finds the request header `header`:
+/// names compare case-insensitively, and the lookup is retried with every `_` of the configured
+/// name turned into `-` (lua-nginx-module's normalisation) — not the other way round.
+pub fn kong_reads_header(configured: &str, header: &str) -> bool {
+    let same = |dash: bool| {
+        configured.len() == header.len()
+            && configured.bytes().zip(header.bytes()).all(|(c, h)| {
+                let c = match c {
+                    b'_' if dash => b'-',
+                    other => other.to_ascii_lowercase(),
+                };
+                c == h.to_ascii_lowercase()
+            })
+    };
+    same(false) || same(true)
+}
+
+/// A name's letters and digits, lowercased, for near-miss comparisons (`X-Api_Key` → `xapikey`).
+fn squashed(name: &str) -> impl Iterator<Item = u8> + '_ {
+    name.bytes()
+        .filter(u8::is_ascii_alphanumeric)
+        .map(|b| b.to_ascii_lowercase())
+}
+
+/// Whether two names are the same once reduced to lowercase letters and digits, without
+/// allocating (this runs for every header of an annotated request).
+pub fn same_squashed(a: &str, b: &str) -> bool {
+    squashed(a).eq(squashed(b))
+}
+
+/// A name squashed into a stack buffer, for comparing one name against many already-squashed
+/// ones; `None` when it is longer than any name worth comparing.
+pub fn squash_into<'b>(name: &str, buffer: &'b mut [u8; 32]) -> Option<&'b [u8]> {
+    let mut len = 0;
+    for b in squashed(name) {
+        *buffer.get_mut(len)? = b;
+        len += 1;
+    }
+    buffer.get(..len)
+}
+
+/// Appends `value` with `"` and `\` backslash-escaped and each char outside printable ASCII
+/// replaced by `?` (the inside of an sf-string, and of a quoted log value). Runs of plain bytes
+/// are copied whole.
+pub fn push_escaped(out: &mut String, value: &str) {
+    let mut plain_from = 0;
+    for (i, &b) in value.as_bytes().iter().enumerate() {
+        let replacement = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            0x20..=0x7e => continue,
+            // A UTF-8 continuation byte: its char already got its `?`.
+            0x80..=0xbf => "",
+            _ => "?",
+        };
+        // Cut only before an ASCII byte or a char's first byte: always a char boundary.
+        out.push_str(value.get(plain_from..i).unwrap_or_default());
+        out.push_str(replacement);
+        plain_from = i + 1;
+    }
+    out.push_str(value.get(plain_from..).unwrap_or_default());
+}
+
+/// RFC 9110 `tchar`.
+pub fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaped() {
+        let escape = |v: &str| {
+            let mut out = String::new();
+            push_escaped(&mut out, v);
+            out
+        };
+        assert_eq!(escape("plain text"), "plain text");
+        assert_eq!(escape(r#"a "b" \c"#), r#"a \"b\" \\c"#);
+        assert_eq!(escape("é\u{7f}x\n€"), "??x??");
+        assert_eq!(escape(""), "");
+    }
+
+    #[test]
+    fn printable_replaces_and_cuts() {
+        assert_eq!(printable("a\u{7f}b\né", 10), "a?b??");
+        assert_eq!(printable("abcdef", 3), "abc");
+        assert_eq!(printable_bytes(b"x\xff\x00y", 10), "x??y");
+    }
+
+    #[test]
+    fn names_as_kong_looks_them_up() {
+        assert!(kong_reads_header("X-Api-Key", "x-api-key"));
+        assert!(kong_reads_header("api_key", "api-key"));
+        assert!(kong_reads_header("api_key", "API_KEY"));
+        assert!(!kong_reads_header("api-key", "api_key"));
+        assert!(!kong_reads_header("a_b_c", "a-b_c"));
+        assert!(!kong_reads_header("apikey", "api-key"));
+        assert!(same_squashed("X-Api_Key", "xapikey"));
+        let mut buffer = [0u8; 32];
+        assert_eq!(squash_into("X-Api_Key", &mut buffer), Some(&b"xapikey"[..]));
+        assert_eq!(squash_into(&"a".repeat(33), &mut buffer), None);
+        assert!(!same_squashed("X-Api_Key", "apikey"));
+    }
+}
