@@ -29,6 +29,23 @@ fn main() -> ExitCode {
     }
 }
 
+/// Writes to stdout; a reader that went away (`adhost replay … | head`) ends the run as SIGPIPE
+/// would (exit 141), not with a panic and a backtrace.
+fn out(text: &str) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(error) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(141);
+        }
+        eprintln!("adhost: cannot write the output: {error}");
+        std::process::exit(2);
+    }
+}
+
 fn one_line(error: &anyhow::Error) -> String {
     format!("{error:#}").replace('\n', " ")
 }
@@ -168,7 +185,7 @@ fn explain(args: &[String]) -> anyhow::Result<ExitCode> {
         std::fs::read(&file).with_context(|| format!("cannot read FILE {}", file.display()))?;
     ask.transcript = String::from_utf8_lossy(&bytes).into_owned();
     let host = load_host(wasm.as_deref())?;
-    print!("{}", adhost::tools::explain::explain(&host, &ask)?);
+    out(&adhost::tools::explain::explain(&host, &ask)?);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -200,7 +217,7 @@ fn bench(args: &[String]) -> anyhow::Result<ExitCode> {
     );
     match adhost::tools::bench::run(&options) {
         Ok(report) => {
-            print!("{}", report.render());
+            out(&report.render());
             Ok(ExitCode::SUCCESS)
         }
         Err(error)
@@ -228,7 +245,7 @@ fn replay_files(wasm: Option<&Path>, files: &[PathBuf]) -> anyhow::Result<ExitCo
         let (ok, line) = replay_one(&host, scenario)?;
         // A trap fails the run even where the scenario expected it (SPEC §8).
         all_ok &= ok && !line.trapped;
-        println!("{}", line.to_json());
+        out(&format!("{}\n", line.to_json()));
     }
     Ok(if all_ok {
         ExitCode::SUCCESS
@@ -260,9 +277,9 @@ fn demo_dir(wasm: Option<&Path>, dir: &Path) -> anyhow::Result<ExitCode> {
         if verdict.ok() && !outcome.trapped() {
             passed += 1;
         }
-        println!("{}", demo::render(scenario, &outcome, &verdict));
+        out(&format!("{}\n", demo::render(scenario, &outcome, &verdict)));
     }
-    println!("{} scenarios, {passed} ok", scenarios.len());
+    out(&format!("{} scenarios, {passed} ok\n", scenarios.len()));
     Ok(if passed == scenarios.len() {
         ExitCode::SUCCESS
     } else {
