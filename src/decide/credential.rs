@@ -459,10 +459,10 @@ fn is_credential_name(name: &str) -> bool {
 }
 
 fn query_param<'a>(name: &str, value: Cow<'a, [u8]>, auth: &Auth) -> Option<Found<'a>> {
-    let place = Place::Query(name.to_string());
+    // The place is named only for a parameter found: most parameters are not credentials.
     let found = |readers: Vec<Plugin>, miss: Option<Miss>| Found {
         kind: shape(&value),
-        place: place.clone(),
+        place: Place::Query(name.to_string()),
         scheme: None,
         value: value.clone(),
         readers,
@@ -500,12 +500,13 @@ fn query_param<'a>(name: &str, value: Cow<'a, [u8]>, auth: &Auth) -> Option<Foun
 }
 
 fn cookie_credential<'a>(name: &str, value: Cow<'a, [u8]>, auth: &Auth) -> Option<Found<'a>> {
-    let place = Place::Cookie(name.to_string());
+    // The place is named only for a cookie found: most cookies are not credentials.
+    let place = || Place::Cookie(name.to_string());
     // The session plugin reads its cookie by name, whatever the value looks like.
     if auth.session.as_ref().is_some_and(|s| s.cookie_name == name) {
         return Some(Found {
             kind: Kind::Session,
-            place,
+            place: place(),
             scheme: None,
             value,
             readers: vec![Plugin::Session],
@@ -516,7 +517,7 @@ fn cookie_credential<'a>(name: &str, value: Cow<'a, [u8]>, auth: &Auth) -> Optio
         if jwt.cookie_names.iter().any(|k| k == name) {
             return Some(Found {
                 kind: Kind::Jwt,
-                place,
+                place: place(),
                 scheme: None,
                 value,
                 readers: vec![Plugin::Jwt],
@@ -538,7 +539,7 @@ fn cookie_credential<'a>(name: &str, value: Cow<'a, [u8]>, auth: &Auth) -> Optio
     } else {
         return Some(Found {
             kind: shape(&value),
-            place,
+            place: place(),
             scheme: None,
             value,
             readers: Vec::new(),
@@ -547,7 +548,7 @@ fn cookie_credential<'a>(name: &str, value: Cow<'a, [u8]>, auth: &Auth) -> Optio
     };
     Some(Found {
         kind: shape(&value),
-        place,
+        place: place(),
         scheme: None,
         value,
         readers: Vec::new(),

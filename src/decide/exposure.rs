@@ -52,11 +52,16 @@ pub fn shown<'a>(diagnoses: &'a [Diagnosis], tier: Tier, places: &str) -> Cow<'a
 
 fn summary_hint(code: Code, places: &str) -> String {
     let (hint, with_places) = fixed_hint(code);
-    if with_places {
-        format!("{hint}: {places}")
-    } else {
-        hint.to_string()
+    if !with_places {
+        return hint.to_string();
     }
+    // Pushed, not `format!`ed: this runs for every diagnosis of every summary 401, and
+    // core::fmt costs several times the copy in wasm.
+    let mut out = String::with_capacity(hint.len() + 2 + places.len());
+    out.push_str(hint);
+    out.push_str(": ");
+    out.push_str(places);
+    out
 }
 
 /// One hint per code, the same for every request; `true` when the route's accepted places
