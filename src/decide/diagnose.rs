@@ -99,10 +99,14 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
     // Both the credential search and the hop marks read the cookies: parsed once.
     let cookies = request.cookies();
     let found = credential::find(request, &cookies, &config.auth);
-    let mut hops = forwarding::hops(request, &cookies);
-    if let Some(r) = response {
-        hops.extend(forwarding::response_hops(&r.headers));
-    }
+    // Only a request with no credential, or one nothing explains, is about its intermediaries.
+    let hops = || {
+        let mut hops = forwarding::hops(request, &cookies);
+        if let Some(r) = response {
+            hops.extend(forwarding::response_hops(&r.headers));
+        }
+        hops
+    };
     let who = response.map(|r| r.who(config.mode != Mode::Observe));
     let answerer = match who.as_ref().map_or(Answerer::Kong, |w| w.answerer) {
         // ldap-auth's challenge is Kong's own: no upstream challenges with an LDAP scheme. Not in
@@ -171,7 +175,7 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
         let d = upstream_rejected(response, &found, &sign, true, sentences, &out);
         out.extend(d);
     } else if found.is_empty() {
-        out.push(missing(request, config, &hops, from_upstream, sentences));
+        out.push(missing(request, config, &hops(), from_upstream, sentences));
     } else {
         judge_found(
             &found,
@@ -209,7 +213,7 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
         );
     }
     if out.is_empty() {
-        out.push(unknown(&found, &hops, response, &sign));
+        out.push(unknown(&found, &hops(), response, &sign));
     }
     order_by_code(&mut out);
     out.dedup_by_key(|d| d.code);
