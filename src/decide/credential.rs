@@ -256,11 +256,12 @@ fn shape(value: &[u8]) -> Kind {
 fn is_authorization_header(name: &str, auth: &Auth) -> bool {
     name == "authorization"
         || name == "proxy-authorization"
-        || !header_plugins(name, auth).is_empty()
+        || header_plugins(name, auth).next().is_some()
 }
 
 /// Every plugin of the route that reads this Authorization-style header, whatever the scheme.
-fn header_plugins(name: &str, auth: &Auth) -> Vec<Plugin> {
+/// An iterator: asked of every header, it is collected only for the one that is read.
+fn header_plugins<'a>(name: &'a str, auth: &'a Auth) -> impl Iterator<Item = Plugin> + 'a {
     let is_auth = name == "authorization" || name == "proxy-authorization";
     let reads = [
         (
@@ -287,7 +288,6 @@ fn header_plugins(name: &str, auth: &Auth) -> Vec<Plugin> {
     reads
         .into_iter()
         .filter_map(|(plugin, reads)| reads.then_some(plugin))
-        .collect()
 }
 
 /// The scheme a plugin expects, as the hint spells it.
@@ -351,7 +351,7 @@ fn authorization<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Found<'a> {
         "bearer" => Kind::Bearer,
         _ => Kind::Opaque,
     };
-    let plugins = header_plugins(name, auth);
+    let plugins: Vec<Plugin> = header_plugins(name, auth).collect();
     let mut accepted: Vec<Cow<'static, str>> =
         plugins.iter().map(|&p| expected_scheme(p, auth)).collect();
     accepted.dedup();

@@ -96,12 +96,13 @@ pub fn judge(
     kong_answered: bool,
 ) -> Vec<Diagnosis> {
     let plugin = found.plugin();
-    let place = found.place.describe();
+    // Named only in the sentence that needs it: a well-formed credential is named by its judge.
+    let place = || found.place.describe();
     let len = found.value.len();
     if is_placeholder(&found.value) {
         return vec![Diagnosis::new(
             Code::CredentialPlaceholder,
-            format!("the {} in {place} ({len} bytes) is a placeholder, not a credential", found.kind.as_str()),
+            format!("the {} in {} ({len} bytes) is a placeholder, not a credential", found.kind.as_str(), place()),
             "the client sent a template value: set the variable that should hold the real credential",
         )
         .maybe_plugin(plugin)
@@ -120,8 +121,9 @@ pub fn judge(
         return vec![Diagnosis::new(
             Code::CredentialMalformed,
             format!(
-                "the {} in {place} ({len} bytes{decoded}) {problem}",
-                found.kind.as_str()
+                "the {} in {} ({len} bytes{decoded}) {problem}",
+                found.kind.as_str(),
+                place()
             ),
             hint,
         )
@@ -133,7 +135,8 @@ pub fn judge(
         Kind::Bearer if found.readers == [Plugin::Jwt] => vec![Diagnosis::new(
             Code::JwtMalformed,
             format!(
-                "the bearer token in {place} ({len} bytes) is not a JWT: {}",
+                "the bearer token in {} ({len} bytes) is not a JWT: {}",
+                place(),
                 jwt::decode(&found.value).err().map(|m| m.describe()).unwrap_or_default()
             ),
             "the jwt plugin needs a JWT (header.payload.signature); an opaque token needs oauth2 or openid-connect",
@@ -154,7 +157,6 @@ pub fn judge(
 }
 
 fn judge_jwt(found: &Found<'_>, config: &Config, now: i64, kong_answered: bool) -> Vec<Diagnosis> {
-    let place = found.place.describe();
     let plugin = found.plugin();
     let kong_jwt = config
         .auth
@@ -168,7 +170,8 @@ fn judge_jwt(found: &Found<'_>, config: &Config, now: i64, kong_answered: bool) 
             return vec![Diagnosis::new(
                 Code::JwtMalformed,
                 format!(
-                    "the token in {place} ({} bytes): {}",
+                    "the token in {} ({} bytes): {}",
+                    found.place.describe(),
                     found.value.len(),
                     m.describe()
                 ),
