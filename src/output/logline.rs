@@ -3,7 +3,7 @@
 
 use crate::diagnosis::Diagnosis;
 use crate::output::fingerprint::Fingerprint;
-use crate::parse::text::{printable, push_escaped};
+use crate::parse::text::{decimal, printable, push_decimal, push_escaped};
 
 /// What the host could tell about the request, for joining with Kong's logs.
 #[derive(Debug, Clone, Default)]
@@ -26,7 +26,7 @@ pub fn render(
 ) -> String {
     let mut line = String::with_capacity(512);
     line.push_str("auth-diagnosis status=");
-    line.push_str(&status.to_string());
+    push_decimal(&mut line, u64::from(status), 1);
     let mut codes = String::with_capacity(64);
     for (i, d) in diagnoses.iter().enumerate() {
         if i > 0 {
@@ -47,7 +47,8 @@ pub fn render(
     }
     if let Some(c) = credential {
         push_pair(&mut line, "credential", c.kind);
-        push_pair(&mut line, "credential_len", &c.len.to_string());
+        let len = u64::try_from(c.len).unwrap_or(u64::MAX);
+        push_pair(&mut line, "credential_len", &decimal(len));
         push_pair(&mut line, "credential_sha256", &c.sha256);
     }
     if let Some(first) = diagnoses.first() {

@@ -95,6 +95,36 @@ pub fn push_escaped(out: &mut String, value: &str) {
     out.push_str(value.get(plain_from..).unwrap_or_default());
 }
 
+/// Appends `n` in decimal, at least `width` (at most 20) digits, zero-padded: what
+/// `{n:0width$}` writes, without core::fmt, which costs several times the digits in wasm.
+pub fn push_decimal(out: &mut String, n: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let mut at = digits.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        if let Some(d) = digits.get_mut(at) {
+            // `rest % 10` is a single digit: the cast cannot truncate.
+            *d = b'0' + (rest % 10) as u8;
+        }
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    at = at.min(digits.len().saturating_sub(width));
+    for &d in digits.get(at..).unwrap_or_default() {
+        out.push(char::from(d));
+    }
+}
+
+/// `n` in decimal (what `n.to_string()` gives), without core::fmt.
+pub fn decimal(n: u64) -> String {
+    let mut out = String::with_capacity(20);
+    push_decimal(&mut out, n, 1);
+    out
+}
+
 /// RFC 9110 `tchar`.
 pub fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
@@ -136,6 +166,18 @@ mod tests {
         let mut buffer = [0u8; 32];
         assert_eq!(squash_into("X-Api_Key", &mut buffer), Some(&b"xapikey"[..]));
         assert_eq!(squash_into(&"a".repeat(33), &mut buffer), None);
+    }
+
+    #[test]
+    fn decimals_as_fmt_writes_them() {
+        for n in [0u64, 7, 10, 99, 100, 1234, 86_399, 4_294_967_296, u64::MAX] {
+            assert_eq!(decimal(n), n.to_string());
+            for width in [1usize, 2, 4, 20] {
+                let mut out = String::from("x");
+                push_decimal(&mut out, n, width);
+                assert_eq!(out, format!("x{n:0width$}"));
+            }
+        }
         assert!(!same_squashed("X-Api_Key", "apikey"));
     }
 }
