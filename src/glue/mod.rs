@@ -477,7 +477,7 @@ impl gather::Source for Host {
     }
 
     fn property_bytes(&self, path: &[&str]) -> Option<Vec<u8>> {
-        hostcalls::get_property(path.to_vec()).ok().flatten()
+        hostcalls::get_property(path).ok().flatten()
     }
 }
 
