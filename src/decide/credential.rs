@@ -341,20 +341,22 @@ fn authorization<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Found<'a> {
         None => (&b""[..], trimmed.trim_ascii_end()),
     };
     let scheme_text = String::from_utf8_lossy(scheme).into_owned();
-    let lower = scheme_text.to_ascii_lowercase();
-    let kind = match lower.as_str() {
-        "basic" => Kind::Basic,
-        "hmac" => Kind::Hmac,
-        "ldap" => Kind::Ldap,
-        _ if is_ldap_scheme(scheme, auth) => Kind::Ldap,
-        _ if looks_like_jwt(rest) => Kind::Jwt,
-        "bearer" => Kind::Bearer,
-        _ => Kind::Opaque,
+    // Compared without case in place, not through a lowercased copy.
+    let is = |word: &str| scheme.eq_ignore_ascii_case(word.as_bytes());
+    let kind = if is("basic") {
+        Kind::Basic
+    } else if is("hmac") {
+        Kind::Hmac
+    } else if is("ldap") || is_ldap_scheme(scheme, auth) {
+        Kind::Ldap
+    } else if looks_like_jwt(rest) {
+        Kind::Jwt
+    } else if is("bearer") {
+        Kind::Bearer
+    } else {
+        Kind::Opaque
     };
     let plugins: Vec<Plugin> = header_plugins(name, auth).collect();
-    let mut accepted: Vec<Cow<'static, str>> =
-        plugins.iter().map(|&p| expected_scheme(p, auth)).collect();
-    accepted.dedup();
     let mut readers: Vec<Plugin> = if trimmed.trim_ascii().is_empty() {
         // An empty header is judged by the plugins that read it: malformed, not a new scheme.
         plugins.clone()
@@ -370,11 +372,15 @@ fn authorization<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Found<'a> {
     if kind == Kind::Jwt && plugins.contains(&Plugin::Jwt) && !readers.contains(&Plugin::Jwt) {
         readers.clear();
     }
+    // What the plugins accept is listed only for a miss.
     let miss = if !readers.is_empty() {
         None
-    } else if accepted.is_empty() {
+    } else if plugins.is_empty() {
         Some(Miss::Name)
     } else {
+        let mut accepted: Vec<Cow<'static, str>> =
+            plugins.iter().map(|&p| expected_scheme(p, auth)).collect();
+        accepted.dedup();
         Some(Miss::Scheme { accepted })
     };
     Found {

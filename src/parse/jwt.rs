@@ -80,9 +80,15 @@ pub fn decode(token: &[u8]) -> Result<Jwt, Malformed> {
     if token.len() > MAX_JWT_BYTES {
         return Err(Malformed::TooLong(token.len()));
     }
-    let segments: Vec<&[u8]> = token.split(|&b| b == b'.').collect();
-    let [header, payload, _signature] = segments.as_slice() else {
-        return Err(Malformed::Segments(segments.len()));
+    // Split without a list: one allocation less on every JWT 401.
+    let mut segments = token.split(|&b| b == b'.');
+    let (Some(header), Some(payload), Some(_signature), None) = (
+        segments.next(),
+        segments.next(),
+        segments.next(),
+        segments.next(),
+    ) else {
+        return Err(Malformed::Segments(token.split(|&b| b == b'.').count()));
     };
     let header = object(header, "header")?;
     let claims = object(payload, "payload")?;
