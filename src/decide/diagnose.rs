@@ -329,26 +329,14 @@ fn missing(
         .at(At::Kong);
     }
     if let Some(first) = hops.first() {
-        // One entry per intermediary, with every mark it left: "Amazon CloudFront (header
-        // x-amz-cf-id; Via: 2.0 abc.cloudfront.net (CloudFront))".
-        let mut grouped: Vec<(&str, Vec<&str>)> = Vec::new();
-        for hop in hops {
-            match grouped.iter_mut().find(|(what, _)| *what == hop.what) {
-                Some((_, seen)) => seen.push(&hop.mark),
-                None => grouped.push((hop.what, vec![&hop.mark])),
-            }
-        }
-        let marks: Vec<String> = grouped
-            .iter()
-            .take(3)
-            .map(|(what, seen)| format!("{what} ({})", seen.join("; ")))
-            .collect();
+        let detail = built(sentences.detail(&[], Code::StrippedByProxy), || {
+            let mut detail = String::from("no credential reached Kong in any header, query parameter or cookie; the request came through ");
+            push_intermediaries(&mut detail, hops);
+            detail
+        });
         return Diagnosis::new(
             Code::StrippedByProxy,
-            format!(
-                "no credential reached Kong in any header, query parameter or cookie; the request came through {}",
-                marks.join(", ")
-            ),
+            detail,
             built(sentences.hints(), || proxy_hint(first.what, places)),
         )
         .maybe_plugin(plugin)
@@ -371,6 +359,44 @@ fn missing(
     )
     .maybe_plugin(plugin)
     .at(At::Client)
+}
+
+/// The first three intermediaries, each with every mark it left, in the order first seen:
+/// "Amazon CloudFront (header x-amz-cf-id; Via: 2.0 abc.cloudfront.net (CloudFront)), a proxy
+/// (...)". Written into `out` as found: no list of groups is built.
+fn push_intermediaries(out: &mut String, hops: &[Hop]) {
+    let mut written = 0;
+    for (i, hop) in hops.iter().enumerate() {
+        let seen_before = hops
+            .get(..i)
+            .unwrap_or_default()
+            .iter()
+            .any(|h| h.what == hop.what);
+        if seen_before {
+            continue;
+        }
+        if written == 3 {
+            break;
+        }
+        if written > 0 {
+            out.push_str(", ");
+        }
+        written += 1;
+        out.push_str(hop.what);
+        out.push_str(" (");
+        let same = hops
+            .get(i..)
+            .unwrap_or_default()
+            .iter()
+            .filter(|h| h.what == hop.what);
+        for (j, h) in same.enumerate() {
+            if j > 0 {
+                out.push_str("; ");
+            }
+            out.push_str(&h.mark);
+        }
+        out.push(')');
+    }
 }
 
 fn proxy_hint(what: &str, places: &str) -> String {
