@@ -168,23 +168,24 @@ pub fn rfc3339(secs: i64) -> String {
     let rem = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
     let (h, min, s) = (rem / 3600, (rem % 3600) / 60, rem % 60);
-    // The years a token names, by hand (core::fmt costs more than the date in wasm, and the
-    // expired-JWT 401 writes two); any other through format!, which writes the sign.
-    let Ok(year @ 0..=9999) = u64::try_from(y) else {
-        return format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}Z");
-    };
-    let mut out = String::with_capacity(20);
-    for (n, width, after) in [
-        (year, 4, '-'),
-        (u64::from(m), 2, '-'),
-        (u64::from(d), 2, 'T'),
-        (h.unsigned_abs(), 2, ':'),
-        (min.unsigned_abs(), 2, ':'),
-        (s.unsigned_abs(), 2, 'Z'),
-    ] {
-        push_decimal(&mut out, n, width);
-        out.push(after);
+    // By hand, as format!'s `{y:04}` writes it (a sign counts in the width): core::fmt costs
+    // more than the date in wasm, and the expired-JWT 401 writes two.
+    let mut out = String::with_capacity(24);
+    if y < 0 {
+        out.push('-');
     }
+    push_decimal(&mut out, y.unsigned_abs(), if y < 0 { 3 } else { 4 });
+    for (n, width, before) in [
+        (u64::from(m), 2, '-'),
+        (u64::from(d), 2, '-'),
+        (h.unsigned_abs(), 2, 'T'),
+        (min.unsigned_abs(), 2, ':'),
+        (s.unsigned_abs(), 2, ':'),
+    ] {
+        out.push(before);
+        push_decimal(&mut out, n, width);
+    }
+    out.push('Z');
     out
 }
 
@@ -296,9 +297,21 @@ pub mod tests {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(1_764_331_200), "2025-11-28T12:00:00Z");
         assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
-        // Past the years written by hand: format!'s output.
+        // Years past four digits, and before year 0, as format!'s `{y:04}` writes them.
         assert_eq!(rfc3339(253_402_300_800), "10000-01-01T00:00:00Z");
         assert_eq!(rfc3339(253_402_300_799), "9999-12-31T23:59:59Z");
+        for secs in [-62_167_219_201_i64, -62_198_755_200, -1_000_000_000_000] {
+            let days = secs.div_euclid(86_400);
+            let (y, m, d) = civil_from_days(days);
+            let rem = secs.rem_euclid(86_400);
+            let expected = format!(
+                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+                rem / 3600,
+                (rem % 3600) / 60,
+                rem % 60
+            );
+            assert_eq!(rfc3339(secs), expected);
+        }
         assert_eq!(duration(4), "4 s");
         assert_eq!(duration(3600), "3600 s (60 min)");
         assert_eq!(duration(90_000), "90000 s (25 h)");
