@@ -134,40 +134,34 @@ impl Found<'_> {
     }
 }
 
-/// Header and parameter names clients use for credentials, squashed (letters and digits only).
-/// A `match`, not a list: it compiles to a switch on the length and a few byte compares, and it
-/// runs for every header, cookie and query parameter of an annotated request.
+/// Header and parameter names clients use for credentials, squashed (letters and digits only),
+/// listed by length: a name is compared only with those of its own length, byte by byte in place.
+/// This runs for every header, cookie and query parameter of an annotated request; `==` on
+/// slices is a memcmp call each in wasm, and a `match` of the names costs 1.7 KB of `.wasm`.
+const CREDENTIAL_NAMES: [&[&[u8]]; 15] = [
+    &[],
+    &[],
+    &[],
+    &[b"key", b"jwt"],
+    &[b"xkey", b"auth", b"xjwt"],
+    &[b"token", b"xauth"],
+    &[b"apikey", b"xtoken", b"bearer", b"secret"],
+    &[b"xapikey", b"idtoken", b"xsecret"],
+    &[b"apitoken", b"xidtoken", b"xapiauth"],
+    &[b"xapitoken", b"authtoken"],
+    &[b"xauthtoken"],
+    &[b"accesstoken"],
+    &[b"xaccesstoken", b"sessiontoken"],
+    &[b"authorization", b"authorisation", b"xsessiontoken"],
+    &[b"xauthorization"],
+];
+
 fn is_credential_squashed(name: &[u8]) -> bool {
-    matches!(
-        name,
-        b"apikey"
-            | b"xapikey"
-            | b"apitoken"
-            | b"xapitoken"
-            | b"key"
-            | b"xkey"
-            | b"token"
-            | b"xtoken"
-            | b"accesstoken"
-            | b"xaccesstoken"
-            | b"authtoken"
-            | b"xauthtoken"
-            | b"auth"
-            | b"xauth"
-            | b"authorization"
-            | b"xauthorization"
-            | b"authorisation"
-            | b"bearer"
-            | b"jwt"
-            | b"xjwt"
-            | b"idtoken"
-            | b"xidtoken"
-            | b"sessiontoken"
-            | b"xsessiontoken"
-            | b"secret"
-            | b"xsecret"
-            | b"xapiauth"
-    )
+    CREDENTIAL_NAMES.get(name.len()).is_some_and(|same_length| {
+        same_length
+            .iter()
+            .any(|n| n.iter().zip(name).all(|(a, b)| a == b))
+    })
 }
 
 /// Headers that look credential-like but are not credentials for Kong's auth plugins.
@@ -887,6 +881,22 @@ mod tests {
                 (kind, &readers, &miss),
                 "case {i}"
             );
+        }
+    }
+
+    #[test]
+    fn credential_names_are_listed_at_their_length() {
+        let mut count = 0;
+        for (len, names) in CREDENTIAL_NAMES.iter().enumerate() {
+            for name in *names {
+                assert_eq!(name.len(), len, "{}", String::from_utf8_lossy(name));
+                assert!(is_credential_squashed(name));
+                count += 1;
+            }
+        }
+        assert_eq!(count, 27);
+        for other in [&b"keys"[..], b"ke", b"", b"xauthorizations", b"bearel"] {
+            assert!(!is_credential_squashed(other));
         }
     }
 
