@@ -77,6 +77,12 @@ pub fn squash_into<'b>(name: &str, buffer: &'b mut [u8; 32]) -> Option<&'b [u8]>
 /// replaced by `?` (the inside of an sf-string, and of a quoted log value). Runs of plain bytes
 /// are copied whole.
 pub fn push_escaped(out: &mut String, value: &str) {
+    // The usual case, nothing to escape, in one simple pass and one copy.
+    let plain = |b: &u8| matches!(b, 0x20..=0x7e) && *b != b'"' && *b != b'\\';
+    if value.as_bytes().iter().all(plain) {
+        out.push_str(value);
+        return;
+    }
     let mut plain_from = 0;
     for (i, &b) in value.as_bytes().iter().enumerate() {
         let replacement = match b {
