@@ -181,8 +181,8 @@ pub fn remove_map_value(map_type: MapType, key: &str) -> Result<(), Status> {
 }
 
 pub fn get_property(path: &[&str]) -> Result<Option<Bytes>, Status> {
-    // Segments joined by NUL, as the ABI names a property path: on the stack, since the filter's
-    // own paths are short and every allocation costs on every 401; a longer one goes to the heap.
+    // Segments joined by NUL, as the ABI names a property path: on the stack, since every
+    // allocation costs on every 401. The filter's own paths are constants well within it.
     let mut stack = [0u8; 64];
     let mut len = 0;
     for (i, segment) in path.iter().enumerate() {
@@ -190,15 +190,12 @@ pub fn get_property(path: &[&str]) -> Result<Option<Bytes>, Status> {
         for &b in separator.iter().chain(segment.as_bytes()) {
             match stack.get_mut(len) {
                 Some(slot) => *slot = b,
-                None => return property_at(path.join("\0").as_bytes()),
+                None => return Err(Status::BadArgument),
             }
             len += 1;
         }
     }
-    property_at(stack.get(..len).unwrap_or_default())
-}
-
-fn property_at(serialized: &[u8]) -> Result<Option<Bytes>, Status> {
+    let serialized = stack.get(..len).unwrap_or_default();
     // SAFETY: a live slice, and out-pointers to live locals (see take_buffer).
     take_buffer(|data, size| unsafe {
         proxy_get_property(serialized.as_ptr(), serialized.len(), data, size)

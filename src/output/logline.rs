@@ -3,7 +3,7 @@
 
 use crate::diagnosis::Diagnosis;
 use crate::output::fingerprint::Fingerprint;
-use crate::parse::text::{decimal, printable, push_decimal, push_escaped};
+use crate::parse::text::{printable, push_decimal, push_escaped};
 
 /// What the host could tell about the request, for joining with Kong's logs.
 #[derive(Debug, Clone, Default)]
@@ -47,8 +47,9 @@ pub fn render(
     }
     if let Some(c) = credential {
         push_pair(&mut line, "credential", c.kind);
-        let len = u64::try_from(c.len).unwrap_or(u64::MAX);
-        push_pair(&mut line, "credential_len", &decimal(len));
+        // Digits need no quoting: written as push_pair would, without a String of their own.
+        line.push_str(" credential_len=");
+        push_decimal(&mut line, u64::try_from(c.len).unwrap_or(u64::MAX), 1);
         push_pair(&mut line, "credential_sha256", &c.sha256);
     }
     if let Some(first) = diagnoses.first() {
