@@ -520,14 +520,9 @@ fn scheme_hint(f: &Found<'_>, accepted: &[Cow<'static, str>], config: &Config) -
 /// wins), jwt refuses two different tokens ("Multiple tokens provided"; the same token twice is
 /// fine).
 fn duplicates(read: &[&Found<'_>]) -> Option<Diagnosis> {
-    let keys: Vec<&&Found<'_>> = read
-        .iter()
-        .filter(|f| f.readers.contains(&Plugin::KeyAuth))
-        .collect();
-    if let Some(repeated) = keys
-        .iter()
-        .find(|f| keys.iter().filter(|g| g.place == f.place).count() > 1)
-    {
+    // Iterated again rather than collected: lists cost on every 401 that carries a credential.
+    let keys = || read.iter().filter(|f| f.readers.contains(&Plugin::KeyAuth));
+    if let Some(repeated) = keys().find(|f| keys().filter(|g| g.place == f.place).count() > 1) {
         return Some(
             Diagnosis::new(
                 Code::DuplicateCredentials,
@@ -541,18 +536,13 @@ fn duplicates(read: &[&Found<'_>]) -> Option<Diagnosis> {
             .at(At::Client),
         );
     }
-    let tokens: Vec<&&Found<'_>> = read
-        .iter()
-        .filter(|f| f.readers.contains(&Plugin::Jwt))
-        .collect();
-    let values: Vec<&[u8]> = tokens.iter().map(|f| f.value.as_ref()).collect();
-    let distinct = values
-        .iter()
+    let tokens = || read.iter().filter(|f| f.readers.contains(&Plugin::Jwt));
+    let distinct = tokens()
         .enumerate()
-        .filter(|&(i, v)| !values.get(..i).unwrap_or_default().contains(v))
+        .filter(|&(i, f)| !tokens().take(i).any(|g| g.value == f.value))
         .count();
     if distinct > 1 {
-        let places: Vec<String> = tokens.iter().map(|f| f.place.describe()).collect();
+        let places: Vec<String> = tokens().map(|f| f.place.describe()).collect();
         return Some(
             Diagnosis::new(
                 Code::DuplicateCredentials,
