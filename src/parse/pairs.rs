@@ -60,8 +60,13 @@ pub fn parse(bytes: &[u8]) -> Pairs {
         let Some((value, after_value)) = terminated(bytes, after_name, value_len) else {
             break;
         };
-        out.pairs
-            .push((String::from_utf8_lossy(name).into_owned(), value.to_vec()));
+        // `from_utf8` first: its ASCII fast path costs a fraction of the lossy decoder's, and
+        // header names are ASCII.
+        let name = match std::str::from_utf8(name) {
+            Ok(name) => name.to_owned(),
+            Err(_) => String::from_utf8_lossy(name).into_owned(),
+        };
+        out.pairs.push((name, value.to_vec()));
         data = after_value;
     }
     out
