@@ -27,14 +27,19 @@ pub fn render(
     let mut line = String::with_capacity(512);
     line.push_str("auth-diagnosis status=");
     push_decimal(&mut line, u64::from(status), 1);
-    let mut codes = String::with_capacity(64);
+    // Codes are tokens (letters and dashes): written as push_pair would (quoted only when
+    // there are none), without a String of their own.
+    line.push_str(if diagnoses.is_empty() {
+        " codes=\"\""
+    } else {
+        " codes="
+    });
     for (i, d) in diagnoses.iter().enumerate() {
         if i > 0 {
-            codes.push(',');
+            line.push(',');
         }
-        codes.push_str(d.code.as_str());
+        line.push_str(d.code.as_str());
     }
-    push_pair(&mut line, "codes", &codes);
     let pairs = [
         ("request_id", correlation.request_id.as_deref()),
         ("route", correlation.route.as_deref()),
