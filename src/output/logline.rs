@@ -66,10 +66,16 @@ pub fn render(
 /// `key=value`, the value quoted (with `"` and `\` escaped) when it is empty or holds a space,
 /// `=`, `"` or `\`: a bare value with any of those is where logfmt parsers lose the line.
 pub fn push_pair(line: &mut String, key: &str, value: &str) {
-    let value = printable(value, 300);
     line.push(' ');
     line.push_str(key);
     line.push('=');
+    // The usual value, printable with nothing to quote, checked in one pass and copied whole.
+    let bare = |b: u8| matches!(b, 0x21..=0x7e) && !matches!(b, b'=' | b'"' | b'\\');
+    if !value.is_empty() && value.len() <= 300 && value.bytes().all(bare) {
+        line.push_str(value);
+        return;
+    }
+    let value = printable(value, 300);
     if value.is_empty()
         || value
             .bytes()
