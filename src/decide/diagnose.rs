@@ -42,6 +42,34 @@ pub enum Sentences {
     None,
 }
 
+impl Sentences {
+    /// Whether the detail of a diagnosis with `code`, found after `out`, may be written. The log
+    /// line writes the first detail after ordering by code, and a diagnosis found after one of a
+    /// lower or equal code is never first (equal codes keep the first found).
+    fn detail(self, out: &[Diagnosis], code: Code) -> bool {
+        match self {
+            Sentences::All => true,
+            Sentences::LogLine => out.iter().all(|d| d.code > code),
+            Sentences::None => false,
+        }
+    }
+
+    /// Whether hints are written: only with every sentence.
+    fn hints(self) -> bool {
+        self == Sentences::All
+    }
+}
+
+/// `sentence()` when it will be written, else nothing: a sentence dropped unread is not built
+/// (core::fmt and the allocations cost more than the decision itself in wasm).
+fn built(written: bool, sentence: impl FnOnce() -> String) -> String {
+    if written {
+        sentence()
+    } else {
+        String::new()
+    }
+}
+
 /// The decision.
 #[derive(Debug, Default)]
 pub struct Verdict {
@@ -71,10 +99,14 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
     // Both the credential search and the hop marks read the cookies: parsed once.
     let cookies = request.cookies();
     let found = credential::find(request, &cookies, &config.auth);
-    let mut hops = forwarding::hops(request, &cookies);
-    if let Some(r) = response {
-        hops.extend(forwarding::response_hops(&r.headers));
-    }
+    // Only a request with no credential, or one nothing explains, is about its intermediaries.
+    let hops = || {
+        let mut hops = forwarding::hops(request, &cookies);
+        if let Some(r) = response {
+            hops.extend(forwarding::response_hops(&r.headers));
+        }
+        hops
+    };
     let who = response.map(|r| r.who(config.mode != Mode::Observe));
     let answerer = match who.as_ref().map_or(Answerer::Kong, |w| w.answerer) {
         // ldap-auth's challenge is Kong's own: no upstream challenges with an LDAP scheme. Not in
@@ -140,9 +172,10 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
         for f in &found {
             out.extend(judge::judge(f, request, config, now, false));
         }
-        out.extend(upstream_rejected(response, &found, &sign, true));
+        let d = upstream_rejected(response, &found, &sign, true, sentences, &out);
+        out.extend(d);
     } else if found.is_empty() {
-        out.push(missing(request, config, &hops, from_upstream));
+        out.push(missing(request, config, &hops(), from_upstream, sentences));
     } else {
         judge_found(
             &found,
@@ -154,7 +187,7 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
             &mut out,
         );
         if from_upstream && response.is_some() {
-            if let Some(d) = upstream_rejected(response, &found, &sign, false) {
+            if let Some(d) = upstream_rejected(response, &found, &sign, false, sentences, &out) {
                 out.push(d);
             }
         }
@@ -168,7 +201,7 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
             session_refused(&found, config, anonymous, &mut out);
         }
     }
-    context(config, request, &mut out);
+    context(config, request, sentences, &mut out);
     if anonymous {
         out.push(
             Diagnosis::new(
@@ -180,7 +213,7 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
         );
     }
     if out.is_empty() {
-        out.push(unknown(&found, &hops, response, &sign));
+        out.push(unknown(&found, &hops(), response, &sign));
     }
     order_by_code(&mut out);
     out.dedup_by_key(|d| d.code);
@@ -271,7 +304,13 @@ fn is_consumer(request: &Request) -> bool {
         && (request.headers.has("x-consumer-id") || request.headers.has("x-consumer-username"))
 }
 
-fn missing(request: &Request, config: &Config, hops: &[Hop], from_upstream: bool) -> Diagnosis {
+fn missing(
+    request: &Request,
+    config: &Config,
+    hops: &[Hop],
+    from_upstream: bool,
+    sentences: Sentences,
+) -> Diagnosis {
     let places = config.places.as_str();
     let plugin = only_plugin(&config.auth);
     if from_upstream && is_consumer(request) {
@@ -290,27 +329,15 @@ fn missing(request: &Request, config: &Config, hops: &[Hop], from_upstream: bool
         .at(At::Kong);
     }
     if let Some(first) = hops.first() {
-        // One entry per intermediary, with every mark it left: "Amazon CloudFront (header
-        // x-amz-cf-id; Via: 2.0 abc.cloudfront.net (CloudFront))".
-        let mut grouped: Vec<(&str, Vec<&str>)> = Vec::new();
-        for hop in hops {
-            match grouped.iter_mut().find(|(what, _)| *what == hop.what) {
-                Some((_, seen)) => seen.push(&hop.mark),
-                None => grouped.push((hop.what, vec![&hop.mark])),
-            }
-        }
-        let marks: Vec<String> = grouped
-            .iter()
-            .take(3)
-            .map(|(what, seen)| format!("{what} ({})", seen.join("; ")))
-            .collect();
+        let detail = built(sentences.detail(&[], Code::StrippedByProxy), || {
+            let mut detail = String::from("no credential reached Kong in any header, query parameter or cookie; the request came through ");
+            push_intermediaries(&mut detail, hops);
+            detail
+        });
         return Diagnosis::new(
             Code::StrippedByProxy,
-            format!(
-                "no credential reached Kong in any header, query parameter or cookie; the request came through {}",
-                marks.join(", ")
-            ),
-            proxy_hint(first.what, places),
+            detail,
+            built(sentences.hints(), || proxy_hint(first.what, places)),
         )
         .maybe_plugin(plugin)
         .at(At::Proxy);
@@ -328,10 +355,48 @@ fn missing(request: &Request, config: &Config, hops: &[Hop], from_upstream: bool
     Diagnosis::new(
         Code::NoCredentials,
         format!("no credential in any place the route reads ({places}) nor anywhere else in the request{unread}"),
-        format!("send the credential: {places}"),
+        built(sentences.hints(), || format!("send the credential: {places}")),
     )
     .maybe_plugin(plugin)
     .at(At::Client)
+}
+
+/// The first three intermediaries, each with every mark it left, in the order first seen:
+/// "Amazon CloudFront (header x-amz-cf-id; Via: 2.0 abc.cloudfront.net (CloudFront)), a proxy
+/// (...)". Written into `out` as found: no list of groups is built.
+fn push_intermediaries(out: &mut String, hops: &[Hop]) {
+    let mut written = 0;
+    for (i, hop) in hops.iter().enumerate() {
+        let seen_before = hops
+            .get(..i)
+            .unwrap_or_default()
+            .iter()
+            .any(|h| h.what == hop.what);
+        if seen_before {
+            continue;
+        }
+        if written == 3 {
+            break;
+        }
+        if written > 0 {
+            out.push_str(", ");
+        }
+        written += 1;
+        out.push_str(hop.what);
+        out.push_str(" (");
+        let same = hops
+            .get(i..)
+            .unwrap_or_default()
+            .iter()
+            .filter(|h| h.what == hop.what);
+        for (j, h) in same.enumerate() {
+            if j > 0 {
+                out.push_str("; ");
+            }
+            out.push_str(&h.mark);
+        }
+        out.push(')');
+    }
 }
 
 fn proxy_hint(what: &str, places: &str) -> String {
@@ -455,14 +520,9 @@ fn scheme_hint(f: &Found<'_>, accepted: &[Cow<'static, str>], config: &Config) -
 /// wins), jwt refuses two different tokens ("Multiple tokens provided"; the same token twice is
 /// fine).
 fn duplicates(read: &[&Found<'_>]) -> Option<Diagnosis> {
-    let keys: Vec<&&Found<'_>> = read
-        .iter()
-        .filter(|f| f.readers.contains(&Plugin::KeyAuth))
-        .collect();
-    if let Some(repeated) = keys
-        .iter()
-        .find(|f| keys.iter().filter(|g| g.place == f.place).count() > 1)
-    {
+    // Iterated again rather than collected: lists cost on every 401 that carries a credential.
+    let keys = || read.iter().filter(|f| f.readers.contains(&Plugin::KeyAuth));
+    if let Some(repeated) = keys().find(|f| keys().filter(|g| g.place == f.place).count() > 1) {
         return Some(
             Diagnosis::new(
                 Code::DuplicateCredentials,
@@ -476,18 +536,13 @@ fn duplicates(read: &[&Found<'_>]) -> Option<Diagnosis> {
             .at(At::Client),
         );
     }
-    let tokens: Vec<&&Found<'_>> = read
-        .iter()
-        .filter(|f| f.readers.contains(&Plugin::Jwt))
-        .collect();
-    let values: Vec<&[u8]> = tokens.iter().map(|f| f.value.as_ref()).collect();
-    let distinct = values
-        .iter()
+    let tokens = || read.iter().filter(|f| f.readers.contains(&Plugin::Jwt));
+    let distinct = tokens()
         .enumerate()
-        .filter(|&(i, v)| !values.get(..i).unwrap_or_default().contains(v))
+        .filter(|&(i, f)| !tokens().take(i).any(|g| g.value == f.value))
         .count();
     if distinct > 1 {
-        let places: Vec<String> = tokens.iter().map(|f| f.place.describe()).collect();
+        let places: Vec<String> = tokens().map(|f| f.place.describe()).collect();
         return Some(
             Diagnosis::new(
                 Code::DuplicateCredentials,
@@ -510,8 +565,18 @@ fn upstream_rejected(
     found: &[Found<'_>],
     sign: &dyn Fn() -> String,
     no_kong_auth: bool,
+    sentences: Sentences,
+    out: &[Diagnosis],
 ) -> Option<Diagnosis> {
     let response = response?;
+    let (with_detail, with_hint) = (
+        sentences.detail(out, Code::UpstreamRejected),
+        sentences.hints(),
+    );
+    if !with_detail && !with_hint {
+        // Only the code is written: the challenge is not even parsed.
+        return Some(Diagnosis::new(Code::UpstreamRejected, "", "").at(At::Upstream));
+    }
     let challenges: Vec<challenge::Challenge> = response
         .headers
         .all("www-authenticate")
@@ -545,7 +610,8 @@ fn upstream_rejected(
     } else {
         ""
     };
-    let hint = match (challenges.first(), found.is_empty()) {
+    let hint = built(with_hint, || {
+        match (challenges.first(), found.is_empty()) {
         (Some(c), true) => format!(
             "send the credential the upstream's challenge asks for (Authorization: {} ...){}",
             printable(&c.scheme, 20),
@@ -557,19 +623,16 @@ fn upstream_rejected(
             _ => "the upstream has its own auth: check what it expects, or let Kong handle auth and have the upstream trust Kong",
         }
         .to_string(),
-    };
-    Some(
-        Diagnosis::new(
-            Code::UpstreamRejected,
-            format!(
-                "the upstream answered {} {said}; {sent}{owner}; who answered: {}",
-                response.status,
-                sign()
-            ),
-            hint,
+    }
+    });
+    let detail = built(with_detail, || {
+        format!(
+            "the upstream answered {} {said}; {sent}{owner}; who answered: {}",
+            response.status,
+            sign()
         )
-        .at(At::Upstream),
-    )
+    });
+    Some(Diagnosis::new(Code::UpstreamRejected, detail, hint).at(At::Upstream))
 }
 
 /// A credential Kong read and refused. `challenger`: the plugin whose own challenge the 401
@@ -700,76 +763,90 @@ fn session_refused(
     );
 }
 
-fn context(config: &Config, request: &Request, out: &mut Vec<Diagnosis>) {
-    let xfp = request
-        .headers
-        .text("x-forwarded-proto")
-        .map(|v| v.trim().to_ascii_lowercase());
+fn context(config: &Config, request: &Request, sentences: Sentences, out: &mut Vec<Diagnosis>) {
+    let hints = sentences.hints();
     if config.require_https && request.scheme.eq_ignore_ascii_case("http") {
-        let detail = match xfp.as_deref() {
-            Some("https") => "the request reached Kong over http with X-Forwarded-Proto: https: TLS ended at a proxy in front of Kong".to_string(),
-            _ => "the request reached Kong over http, and the route expects the client to use https".to_string(),
+        let behind_tls = request
+            .headers
+            .text("x-forwarded-proto")
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
+        let detail = if behind_tls {
+            "the request reached Kong over http with X-Forwarded-Proto: https: TLS ended at a proxy in front of Kong"
+        } else {
+            "the request reached Kong over http, and the route expects the client to use https"
         };
         out.push(
             Diagnosis::new(
                 Code::ForwardedProtoHttp,
-                detail,
-                "call the service over https; if a load balancer ends TLS, add it to Kong's trusted_ips so X-Forwarded-Proto is honoured",
+                built(sentences.detail(out, Code::ForwardedProtoHttp), || detail.into()),
+                built(hints, || "call the service over https; if a load balancer ends TLS, add it to Kong's trusted_ips so X-Forwarded-Proto is honoured".into()),
             )
             .at(At::Proxy),
         );
     }
-    let (host, read_from) = request.host();
     let xfh = request.headers.text("x-forwarded-host").map(|v| {
         crate::parse::request::strip_port(v.split(',').next().unwrap_or(v)).to_ascii_lowercase()
     });
-    if !config.expected_hosts.is_empty() && !config.expected_hosts.contains(&host) {
-        out.push(
-            Diagnosis::new(
-                Code::HostMismatch,
-                format!(
-                    "the request was sent to host {} ({read_from}); the route expects {}",
-                    printable(&host, 80),
-                    printable(&config.expected_hosts.join(" or "), 160)
-                ),
-                "call the service with the expected host name (a proxy may be rewriting Host)",
-            )
-            .at(At::Client),
-        );
-    } else if let Some(fh) = xfh.filter(|fh| !fh.is_empty() && *fh != host) {
-        out.push(
-            Diagnosis::new(
-                Code::HostMismatch,
-                format!("Host is {} ({read_from}) but X-Forwarded-Host is {}", printable(&host, 80), printable(&fh, 80)),
-                "make the proxy keep the original Host, or configure the upstream to use X-Forwarded-Host",
-            )
-            .at(At::Proxy),
-        );
+    // The host is lowercased (a copy) only when something compares it.
+    if !config.expected_hosts.is_empty() || xfh.is_some() {
+        let (host, read_from) = request.host();
+        let with_detail = sentences.detail(out, Code::HostMismatch);
+        if !config.expected_hosts.is_empty() && !config.expected_hosts.contains(&host) {
+            out.push(
+                Diagnosis::new(
+                    Code::HostMismatch,
+                    built(with_detail, || format!(
+                        "the request was sent to host {} ({read_from}); the route expects {}",
+                        printable(&host, 80),
+                        printable(&config.expected_hosts.join(" or "), 160)
+                    )),
+                    built(hints, || "call the service with the expected host name (a proxy may be rewriting Host)".into()),
+                )
+                .at(At::Client),
+            );
+        } else if let Some(fh) = xfh.filter(|fh| !fh.is_empty() && *fh != host) {
+            out.push(
+                Diagnosis::new(
+                    Code::HostMismatch,
+                    built(with_detail, || format!("Host is {} ({read_from}) but X-Forwarded-Host is {}", printable(&host, 80), printable(&fh, 80))),
+                    built(hints, || "make the proxy keep the original Host, or configure the upstream to use X-Forwarded-Host".into()),
+                )
+                .at(At::Proxy),
+            );
+        }
     }
     // Kong's default trusted_ips is empty: it trusts no peer, and ignores these headers from all.
     let untrusted = config.trusted_ips.is_empty()
         || request
             .peer
             .is_some_and(|peer| !config.trusted_ips.iter().any(|c| c.contains(peer)));
-    let sent: Vec<&str> = KONG_TRUSTED_ONLY
-        .iter()
-        .copied()
-        .filter(|h| request.headers.has(h))
-        .collect();
-    if untrusted && !sent.is_empty() {
-        let from = match request.peer {
-            _ if config.trusted_ips.is_empty() => {
-                "a peer while trusted_ips is empty (Kong's default: no proxy is trusted)"
-                    .to_string()
-            }
-            Some(peer) => format!("peer {peer}, outside trusted_ips"),
-            None => "a peer outside trusted_ips".to_string(),
+    let sent = || {
+        KONG_TRUSTED_ONLY
+            .iter()
+            .copied()
+            .filter(|h| request.headers.has(h))
+    };
+    if untrusted && sent().next().is_some() {
+        let detail = || {
+            let from = match request.peer {
+                _ if config.trusted_ips.is_empty() => {
+                    "a peer while trusted_ips is empty (Kong's default: no proxy is trusted)"
+                        .to_string()
+                }
+                Some(peer) => format!("peer {peer}, outside trusted_ips"),
+                None => "a peer outside trusted_ips".to_string(),
+            };
+            let sent: Vec<&str> = sent().collect();
+            format!(
+                "{} came from {from}: Kong ignores them and passes its own values upstream",
+                sent.join(", ")
+            )
         };
         out.push(
             Diagnosis::new(
                 Code::ForwardedUntrusted,
-                format!("{} came from {from}: Kong ignores them and passes its own values upstream", sent.join(", ")),
-                "add the proxy's address to Kong's trusted_ips (and this filter's), or stop relying on those headers",
+                built(sentences.detail(out, Code::ForwardedUntrusted), detail),
+                built(hints, || "add the proxy's address to Kong's trusted_ips (and this filter's), or stop relying on those headers".into()),
             )
             .at(At::Proxy),
         );

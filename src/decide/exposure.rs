@@ -3,6 +3,7 @@
 
 use crate::decide::config::{Config, Expose};
 use crate::diagnosis::{Code, Diagnosis};
+use crate::output::header::{self, Member};
 use std::borrow::Cow;
 use std::net::IpAddr;
 
@@ -50,13 +51,38 @@ pub fn shown<'a>(diagnoses: &'a [Diagnosis], tier: Tier, places: &str) -> Cow<'a
     }
 }
 
+/// The header as a client at `tier` sees it: what `header::serialize(&shown(..))` writes, the
+/// summary without a copy of every diagnosis and its hint (this runs on every summary 401).
+pub fn header_value(diagnoses: &[Diagnosis], tier: Tier, places: &str) -> Option<String> {
+    match tier {
+        Tier::Full => header::serialize(diagnoses),
+        Tier::Summary => header::serialize_members(diagnoses.iter().map(|d| {
+            let (hint, with_places) = fixed_hint(d.code);
+            Member {
+                diagnosis: d,
+                detail: "",
+                hint: if with_places {
+                    [hint, ": ", places]
+                } else {
+                    [hint, "", ""]
+                },
+            }
+        })),
+    }
+}
+
 fn summary_hint(code: Code, places: &str) -> String {
     let (hint, with_places) = fixed_hint(code);
-    if with_places {
-        format!("{hint}: {places}")
-    } else {
-        hint.to_string()
+    if !with_places {
+        return hint.to_string();
     }
+    // Pushed, not `format!`ed: this runs for every diagnosis of every summary 401, and
+    // core::fmt costs several times the copy in wasm.
+    let mut out = String::with_capacity(hint.len() + 2 + places.len());
+    out.push_str(hint);
+    out.push_str(": ");
+    out.push_str(places);
+    out
 }
 
 /// One hint per code, the same for every request; `true` when the route's accepted places
@@ -203,6 +229,32 @@ mod tests {
             shown(&diagnoses, Tier::Full, &c.places).as_ref(),
             diagnoses.as_slice()
         );
+    }
+
+    #[test]
+    fn the_header_value_is_the_shown_diagnoses_serialized() {
+        let c = config(r#"{"auth":{"key_auth":{"key_names":["apikey"]}}}"#);
+        let long = "z".repeat(700);
+        let cases: Vec<Vec<Diagnosis>> = vec![
+            vec![],
+            Code::ALL
+                .iter()
+                .map(|&code| Diagnosis::new(code, "a \"detail\"", "a hint").at(At::Client))
+                .collect(),
+            vec![
+                Diagnosis::new(Code::NoCredentials, long.clone(), long.clone()),
+                Diagnosis::new(Code::JwtExpired, "exp", "h").plugin(Plugin::Jwt),
+            ],
+        ];
+        for diagnoses in &cases {
+            for t in [Tier::Summary, Tier::Full] {
+                assert_eq!(
+                    header_value(diagnoses, t, &c.places),
+                    header::serialize(&shown(diagnoses, t, &c.places)),
+                    "{t:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -47,8 +47,8 @@ pub(super) fn is_placeholder(value: &[u8]) -> bool {
         return false;
     };
     let t = text.trim();
-    let lower = t.to_ascii_lowercase();
-    PLACEHOLDERS.contains(&lower.as_str())
+    // Compared without case in place: a lowercased copy of every credential costs on every 401.
+    PLACEHOLDERS.iter().any(|p| p.eq_ignore_ascii_case(t))
         || (t.starts_with("${") && t.ends_with('}'))
         || (t.starts_with("{{") && t.ends_with("}}"))
         || (t.starts_with('<') && t.ends_with('>'))
@@ -73,16 +73,22 @@ pub(super) fn malformation(value: &[u8], spaced: bool) -> Option<&'static str> {
     if !spaced && (quoted(b'"') || quoted(b'\'')) {
         return Some("is wrapped in quotes");
     }
-    if value.iter().any(|&b| b >= 0x80) {
-        return Some("has non-ASCII bytes");
+    // One pass for the three checks (a pass per byte costs, on every 401), said in this order.
+    let (mut non_ascii, mut control, mut space) = (false, false, false);
+    for &b in value {
+        non_ascii |= b >= 0x80;
+        control |= b < 0x20 || b == 0x7f;
+        space |= b == b' ' || b == b'\t';
     }
-    if value.iter().any(|&b| b < 0x20 || b == 0x7f) {
-        return Some("has control characters");
+    if non_ascii {
+        Some("has non-ASCII bytes")
+    } else if control {
+        Some("has control characters")
+    } else if space && !spaced {
+        Some("has whitespace inside")
+    } else {
+        None
     }
-    if !spaced && value.iter().any(|&b| b == b' ' || b == b'\t') {
-        return Some("has whitespace inside");
-    }
-    None
 }
 
 /// Everything wrong with one read credential, most specific first.
@@ -96,12 +102,13 @@ pub fn judge(
     kong_answered: bool,
 ) -> Vec<Diagnosis> {
     let plugin = found.plugin();
-    let place = found.place.describe();
+    // Named only in the sentence that needs it: a well-formed credential is named by its judge.
+    let place = || found.place.describe();
     let len = found.value.len();
     if is_placeholder(&found.value) {
         return vec![Diagnosis::new(
             Code::CredentialPlaceholder,
-            format!("the {} in {place} ({len} bytes) is a placeholder, not a credential", found.kind.as_str()),
+            format!("the {} in {} ({len} bytes) is a placeholder, not a credential", found.kind.as_str(), place()),
             "the client sent a template value: set the variable that should hold the real credential",
         )
         .maybe_plugin(plugin)
@@ -120,8 +127,9 @@ pub fn judge(
         return vec![Diagnosis::new(
             Code::CredentialMalformed,
             format!(
-                "the {} in {place} ({len} bytes{decoded}) {problem}",
-                found.kind.as_str()
+                "the {} in {} ({len} bytes{decoded}) {problem}",
+                found.kind.as_str(),
+                place()
             ),
             hint,
         )
@@ -133,7 +141,8 @@ pub fn judge(
         Kind::Bearer if found.readers == [Plugin::Jwt] => vec![Diagnosis::new(
             Code::JwtMalformed,
             format!(
-                "the bearer token in {place} ({len} bytes) is not a JWT: {}",
+                "the bearer token in {} ({len} bytes) is not a JWT: {}",
+                place(),
                 jwt::decode(&found.value).err().map(|m| m.describe()).unwrap_or_default()
             ),
             "the jwt plugin needs a JWT (header.payload.signature); an opaque token needs oauth2 or openid-connect",
@@ -154,7 +163,6 @@ pub fn judge(
 }
 
 fn judge_jwt(found: &Found<'_>, config: &Config, now: i64, kong_answered: bool) -> Vec<Diagnosis> {
-    let place = found.place.describe();
     let plugin = found.plugin();
     let kong_jwt = config
         .auth
@@ -168,7 +176,8 @@ fn judge_jwt(found: &Found<'_>, config: &Config, now: i64, kong_answered: bool) 
             return vec![Diagnosis::new(
                 Code::JwtMalformed,
                 format!(
-                    "the token in {place} ({} bytes): {}",
+                    "the token in {} ({} bytes): {}",
+                    found.place.describe(),
                     found.value.len(),
                     m.describe()
                 ),

@@ -12,7 +12,6 @@ use super::{parse_status, sentences};
 use crate::decide::config::{self, Config, Expose, Mode};
 use crate::decide::diagnose::{diagnose, Input, Verdict};
 use crate::decide::exposure;
-use crate::output::header;
 use crate::output::log_gate::LogGate;
 use crate::parse::pairs::{self, Pairs};
 use adhost::{HeaderMap, Properties, Scenario};
@@ -94,8 +93,7 @@ fn native(
         anonymous: answers,
         sentences: sentences(tier, logged),
     });
-    let value = tier
-        .and_then(|t| header::serialize(&exposure::shown(&verdict.diagnoses, t, &config.places)));
+    let value = tier.and_then(|t| exposure::header_value(&verdict.diagnoses, t, &config.places));
     Some((verdict, value))
 }
 

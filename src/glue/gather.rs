@@ -27,10 +27,19 @@ pub(super) trait Source {
     /// A property's raw value.
     fn property_bytes(&self, path: &[&str]) -> Option<Vec<u8>>;
 
-    /// A property as printable text, at most 128 bytes.
+    /// A property as printable text, at most 128 bytes: the host's own buffer when it already
+    /// is (the usual case; a copy costs on every 401).
     fn property(&self, path: &[&str]) -> Option<String> {
-        self.property_bytes(path)
-            .map(|bytes| crate::parse::text::printable_bytes(&bytes, 128))
+        let printable =
+            |bytes: &[u8]| bytes.len() <= 128 && bytes.iter().all(|b| (0x20..=0x7e).contains(b));
+        self.property_bytes(path).map(|bytes| {
+            if printable(&bytes) {
+                String::from_utf8(bytes)
+                    .unwrap_or_else(|e| crate::parse::text::printable_bytes(e.as_bytes(), 128))
+            } else {
+                crate::parse::text::printable_bytes(&bytes, 128)
+            }
+        })
     }
 }
 
@@ -44,12 +53,16 @@ pub(super) fn request(source: &impl Source, config: &Config) -> (Request, Option
         parsed.pairs.len(),
         usize::try_from(parsed.declared).unwrap_or(usize::MAX),
     );
-    let pairs = parsed.pairs;
-    let pseudo = |name: &str| {
+    let mut pairs = parsed.pairs;
+    // Moved out of the pairs, not copied (from_pairs leaves pseudo-headers out anyway).
+    let mut pseudo = |name: &str| {
         pairs
-            .iter()
+            .iter_mut()
             .find(|(n, _)| n == name)
-            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+            .map(|(_, v)| {
+                String::from_utf8(std::mem::take(v))
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+            })
             .unwrap_or_default()
     };
     let (method, path, scheme, authority) = (

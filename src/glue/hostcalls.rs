@@ -180,10 +180,23 @@ pub fn remove_map_value(map_type: MapType, key: &str) -> Result<(), Status> {
     result(unsafe { proxy_remove_header_map_value(map_type as u32, key.as_ptr(), key.len()) })
 }
 
-pub fn get_property(path: Vec<&str>) -> Result<Option<Bytes>, Status> {
-    // Segments joined by NUL, as the ABI names a property path.
-    let serialized = path.join("\0");
-    // SAFETY: a live String, and out-pointers to live locals (see take_buffer).
+pub fn get_property(path: &[&str]) -> Result<Option<Bytes>, Status> {
+    // Segments joined by NUL, as the ABI names a property path: on the stack, since every
+    // allocation costs on every 401. The filter's own paths are constants well within it.
+    let mut stack = [0u8; 64];
+    let mut len = 0;
+    for (i, segment) in path.iter().enumerate() {
+        let separator: &[u8] = if i == 0 { b"" } else { b"\0" };
+        for &b in separator.iter().chain(segment.as_bytes()) {
+            match stack.get_mut(len) {
+                Some(slot) => *slot = b,
+                None => return Err(Status::BadArgument),
+            }
+            len += 1;
+        }
+    }
+    let serialized = stack.get(..len).unwrap_or_default();
+    // SAFETY: a live slice, and out-pointers to live locals (see take_buffer).
     take_buffer(|data, size| unsafe {
         proxy_get_property(serialized.as_ptr(), serialized.len(), data, size)
     })

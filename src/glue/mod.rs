@@ -284,11 +284,7 @@ impl Http {
             sentences,
         });
         let value = tier.and_then(|t| {
-            header::serialize(&exposure::shown(
-                &verdict.diagnoses,
-                t,
-                &self.worker.config.places,
-            ))
+            exposure::header_value(&verdict.diagnoses, t, &self.worker.config.places)
         });
         // An upstream's own header of that name is never passed on: removed, then ours added.
         // Not replaced: ngx_wasm_module's replace clears every copy of a header sent twice and
@@ -481,7 +477,7 @@ impl gather::Source for Host {
     }
 
     fn property_bytes(&self, path: &[&str]) -> Option<Vec<u8>> {
-        hostcalls::get_property(path.to_vec()).ok().flatten()
+        hostcalls::get_property(path).ok().flatten()
     }
 }
 

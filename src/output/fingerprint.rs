@@ -2,7 +2,6 @@
 //! Never the value, never a piece of it.
 
 use sha2::{Digest, Sha256};
-use std::fmt::Write;
 
 /// A credential as output may name it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,10 +16,16 @@ pub struct Fingerprint {
 
 /// Describes `value` without holding any part of it.
 pub fn of(kind: &'static str, value: &[u8]) -> Fingerprint {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(value);
+    // By hand, not `{:02x}`: core::fmt per byte costs more than the hex digits themselves.
     let mut sha256 = String::with_capacity(8);
     for byte in digest.iter().take(4) {
-        let _ = write!(sha256, "{byte:02x}");
+        for nibble in [byte >> 4, byte & 0x0f] {
+            sha256.push(char::from(
+                HEX.get(usize::from(nibble)).copied().unwrap_or(b'0'),
+            ));
+        }
     }
     Fingerprint {
         kind,

@@ -7,58 +7,78 @@ use crate::parse::text::push_escaped;
 
 /// Serializes the diagnoses, most likely first. `None` when there is nothing to say.
 pub fn serialize(diagnoses: &[Diagnosis]) -> Option<String> {
+    serialize_members(diagnoses.iter().map(|d| Member {
+        diagnosis: d,
+        detail: &d.detail,
+        hint: [&d.hint, "", ""],
+    }))
+}
+
+/// One list member as it is written: the diagnosis's code, plugin and place, and a detail and a
+/// hint given apart. The hint comes in pieces written one after the other, so that a summary's
+/// fixed hint and the route's places are never joined into a copy just to be written.
+pub struct Member<'a> {
+    /// Code, plugin and where.
+    pub diagnosis: &'a Diagnosis,
+    /// The detail; empty to leave it out.
+    pub detail: &'a str,
+    /// The hint's pieces, in order; all empty to leave it out.
+    pub hint: [&'a str; 3],
+}
+
+/// Serializes members, written straight into the value (each is dropped again, whole, when it
+/// does not fit). `None` when there is nothing to say.
+pub fn serialize_members<'a>(members: impl IntoIterator<Item = Member<'a>>) -> Option<String> {
     let mut out = String::with_capacity(MAX_HEADER_BYTES);
-    for d in diagnoses {
-        let full = member(d, true);
-        let member = if fits(&out, &full) {
-            full
-        } else if out.is_empty() {
-            member(d, false)
-        } else {
-            break;
-        };
-        if !out.is_empty() {
+    for m in members {
+        let start = out.len();
+        if start > 0 {
             out.push_str(", ");
         }
-        out.push_str(&member);
+        write_member(&mut out, &m, true);
+        if out.len() > MAX_HEADER_BYTES {
+            // `start` is where the last member ended, a char boundary: the value is ASCII.
+            out.truncate(start);
+            if start > 0 {
+                break;
+            }
+            write_member(&mut out, &m, false);
+        }
     }
     (!out.is_empty()).then_some(out)
 }
 
-fn fits(out: &str, member: &str) -> bool {
-    let sep = if out.is_empty() { 0 } else { 2 };
-    out.len() + sep + member.len() <= MAX_HEADER_BYTES
-}
-
 /// One list member; without `detail`/`hint` when `full` is false (a last resort for the first
 /// member, so that the header always names the most likely cause).
-fn member(d: &Diagnosis, full: bool) -> String {
-    let mut m = String::with_capacity(64 + d.detail.len() + d.hint.len());
-    m.push_str(d.code.as_str());
+fn write_member(out: &mut String, m: &Member<'_>, full: bool) {
+    let d = m.diagnosis;
+    out.push_str(d.code.as_str());
     if let Some(plugin) = d.plugin {
-        m.push_str(";plugin=");
-        m.push_str(plugin.as_str());
+        out.push_str(";plugin=");
+        out.push_str(plugin.as_str());
     }
     if let Some(at) = d.at {
-        m.push_str(";at=");
-        m.push_str(at.as_str());
+        out.push_str(";at=");
+        out.push_str(at.as_str());
     }
     if full {
-        push_string_param(&mut m, "detail", &d.detail);
-        push_string_param(&mut m, "hint", &d.hint);
+        push_string_param(out, "detail", &[m.detail]);
+        push_string_param(out, "hint", &m.hint);
     }
-    m
 }
 
-/// An sf-string: printable ASCII with `"` and `\` escaped; anything else becomes `?`.
-fn push_string_param(out: &mut String, key: &str, value: &str) {
-    if value.is_empty() {
+/// An sf-string from its pieces: printable ASCII with `"` and `\` escaped; anything else
+/// becomes `?`. Left out when every piece is empty.
+fn push_string_param(out: &mut String, key: &str, pieces: &[&str]) {
+    if pieces.iter().all(|p| p.is_empty()) {
         return;
     }
     out.push(';');
     out.push_str(key);
     out.push_str("=\"");
-    push_escaped(out, value);
+    for piece in pieces {
+        push_escaped(out, piece);
+    }
     out.push('"');
 }
 

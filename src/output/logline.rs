@@ -3,7 +3,7 @@
 
 use crate::diagnosis::Diagnosis;
 use crate::output::fingerprint::Fingerprint;
-use crate::parse::text::{printable, push_escaped};
+use crate::parse::text::{printable, push_decimal, push_escaped};
 
 /// What the host could tell about the request, for joining with Kong's logs.
 #[derive(Debug, Clone, Default)]
@@ -26,15 +26,20 @@ pub fn render(
 ) -> String {
     let mut line = String::with_capacity(512);
     line.push_str("auth-diagnosis status=");
-    line.push_str(&status.to_string());
-    let mut codes = String::with_capacity(64);
+    push_decimal(&mut line, u64::from(status), 1);
+    // Codes are tokens (letters and dashes): written as push_pair would (quoted only when
+    // there are none), without a String of their own.
+    line.push_str(if diagnoses.is_empty() {
+        " codes=\"\""
+    } else {
+        " codes="
+    });
     for (i, d) in diagnoses.iter().enumerate() {
         if i > 0 {
-            codes.push(',');
+            line.push(',');
         }
-        codes.push_str(d.code.as_str());
+        line.push_str(d.code.as_str());
     }
-    push_pair(&mut line, "codes", &codes);
     let pairs = [
         ("request_id", correlation.request_id.as_deref()),
         ("route", correlation.route.as_deref()),
@@ -47,7 +52,9 @@ pub fn render(
     }
     if let Some(c) = credential {
         push_pair(&mut line, "credential", c.kind);
-        push_pair(&mut line, "credential_len", &c.len.to_string());
+        // Digits need no quoting: written as push_pair would, without a String of their own.
+        line.push_str(" credential_len=");
+        push_decimal(&mut line, u64::try_from(c.len).unwrap_or(u64::MAX), 1);
         push_pair(&mut line, "credential_sha256", &c.sha256);
     }
     if let Some(first) = diagnoses.first() {
@@ -59,10 +66,16 @@ pub fn render(
 /// `key=value`, the value quoted (with `"` and `\` escaped) when it is empty or holds a space,
 /// `=`, `"` or `\`: a bare value with any of those is where logfmt parsers lose the line.
 pub fn push_pair(line: &mut String, key: &str, value: &str) {
-    let value = printable(value, 300);
     line.push(' ');
     line.push_str(key);
     line.push('=');
+    // The usual value, printable with nothing to quote, checked in one pass and copied whole.
+    let bare = |b: u8| matches!(b, 0x21..=0x7e) && !matches!(b, b'=' | b'"' | b'\\');
+    if !value.is_empty() && value.len() <= 300 && value.bytes().all(bare) {
+        line.push_str(value);
+        return;
+    }
+    let value = printable(value, 300);
     if value.is_empty()
         || value
             .bytes()

@@ -4,6 +4,7 @@
 
 use crate::bounds::{MAX_JSON_DEPTH, MAX_JWT_BYTES};
 use crate::parse::shape::{self, Shape};
+use crate::parse::text::push_decimal;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine;
@@ -79,9 +80,15 @@ pub fn decode(token: &[u8]) -> Result<Jwt, Malformed> {
     if token.len() > MAX_JWT_BYTES {
         return Err(Malformed::TooLong(token.len()));
     }
-    let segments: Vec<&[u8]> = token.split(|&b| b == b'.').collect();
-    let [header, payload, _signature] = segments.as_slice() else {
-        return Err(Malformed::Segments(segments.len()));
+    // Split without a list: one allocation less on every JWT 401.
+    let mut segments = token.split(|&b| b == b'.');
+    let (Some(header), Some(payload), Some(_signature), None) = (
+        segments.next(),
+        segments.next(),
+        segments.next(),
+        segments.next(),
+    ) else {
+        return Err(Malformed::Segments(token.split(|&b| b == b'.').count()));
     };
     let header = object(header, "header")?;
     let claims = object(payload, "payload")?;
@@ -160,12 +167,26 @@ pub fn rfc3339(secs: i64) -> String {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+    let (h, min, s) = (rem / 3600, (rem % 3600) / 60, rem % 60);
+    // By hand, as format!'s `{y:04}` writes it (a sign counts in the width): core::fmt costs
+    // more than the date in wasm, and the expired-JWT 401 writes two.
+    let mut out = String::with_capacity(24);
+    if y < 0 {
+        out.push('-');
+    }
+    push_decimal(&mut out, y.unsigned_abs(), if y < 0 { 3 } else { 4 });
+    for (n, width, before) in [
+        (u64::from(m), 2, '-'),
+        (u64::from(d), 2, '-'),
+        (h.unsigned_abs(), 2, 'T'),
+        (min.unsigned_abs(), 2, ':'),
+        (s.unsigned_abs(), 2, ':'),
+    ] {
+        out.push(before);
+        push_decimal(&mut out, n, width);
+    }
+    out.push('Z');
+    out
 }
 
 /// Howard Hinnant's days-to-civil algorithm.
@@ -184,12 +205,22 @@ pub(super) fn civil_from_days(days: i64) -> (i64, u32, u32) {
 
 /// Seconds as a short human duration: `4 s`, `3600 s (1 h)`, `3 days`.
 pub fn duration(secs: u64) -> String {
-    match secs {
-        0..=120 => format!("{secs} s"),
-        121..=7199 => format!("{secs} s ({} min)", secs / 60),
-        7200..=172_799 => format!("{secs} s ({} h)", secs / 3600),
-        _ => format!("{secs} s ({} days)", secs / 86_400),
+    let (unit, per) = match secs {
+        0..=120 => ("", 1),
+        121..=7199 => (" min)", 60),
+        7200..=172_799 => (" h)", 3600),
+        _ => (" days)", 86_400),
+    };
+    // Pushed, not format!ed: see `rfc3339`.
+    let mut out = String::with_capacity(32);
+    push_decimal(&mut out, secs, 1);
+    out.push_str(" s");
+    if per > 1 {
+        out.push_str(" (");
+        push_decimal(&mut out, secs / per, 1);
+        out.push_str(unit);
     }
+    out
 }
 
 #[cfg(test)]
@@ -266,6 +297,21 @@ pub mod tests {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(1_764_331_200), "2025-11-28T12:00:00Z");
         assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        // Years past four digits, and before year 0, as format!'s `{y:04}` writes them.
+        assert_eq!(rfc3339(253_402_300_800), "10000-01-01T00:00:00Z");
+        assert_eq!(rfc3339(253_402_300_799), "9999-12-31T23:59:59Z");
+        for secs in [-62_167_219_201_i64, -62_198_755_200, -1_000_000_000_000] {
+            let days = secs.div_euclid(86_400);
+            let (y, m, d) = civil_from_days(days);
+            let rem = secs.rem_euclid(86_400);
+            let expected = format!(
+                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+                rem / 3600,
+                (rem % 3600) / 60,
+                rem % 60
+            );
+            assert_eq!(rfc3339(secs), expected);
+        }
         assert_eq!(duration(4), "4 s");
         assert_eq!(duration(3600), "3600 s (60 min)");
         assert_eq!(duration(90_000), "90000 s (25 h)");

@@ -25,11 +25,16 @@ impl Headers {
     /// From `(name, value)` pairs; pseudo-headers (`:path` …) are left out; at most
     /// [`MAX_HEADERS`] are kept, and the number left out is remembered.
     pub fn from_pairs(pairs: impl IntoIterator<Item = (String, Vec<u8>)>) -> Self {
-        let mut kept = Vec::new();
+        let pairs = pairs.into_iter();
+        let mut kept = Vec::with_capacity(pairs.size_hint().0.min(MAX_HEADERS));
         let mut ignored = 0;
-        for (mut name, value) in pairs.into_iter().filter(|(name, _)| !name.starts_with(':')) {
+        for (mut name, value) in pairs.filter(|(name, _)| !name.starts_with(':')) {
             if kept.len() < MAX_HEADERS {
-                name.make_ascii_lowercase();
+                // Rewritten only when needed: HTTP/2 names are lowercase already, and a scan
+                // costs less than a rewrite.
+                if name.bytes().any(|b| b.is_ascii_uppercase()) {
+                    name.make_ascii_lowercase();
+                }
                 kept.push(Header { name, value });
             } else {
                 ignored += 1;

@@ -5,7 +5,6 @@
 use super::*;
 use crate::decide::config::load;
 use crate::decide::exposure::{self, Tier};
-use crate::output::header;
 use crate::output::logline::{self, Correlation};
 use crate::parse::request::Headers;
 
@@ -61,8 +60,8 @@ fn one(config: &Config, pairs: &[(&str, String)], response: &[(&str, &str)]) -> 
         anonymous: false,
         sentences: Sentences::LogLine,
     });
-    let shown = exposure::shown(&verdict.diagnoses, Tier::Summary, &config.places);
-    let header = header::serialize(&shown).unwrap_or_default();
+    let header = exposure::header_value(&verdict.diagnoses, Tier::Summary, &config.places)
+        .unwrap_or_default();
     let line = logline::render(
         401,
         &verdict.diagnoses,
