@@ -1,5 +1,6 @@
-//! The only module that talks to the host. It gathers plain data through `hostcalls` (bytes
-//! variants only; every `Result` handled), hands it to the pure core, and applies the result.
+//! The only module that talks to the host. It gathers plain data through `hostcalls` (every
+//! hostcall, each status a `Result`, header values as bytes), hands it to the pure core, and
+//! applies the result.
 
 #[cfg(test)]
 mod agree;
