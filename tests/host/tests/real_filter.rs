@@ -84,17 +84,27 @@ fn the_filter_configures_and_survives_hostile_bytes() {
     );
 }
 
-#[test]
-fn one_instance_serves_many_requests() {
-    let host = real_host();
+/// One instance with `config`, configured, its clock at the scenarios' moment.
+fn configured(host: &Host, config: &[u8]) -> adhost::Plugin {
     let mut plugin = host
         .instantiate(PluginOptions {
-            config: b"{}".to_vec(),
+            config: config.to_vec(),
             clock_nanos: 1_764_331_200_000_000_000,
             ..Default::default()
         })
         .unwrap();
-    assert_eq!(plugin.configure(), Ok(true));
+    assert_eq!(
+        plugin.configure(),
+        Ok(true),
+        "{}",
+        String::from_utf8_lossy(config)
+    );
+    plugin
+}
+
+#[test]
+fn one_instance_serves_many_requests() {
+    let mut plugin = configured(&real_host(), b"{}");
     let mut ids = Vec::new();
     for i in 0..200 {
         let auth = format!("Bearer {SECRET_JWT}").into_bytes();
@@ -331,14 +341,7 @@ fn demo_never_prints_a_credential() {
 fn a_flood_of_401s_is_held_back_and_summed_up() {
     let host = real_host();
     for (config, expected_lines) in [(&b"{}"[..], 20), (&br#"{"log_rate":0}"#[..], 300)] {
-        let mut plugin = host
-            .instantiate(PluginOptions {
-                config: config.to_vec(),
-                clock_nanos: 1_764_331_200_000_000_000,
-                ..Default::default()
-            })
-            .unwrap();
-        assert_eq!(plugin.configure(), Ok(true));
+        let mut plugin = configured(&host, config);
         plugin.take_logs();
         let properties = [("kong.version".to_string(), b"3.9.1".to_vec())].into();
         let mut lines = 0;
