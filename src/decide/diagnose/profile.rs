@@ -60,6 +60,12 @@ fn profile_401_shapes() {
         })
         .collect();
     assert_eq!(unauthorized.len(), 2, "the bench's two 401 shapes");
+    // `PROFILE_SHAPE=stripped-by-proxy` (a code) profiles one shape alone.
+    let only = std::env::var("PROFILE_SHAPE").ok();
+    let unauthorized: Vec<_> = unauthorized
+        .into_iter()
+        .filter(|(_, code)| only.as_deref().is_none_or(|o| o == *code))
+        .collect();
     for _ in 0..rounds {
         for (shape, code) in &unauthorized {
             let (header, line) = one(&config, shape);
