@@ -11,6 +11,7 @@ pub fn serialize(diagnoses: &[Diagnosis]) -> Option<String> {
         diagnosis: d,
         detail: &d.detail,
         hint: [&d.hint, "", ""],
+        plain: 0,
     }))
 }
 
@@ -24,6 +25,9 @@ pub struct Member<'a> {
     pub detail: &'a str,
     /// The hint's pieces, in order; all empty to leave it out.
     pub hint: [&'a str; 3],
+    /// How many of the hint's first pieces are known to be sf-string text already (printable
+    /// ASCII without `"` or `\`, like the fixed hints): those are copied without being read.
+    pub plain: usize,
 }
 
 /// Serializes members, written straight into the value (each is dropped again, whole, when it
@@ -62,22 +66,27 @@ fn write_member(out: &mut String, m: &Member<'_>, full: bool) {
         out.push_str(at.as_str());
     }
     if full {
-        push_string_param(out, "detail", &[m.detail]);
-        push_string_param(out, "hint", &m.hint);
+        push_string_param(out, "detail", &[m.detail], 0);
+        push_string_param(out, "hint", &m.hint, m.plain);
     }
 }
 
 /// An sf-string from its pieces: printable ASCII with `"` and `\` escaped; anything else
-/// becomes `?`. Left out when every piece is empty.
-fn push_string_param(out: &mut String, key: &str, pieces: &[&str]) {
+/// becomes `?`. The first `plain` pieces are sf-string text already. Left out when every piece is
+/// empty.
+fn push_string_param(out: &mut String, key: &str, pieces: &[&str], plain: usize) {
     if pieces.iter().all(|p| p.is_empty()) {
         return;
     }
     out.push(';');
     out.push_str(key);
     out.push_str("=\"");
-    for piece in pieces {
-        push_escaped(out, piece);
+    for (i, piece) in pieces.iter().enumerate() {
+        if i < plain {
+            out.push_str(piece);
+        } else {
+            push_escaped(out, piece);
+        }
     }
     out.push('"');
 }

@@ -3,7 +3,7 @@
 
 use crate::diagnosis::Diagnosis;
 use crate::output::fingerprint::Fingerprint;
-use crate::parse::text::{printable, push_decimal, push_escaped};
+use crate::parse::text::{find, printable, push_decimal, push_escaped, Class};
 
 /// What the host could tell about the request, for joining with Kong's logs.
 #[derive(Debug, Clone, Default)]
@@ -64,28 +64,42 @@ pub fn render(
 }
 
 /// `key=value`, the value quoted (with `"` and `\` escaped) when it is empty or holds a space,
-/// `=`, `"` or `\`: a bare value with any of those is where logfmt parsers lose the line.
+/// `=`, `"` or `\`: a bare value with any of those is where logfmt parsers lose the line. The
+/// value is made printable and cut at 300 bytes first.
 pub fn push_pair(line: &mut String, key: &str, value: &str) {
+    line.reserve(key.len() + value.len().min(300) + 4);
     line.push(' ');
     line.push_str(key);
     line.push('=');
-    // The usual value, printable with nothing to quote, checked in one pass and copied whole.
-    let bare = |b: u8| matches!(b, 0x21..=0x7e) && !matches!(b, b'=' | b'"' | b'\\');
-    if !value.is_empty() && value.len() <= 300 && value.bytes().all(bare) {
+    let bytes = value.as_bytes();
+    // The usual value, short and printable with nothing to quote, copied whole after one pass
+    // that stops at the first byte that is not plain.
+    let first = find(bytes.get(..300).unwrap_or(bytes), Class::Unbare);
+    if first == bytes.len() && first > 0 {
         line.push_str(value);
         return;
     }
-    let value = printable(value, 300);
-    if value.is_empty()
-        || value
-            .bytes()
-            .any(|b| matches!(b, b' ' | b'=' | b'"' | b'\\'))
-    {
+    if bytes.len() > 300 {
+        // Rare: cut (and made printable) first, then written as any short value.
+        let cut = printable(value, 300);
+        return push_short_value(line, &cut);
+    }
+    push_short_value(line, value);
+}
+
+/// A value of at most 300 bytes as [`push_pair`] writes it. Quoting depends only on the space,
+/// `=`, `"` and `\` in it (the `?` that replaces an unprintable char is none of them), and
+/// escaping replaces unprintable chars as [`printable`] does: so one pass writes what
+/// `printable` then escaping would, without the copy between.
+fn push_short_value(line: &mut String, value: &str) {
+    let bytes = value.as_bytes();
+    if bytes.is_empty() || find(bytes, Class::Quoting) < bytes.len() {
         line.push('"');
-        push_escaped(line, &value);
+        push_escaped(line, value);
         line.push('"');
     } else {
-        line.push_str(&value);
+        // No `"` or `\`: escaping is only the replacing of unprintable chars.
+        push_escaped(line, value);
     }
 }
 
@@ -93,6 +107,36 @@ pub fn push_pair(line: &mut String, key: &str, value: &str) {
 mod tests {
     use super::*;
     use crate::diagnosis::Code;
+    use crate::parse::text::{adversarial, reference};
+    use proptest::prelude::*;
+
+    fn same_pair_as_reference(value: &str) {
+        let (mut new, mut old) = (String::from("x"), String::from("x"));
+        push_pair(&mut new, "detail", value);
+        reference::push_pair(&mut old, "detail", value);
+        assert_eq!(new, old, "{value:?}");
+    }
+
+    #[test]
+    fn pairs_are_written_as_the_reference_writes_them() {
+        for value in adversarial() {
+            same_pair_as_reference(&value);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_value_is_written_as_the_reference_writes_it(value in any::<String>()) {
+            same_pair_as_reference(&value);
+        }
+
+        #[test]
+        fn hostile_values_are_written_as_the_reference_writes_them(
+            value in "[\"\\\\= a~\\x00-\\x1f\\x7f\\u{80}-\\u{7ff}€]{0,40}|[a=]{295,305}|[a é]{290,310}"
+        ) {
+            same_pair_as_reference(&value);
+        }
+    }
 
     #[test]
     fn format() {

@@ -6,30 +6,59 @@ use std::borrow::Cow;
 /// (on a char boundary, since the result is ASCII).
 pub fn printable(input: &str, max: usize) -> Cow<'_, str> {
     // The common case, already printable and short enough, is not copied at all.
-    if input.len() <= max && input.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
+    // Only the first `max` bytes are read: a 64 KiB value is not scanned to keep 300 of it.
+    let bytes = input.as_bytes();
+    let first = find(bytes.get(..max).unwrap_or(bytes), Class::Unprintable);
+    if first == bytes.len() {
         return Cow::Borrowed(input);
     }
     let mut out = String::with_capacity(input.len().min(max));
-    for c in input.chars() {
-        if out.len() >= max {
-            break;
-        }
-        out.push(if (' '..='~').contains(&c) { c } else { '?' });
-    }
+    push_replaced(&mut out, input, first, max);
     Cow::Owned(out)
 }
 
 /// Same as [`printable`] for raw bytes (header names may be anything).
 pub fn printable_bytes(input: &[u8], max: usize) -> String {
-    let mut out = String::with_capacity(input.len().min(max));
-    for &b in input.iter().take(max) {
-        out.push(if (0x20..=0x7e).contains(&b) {
-            char::from(b)
-        } else {
-            '?'
-        });
+    let input = input.get(..max).unwrap_or(input);
+    let mut out = Vec::with_capacity(input.len());
+    let mut rest = input;
+    loop {
+        let run = find(rest, Class::Unprintable);
+        let (plain, tail) = rest.split_at_checked(run).unwrap_or((rest, &[]));
+        out.extend_from_slice(plain);
+        let Some((_, tail)) = tail.split_first() else {
+            break;
+        };
+        out.push(b'?');
+        rest = tail;
     }
-    out
+    // Every byte is printable ASCII: the conversion cannot fail.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Appends `input` with each char outside printable ASCII replaced by `?`, up to `max` bytes
+/// written; `first` is where the first such char starts (everything before it is copied whole).
+fn push_replaced(out: &mut String, input: &str, first: usize, max: usize) {
+    let mut budget = max;
+    let mut rest = input;
+    let mut run = first;
+    loop {
+        // `run` is the length of the printable run at the start of `rest`: ASCII, so a char
+        // boundary, as is `run.min(budget)`.
+        let take = run.min(budget);
+        out.push_str(rest.get(..take).unwrap_or_default());
+        budget -= take;
+        rest = rest.get(run..).unwrap_or_default();
+        let mut chars = rest.chars();
+        if budget == 0 || chars.next().is_none() {
+            return;
+        }
+        out.push('?');
+        budget -= 1;
+        rest = chars.as_str();
+        let bytes = rest.as_bytes();
+        run = find(bytes.get(..budget).unwrap_or(bytes), Class::Unprintable);
+    }
 }
 
 /// Whether Kong's `kong.request.get_headers()[configured]` finds the request header `header`:
@@ -75,30 +104,117 @@ pub fn squash_into<'b>(name: &str, buffer: &'b mut [u8; 32]) -> Option<&'b [u8]>
 
 /// Appends `value` with `"` and `\` backslash-escaped and each char outside printable ASCII
 /// replaced by `?` (the inside of an sf-string, and of a quoted log value). Runs of plain bytes
-/// are copied whole.
+/// are copied whole: one pass that finds the next byte needing care, eight bytes at a time.
 pub fn push_escaped(out: &mut String, value: &str) {
-    // The usual case, nothing to escape, in one simple pass and one copy.
-    let plain = |b: &u8| matches!(b, 0x20..=0x7e) && *b != b'"' && *b != b'\\';
-    if value.as_bytes().iter().all(plain) {
-        out.push_str(value);
-        return;
+    let mut rest = value;
+    loop {
+        let run = find(rest.as_bytes(), Class::Unescaped);
+        // A run is printable ASCII, so `run` is a char boundary.
+        out.push_str(rest.get(..run).unwrap_or_default());
+        rest = rest.get(run..).unwrap_or_default();
+        let mut chars = rest.chars();
+        match chars.next() {
+            None => return,
+            Some('"') => out.push_str("\\\""),
+            Some('\\') => out.push_str("\\\\"),
+            Some(_) => out.push('?'),
+        }
+        rest = chars.as_str();
     }
-    let mut plain_from = 0;
-    for (i, &b) in value.as_bytes().iter().enumerate() {
-        let replacement = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            0x20..=0x7e => continue,
-            // A UTF-8 continuation byte: its char already got its `?`.
-            0x80..=0xbf => "",
-            _ => "?",
-        };
-        // Cut only before an ASCII byte or a char's first byte: always a char boundary.
-        out.push_str(value.get(plain_from..i).unwrap_or_default());
-        out.push_str(replacement);
-        plain_from = i + 1;
+}
+
+/// The byte classes [`find`] looks for.
+#[derive(Clone, Copy, Debug)]
+pub enum Class {
+    /// Outside printable ASCII (0x20..=0x7e).
+    Unprintable,
+    /// Unprintable, `"` or `\`: what an sf-string or a quoted log value cannot hold as it is.
+    Unescaped,
+    /// Unprintable, space, `=`, `"` or `\`: what a bare logfmt value cannot hold.
+    Unbare,
+    /// Space, `=`, `"` or `\`: what makes a logfmt value quoted.
+    Quoting,
+}
+
+const ONES: u64 = u64::from_le_bytes([1; 8]);
+const HIGH: u64 = ONES << 7;
+
+// Word-at-a-time byte tests: the high bit of each byte of `x` (little-endian) that passes.
+// A byte above the first one that passes may be marked wrongly (a borrow or carry runs upwards),
+// never one below it, so the lowest marked byte is the first that passes.
+
+/// Bytes below `n` (`n` <= 0x80).
+#[inline(always)]
+fn below(x: u64, n: u8) -> u64 {
+    x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH
+}
+
+/// Bytes above `n` (`n` < 0x80).
+#[inline(always)]
+fn above(x: u64, n: u8) -> u64 {
+    (x.wrapping_add(ONES * u64::from(0x7f - n)) | x) & HIGH
+}
+
+/// Bytes equal to `c`.
+#[inline(always)]
+fn equal(x: u64, c: u8) -> u64 {
+    let y = x ^ (ONES * u64::from(c));
+    y.wrapping_sub(ONES) & !y & HIGH
+}
+
+/// Where the first byte of `bytes` in `class` is; `bytes.len()` when there is none. Eight bytes
+/// a step (a byte-by-byte loop costs several times more in wasm, and this reads every byte the
+/// filter writes).
+pub fn find(bytes: &[u8], class: Class) -> usize {
+    // One loop per class, its test known when compiled (a test passed as a function is not
+    // inlined at opt-level "z", and costs a call per word).
+    match class {
+        Class::Unprintable => find_in::<UNPRINTABLE>(bytes),
+        Class::Unescaped => find_in::<UNESCAPED>(bytes),
+        Class::Unbare => find_in::<UNBARE>(bytes),
+        Class::Quoting => find_in::<QUOTING>(bytes),
     }
-    out.push_str(value.get(plain_from..).unwrap_or_default());
+}
+
+const UNPRINTABLE: u8 = 0;
+const UNESCAPED: u8 = 1;
+const UNBARE: u8 = 2;
+const QUOTING: u8 = 3;
+
+/// The marked bytes of `x` in class `C`.
+#[inline(always)]
+fn mask<const C: u8>(x: u64) -> u64 {
+    let special = equal(x, b'"') | equal(x, b'\\');
+    match C {
+        UNPRINTABLE => below(x, 0x20) | above(x, 0x7e),
+        UNESCAPED => below(x, 0x20) | above(x, 0x7e) | special,
+        UNBARE => below(x, 0x21) | above(x, 0x7e) | equal(x, b'=') | special,
+        _ => equal(x, b' ') | equal(x, b'=') | special,
+    }
+}
+
+fn find_in<const C: u8>(bytes: &[u8]) -> usize {
+    let first = |marked: u64| (marked.trailing_zeros() / 8) as usize;
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for word in &mut words {
+        // Always eight bytes: `a` (in no class) is never used.
+        let marked = mask::<C>(u64::from_le_bytes(word.try_into().unwrap_or([b'a'; 8])));
+        if marked != 0 {
+            return at + first(marked);
+        }
+        at += 8;
+    }
+    // The last few bytes, made a word with `a`s, which are in no class and carry into none.
+    let tail = words.remainder();
+    let mut last = [b'a'; 8];
+    if let Some(head) = last.get_mut(..tail.len()) {
+        head.copy_from_slice(tail);
+    }
+    match mask::<C>(u64::from_le_bytes(last)) {
+        0 => at + tail.len(),
+        marked => at + first(marked),
+    }
 }
 
 /// Appends `n` in decimal, at least `width` (at most 20) digits, zero-padded: what
@@ -129,9 +245,233 @@ pub fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
+/// The writers as they were before they read eight bytes a step: byte by byte and char by
+/// char, obviously right. The tests hold the new ones to them, byte for byte.
+#[cfg(test)]
+pub mod reference {
+    use std::borrow::Cow;
+
+    pub fn printable(input: &str, max: usize) -> Cow<'_, str> {
+        if input.len() <= max && input.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
+            return Cow::Borrowed(input);
+        }
+        let mut out = String::new();
+        for c in input.chars() {
+            if out.len() >= max {
+                break;
+            }
+            out.push(if (' '..='~').contains(&c) { c } else { '?' });
+        }
+        Cow::Owned(out)
+    }
+
+    pub fn printable_bytes(input: &[u8], max: usize) -> String {
+        let keep = |&b: &u8| {
+            if (0x20..=0x7e).contains(&b) {
+                char::from(b)
+            } else {
+                '?'
+            }
+        };
+        input.iter().take(max).map(keep).collect()
+    }
+
+    pub fn push_escaped(out: &mut String, value: &str) {
+        for c in value.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                ' '..='~' => out.push(c),
+                _ => out.push('?'),
+            }
+        }
+    }
+
+    /// logline::push_pair as it was.
+    pub fn push_pair(line: &mut String, key: &str, value: &str) {
+        line.push(' ');
+        line.push_str(key);
+        line.push('=');
+        let value = printable(value, 300);
+        if value.is_empty()
+            || value
+                .bytes()
+                .any(|b| matches!(b, b' ' | b'=' | b'"' | b'\\'))
+        {
+            line.push('"');
+            push_escaped(line, &value);
+            line.push('"');
+        } else {
+            line.push_str(&value);
+        }
+    }
+}
+
+/// Inputs that make the writers take every branch: quotes, backslashes, `=`, spaces, control
+/// bytes, DEL, multi-byte chars, runs that end inside and across eight-byte words, and 64 KiB.
+#[cfg(test)]
+pub fn adversarial() -> Vec<String> {
+    let mut table: Vec<String> = [
+        "",
+        "a",
+        "plain",
+        "exactly8",
+        "sixteen-bytes-ok",
+        "\"",
+        "\\",
+        "=",
+        " ",
+        "\u{0}",
+        "\u{7f}",
+        "\t\r\n",
+        "é",
+        "€uro",
+        "\u{10ffff}",
+        "1234567\"",
+        "12345678\"",
+        "1234567é",
+        "12345678\\abc",
+        "a \"quote\" and a \\ back\u{e9} and \u{1} and ~",
+        "no credential reached Kong; the request came through F5 BIG-IP (cookie BIGip)",
+        "k=v",
+        "~~~~~~~~ !!!!!!!!",
+        "\u{1f}\u{20}\u{21}\u{7e}\u{7f}\u{80}\u{ff}",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for n in [299, 300, 301, 1023, 1024, 1025] {
+        table.push("x".repeat(n));
+        table.push(format!("{}é", "x".repeat(n - 1)));
+        table.push(format!("{}\"", "x".repeat(n - 1)));
+        table.push(format!("{}\u{1}tail", "y".repeat(n)));
+    }
+    table.push("z".repeat(64 * 1024));
+    table.push("é\"\\ =\u{0}".repeat(64 * 1024 / 8));
+    table
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Bytes that are not UTF-8 (for printable_bytes), and the adversarial strings' bytes.
+    fn adversarial_bytes() -> Vec<Vec<u8>> {
+        let mut table: Vec<Vec<u8>> = adversarial().into_iter().map(String::into_bytes).collect();
+        table.push(b"x\xff\x00y".to_vec());
+        table.push(b"\xc3".to_vec());
+        table.push((0..=255u8).collect());
+        table.push((0..=255u8).rev().cycle().take(70_000).collect());
+        table
+    }
+
+    fn same_as_reference(input: &str) {
+        for max in [0, 1, 7, 8, 9, 20, 60, 300, 1024, usize::MAX] {
+            assert_eq!(
+                printable(input, max),
+                reference::printable(input, max),
+                "{input:?} {max}"
+            );
+            let borrowed = matches!(printable(input, max), Cow::Borrowed(_));
+            let was = matches!(reference::printable(input, max), Cow::Borrowed(_));
+            assert_eq!(borrowed, was, "{input:?} {max}");
+        }
+        let (mut new, mut old) = (String::from("<"), String::from("<"));
+        push_escaped(&mut new, input);
+        reference::push_escaped(&mut old, input);
+        assert_eq!(new, old, "{input:?}");
+        same_bytes_as_reference(input.as_bytes());
+    }
+
+    fn same_bytes_as_reference(input: &[u8]) {
+        for max in [0, 1, 7, 8, 9, 40, 60, 128, usize::MAX] {
+            assert_eq!(
+                printable_bytes(input, max),
+                reference::printable_bytes(input, max),
+                "{input:?} {max}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_writers_write_what_the_reference_writes() {
+        for input in adversarial() {
+            same_as_reference(&input);
+        }
+        for input in adversarial_bytes() {
+            same_bytes_as_reference(&input);
+        }
+    }
+
+    /// The classes byte by byte.
+    fn has(class: Class, b: u8) -> bool {
+        let unprintable = !(0x20..=0x7e).contains(&b);
+        let special = matches!(b, b'"' | b'\\');
+        let quoting = special || matches!(b, b' ' | b'=');
+        match class {
+            Class::Unprintable => unprintable,
+            Class::Unescaped => unprintable || special,
+            Class::Unbare => unprintable || quoting,
+            Class::Quoting => quoting,
+        }
+    }
+
+    #[test]
+    fn find_finds_the_first_byte_of_its_class() {
+        let classes = [
+            Class::Unprintable,
+            Class::Unescaped,
+            Class::Unbare,
+            Class::Quoting,
+        ];
+        for input in adversarial_bytes() {
+            for class in classes {
+                // Every start, so that each byte sits at each place of a word.
+                for start in 0..input.len().min(9) {
+                    let bytes = input.get(start..).unwrap_or_default();
+                    let expected = bytes.iter().position(|&b| has(class, b));
+                    assert_eq!(find(bytes, class), expected.unwrap_or(bytes.len()));
+                }
+            }
+        }
+        // Every byte value next to every other, at every place of a word.
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                for at in 0..8 {
+                    let mut word = [b'x'; 9];
+                    if let Some(w) = word.get_mut(at..at + 2) {
+                        w.copy_from_slice(&[a, b]);
+                    }
+                    for class in classes {
+                        let expected = word.iter().position(|&x| has(class, x));
+                        assert_eq!(find(&word, class), expected.unwrap_or(word.len()));
+                    }
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_is_written_as_the_reference_writes_it(input in any::<String>()) {
+            same_as_reference(&input);
+        }
+
+        #[test]
+        fn hostile_text_is_written_as_the_reference_writes_it(
+            input in "[\"\\\\= a~\\x00-\\x1f\\x7f\\u{80}-\\u{7ff}€\\u{10000}]{0,80}"
+        ) {
+            same_as_reference(&input);
+        }
+
+        #[test]
+        fn any_bytes_are_written_as_the_reference_writes_them(
+            input in proptest::collection::vec(any::<u8>(), 0..200)
+        ) {
+            same_bytes_as_reference(&input);
+        }
+    }
 
     #[test]
     fn escaped() {
