@@ -84,7 +84,7 @@ fn push_string_param(out: &mut String, key: &str, pieces: &[&str], plain: usize)
     for (i, piece) in pieces.iter().enumerate() {
         if i < plain {
             out.push_str(piece);
-        } else {
+        } else if !piece.is_empty() {
             push_escaped(out, piece);
         }
     }

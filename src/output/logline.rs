@@ -72,8 +72,8 @@ pub fn push_pair(line: &mut String, key: &str, value: &str) {
     line.push_str(key);
     line.push('=');
     let bytes = value.as_bytes();
-    // The usual value, short and printable with nothing to quote, copied whole after one pass
-    // that stops at the first byte that is not plain.
+    // One pass that stops at the first byte a bare value cannot hold: the usual value, short
+    // and plain, is then copied whole.
     let first = find(bytes.get(..300).unwrap_or(bytes), Class::Unbare);
     if first == bytes.len() && first > 0 {
         line.push_str(value);
@@ -82,18 +82,27 @@ pub fn push_pair(line: &mut String, key: &str, value: &str) {
     if bytes.len() > 300 {
         // Rare: cut (and made printable) first, then written as any short value.
         let cut = printable(value, 300);
-        return push_short_value(line, &cut);
+        let first = find(cut.as_bytes(), Class::Unbare);
+        return push_short_value(line, &cut, first);
     }
-    push_short_value(line, value);
+    push_short_value(line, value, first);
 }
 
-/// A value of at most 300 bytes as [`push_pair`] writes it. Quoting depends only on the space,
-/// `=`, `"` and `\` in it (the `?` that replaces an unprintable char is none of them), and
-/// escaping replaces unprintable chars as [`printable`] does: so one pass writes what
-/// `printable` then escaping would, without the copy between.
-fn push_short_value(line: &mut String, value: &str) {
+/// A value of at most 300 bytes as [`push_pair`] writes it; `first` is where its first byte that
+/// is not bare sits. Quoting depends only on the space, `=`, `"` and `\` in it (the `?` that
+/// replaces an unprintable char is none of them), and escaping replaces unprintable chars as
+/// [`printable`] does: so one pass writes what `printable` then escaping would, without the copy
+/// between.
+fn push_short_value(line: &mut String, value: &str, first: usize) {
     let bytes = value.as_bytes();
-    if bytes.is_empty() || find(bytes, Class::Quoting) < bytes.len() {
+    // Before `first` every byte is bare; the byte at `first` is usually the space that decides.
+    let quoted = bytes.is_empty()
+        || bytes
+            .get(first..)
+            .unwrap_or_default()
+            .iter()
+            .any(|b| matches!(b, b' ' | b'=' | b'"' | b'\\'));
+    if quoted {
         line.push('"');
         push_escaped(line, value);
         line.push('"');

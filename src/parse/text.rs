@@ -132,8 +132,6 @@ pub enum Class {
     Unescaped,
     /// Unprintable, space, `=`, `"` or `\`: what a bare logfmt value cannot hold.
     Unbare,
-    /// Space, `=`, `"` or `\`: what makes a logfmt value quoted.
-    Quoting,
 }
 
 const ONES: u64 = u64::from_le_bytes([1; 8]);
@@ -172,14 +170,12 @@ pub fn find(bytes: &[u8], class: Class) -> usize {
         Class::Unprintable => find_in::<UNPRINTABLE>(bytes),
         Class::Unescaped => find_in::<UNESCAPED>(bytes),
         Class::Unbare => find_in::<UNBARE>(bytes),
-        Class::Quoting => find_in::<QUOTING>(bytes),
     }
 }
 
 const UNPRINTABLE: u8 = 0;
 const UNESCAPED: u8 = 1;
 const UNBARE: u8 = 2;
-const QUOTING: u8 = 3;
 
 /// The marked bytes of `x` in class `C`.
 #[inline(always)]
@@ -188,8 +184,7 @@ fn mask<const C: u8>(x: u64) -> u64 {
     match C {
         UNPRINTABLE => below(x, 0x20) | above(x, 0x7e),
         UNESCAPED => below(x, 0x20) | above(x, 0x7e) | special,
-        UNBARE => below(x, 0x21) | above(x, 0x7e) | equal(x, b'=') | special,
-        _ => equal(x, b' ') | equal(x, b'=') | special,
+        _ => below(x, 0x21) | above(x, 0x7e) | equal(x, b'=') | special,
     }
 }
 
@@ -413,18 +408,12 @@ mod tests {
             Class::Unprintable => unprintable,
             Class::Unescaped => unprintable || special,
             Class::Unbare => unprintable || quoting,
-            Class::Quoting => quoting,
         }
     }
 
     #[test]
     fn find_finds_the_first_byte_of_its_class() {
-        let classes = [
-            Class::Unprintable,
-            Class::Unescaped,
-            Class::Unbare,
-            Class::Quoting,
-        ];
+        let classes = [Class::Unprintable, Class::Unescaped, Class::Unbare];
         for input in adversarial_bytes() {
             for class in classes {
                 // Every start, so that each byte sits at each place of a word.
