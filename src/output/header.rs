@@ -66,21 +66,19 @@ fn write_member(out: &mut String, m: &Member<'_>, full: bool) {
         out.push_str(at.as_str());
     }
     if full {
-        push_string_param(out, "detail", &[m.detail], 0);
-        push_string_param(out, "hint", &m.hint, m.plain);
+        push_string_param(out, ";detail=\"", &[m.detail], 0);
+        push_string_param(out, ";hint=\"", &m.hint, m.plain);
     }
 }
 
-/// An sf-string from its pieces: printable ASCII with `"` and `\` escaped; anything else
-/// becomes `?`. The first `plain` pieces are sf-string text already. Left out when every piece is
-/// empty.
-fn push_string_param(out: &mut String, key: &str, pieces: &[&str], plain: usize) {
+/// A string parameter, `start` (`;key="`) then an sf-string from its pieces: printable ASCII
+/// with `"` and `\` escaped; anything else becomes `?`. The first `plain` pieces are sf-string
+/// text already. Left out when every piece is empty.
+fn push_string_param(out: &mut String, start: &str, pieces: &[&str], plain: usize) {
     if pieces.iter().all(|p| p.is_empty()) {
         return;
     }
-    out.push(';');
-    out.push_str(key);
-    out.push_str("=\"");
+    out.push_str(start);
     for (i, piece) in pieces.iter().enumerate() {
         if i < plain {
             out.push_str(piece);

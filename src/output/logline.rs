@@ -40,25 +40,30 @@ pub fn render(
         }
         line.push_str(d.code.as_str());
     }
+    // Each ` key=` written in one piece, then the value as push_pair writes it.
     let pairs = [
-        ("request_id", correlation.request_id.as_deref()),
-        ("route", correlation.route.as_deref()),
-        ("client", correlation.client.as_deref()),
+        (" request_id=", correlation.request_id.as_deref()),
+        (" route=", correlation.route.as_deref()),
+        (" client=", correlation.client.as_deref()),
     ];
     for (key, value) in pairs {
         if let Some(value) = value.filter(|v| !v.is_empty()) {
-            push_pair(&mut line, key, value);
+            line.push_str(key);
+            push_value(&mut line, value);
         }
     }
     if let Some(c) = credential {
-        push_pair(&mut line, "credential", c.kind);
+        line.push_str(" credential=");
+        push_value(&mut line, c.kind);
         // Digits need no quoting: written as push_pair would, without a String of their own.
         line.push_str(" credential_len=");
         push_decimal(&mut line, u64::try_from(c.len).unwrap_or(u64::MAX), 1);
-        push_pair(&mut line, "credential_sha256", &c.sha256);
+        line.push_str(" credential_sha256=");
+        push_value(&mut line, &c.sha256);
     }
     if let Some(first) = diagnoses.first() {
-        push_pair(&mut line, "detail", &first.detail);
+        line.push_str(" detail=");
+        push_value(&mut line, &first.detail);
     }
     line
 }
@@ -71,6 +76,11 @@ pub fn push_pair(line: &mut String, key: &str, value: &str) {
     line.push(' ');
     line.push_str(key);
     line.push('=');
+    push_value(line, value);
+}
+
+/// The value of a pair whose ` key=` is written: as [`push_pair`] writes it.
+fn push_value(line: &mut String, value: &str) {
     let bytes = value.as_bytes();
     // One pass that stops at the first byte a bare value cannot hold: the usual value, short
     // and plain, is then copied whole.
