@@ -230,9 +230,8 @@ pub fn push_decimal(out: &mut String, n: u64, width: usize) {
         }
     }
     at = at.min(digits.len().saturating_sub(width));
-    for &d in digits.get(at..).unwrap_or_default() {
-        out.push(char::from(d));
-    }
+    // ASCII digits: always UTF-8, appended in one piece rather than a push per digit.
+    out.push_str(std::str::from_utf8(digits.get(at..).unwrap_or_default()).unwrap_or_default());
 }
 
 /// RFC 9110 `tchar`.
