@@ -25,8 +25,21 @@ pub fn render(
     credential: Option<&Fingerprint>,
 ) -> String {
     let mut line = String::with_capacity(512);
+    render_into(&mut line, status, diagnoses, correlation, credential);
+    line
+}
+
+/// [`render`] appended to `line`: a caller with a buffer at hand (the header's, once sent)
+/// saves an allocation.
+pub fn render_into(
+    line: &mut String,
+    status: u16,
+    diagnoses: &[Diagnosis],
+    correlation: &Correlation,
+    credential: Option<&Fingerprint>,
+) {
     line.push_str("auth-diagnosis status=");
-    push_decimal(&mut line, u64::from(status), 1);
+    push_decimal(line, u64::from(status), 1);
     // Codes are tokens (letters and dashes): written as push_pair would (quoted only when
     // there are none), without a String of their own.
     line.push_str(if diagnoses.is_empty() {
@@ -49,23 +62,22 @@ pub fn render(
     for (key, value) in pairs {
         if let Some(value) = value.filter(|v| !v.is_empty()) {
             line.push_str(key);
-            push_value(&mut line, value);
+            push_value(line, value);
         }
     }
     if let Some(c) = credential {
         line.push_str(" credential=");
-        push_value(&mut line, c.kind);
+        push_value(line, c.kind);
         // Digits need no quoting: written as push_pair would, without a String of their own.
         line.push_str(" credential_len=");
-        push_decimal(&mut line, u64::try_from(c.len).unwrap_or(u64::MAX), 1);
+        push_decimal(line, u64::try_from(c.len).unwrap_or(u64::MAX), 1);
         line.push_str(" credential_sha256=");
-        push_value(&mut line, &c.sha256);
+        push_value(line, &c.sha256);
     }
     if let Some(first) = diagnoses.first() {
         line.push_str(" detail=");
-        push_value(&mut line, &first.detail);
+        push_value(line, &first.detail);
     }
-    line
 }
 
 /// `key=value`, the value quoted (with `"` and `\` escaped) when it is empty or holds a space,
