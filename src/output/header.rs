@@ -171,4 +171,47 @@ mod tests {
     fn nothing_to_say() {
         assert_eq!(serialize(&[]), None);
     }
+
+    /// What an sf-string holds once parsed: each char outside printable ASCII as one `?`.
+    fn as_parsed(text: &str) -> String {
+        text.chars()
+            .map(|c| if (' '..='~').contains(&c) { c } else { '?' })
+            .collect()
+    }
+
+    /// Every text the writers were checked on, in a detail and a hint: a valid RFC 9651 list
+    /// whose strings parse back to the text (or the value is the bare code, when too long).
+    fn parses_back(detail: &str, hint: &str) {
+        let d = [Diagnosis::new(Code::Unknown, detail, hint).at(At::Client)];
+        let header = serialize(&d).unwrap();
+        assert!(header.bytes().all(|b| (0x20..=0x7e).contains(&b)));
+        let parsed = parse(&header);
+        assert_eq!(parsed.len(), 1);
+        let expected: Vec<(String, String)> = [("detail", detail), ("hint", hint)]
+            .into_iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| (k.to_string(), as_parsed(v)))
+            .collect();
+        let params = parsed[0].1.get(1..).unwrap_or_default();
+        if header.len() > "unknown;at=client".len() {
+            assert_eq!(params, expected.as_slice(), "{header}");
+        } else {
+            assert!(params.is_empty(), "{header}");
+        }
+    }
+
+    #[test]
+    fn adversarial_text_parses_back() {
+        let table = crate::parse::text::adversarial();
+        for (detail, hint) in table.iter().zip(table.iter().rev()) {
+            parses_back(detail, hint);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_parses_back(detail in ".{0,200}", hint in "[\"\\\\ a\\x00-\\x1f\\x7f\\u{80}-\\u{7ff}]{0,60}") {
+            parses_back(&detail, &hint);
+        }
+    }
 }
