@@ -48,28 +48,20 @@ pub(super) trait Source {
 pub(super) fn request(source: &impl Source, config: &Config) -> (Request, Option<String>) {
     // Read through a reader that checks every length: the SDK's panics on the short buffer
     // ngx_wasm_module hands over for 98+ headers (see `raw`).
-    let parsed = source.request_pairs();
+    let pairs = source.request_pairs();
     let limit = PairsLimit::of(
-        parsed.pairs.len(),
-        usize::try_from(parsed.declared).unwrap_or(usize::MAX),
+        pairs.len(),
+        usize::try_from(pairs.declared).unwrap_or(usize::MAX),
     );
-    let mut pairs = parsed.pairs;
-    // Moved out of the pairs, not copied (from_pairs leaves pseudo-headers out anyway).
-    let mut pseudo = |name: &str| {
-        pairs
-            .iter_mut()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| {
-                String::from_utf8(std::mem::take(v))
-                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-            })
-            .unwrap_or_default()
+    let pseudo = |name: &[u8]| match pairs.get(name) {
+        Some(value) => String::from_utf8_lossy(value).into_owned(),
+        None => String::new(),
     };
     let (method, path, scheme, authority) = (
-        pseudo(":method"),
-        pseudo(":path"),
-        pseudo(":scheme"),
-        pseudo(":authority"),
+        pseudo(b":method"),
+        pseudo(b":path"),
+        pseudo(b":scheme"),
+        pseudo(b":authority"),
     );
     let client = source.property(&["source", "address"]);
     // The TCP peer: with Kong's trusted_ips set, source.address is already the client that
@@ -88,7 +80,7 @@ pub(super) fn request(source: &impl Source, config: &Config) -> (Request, Option
         raw_query: raw_query(source),
         scheme,
         authority,
-        headers: Headers::from_pairs(pairs),
+        headers: Headers::from_wire(pairs),
         peer,
         limit,
     };
