@@ -53,16 +53,22 @@ pub(super) fn request(source: &impl Source, config: &Config) -> (Request, Option
         pairs.len(),
         usize::try_from(pairs.declared).unwrap_or(usize::MAX),
     );
-    let pseudo = |name: &[u8]| match pairs.get(name) {
-        Some(value) => String::from_utf8_lossy(value).into_owned(),
-        None => String::new(),
-    };
-    let (method, path, scheme, authority) = (
-        pseudo(b":method"),
-        pseudo(b":path"),
-        pseudo(b":scheme"),
-        pseudo(b":authority"),
-    );
+    // One pass for the four pseudo-headers; the first of each counts.
+    let [mut method, mut path, mut scheme, mut authority]: [Option<String>; 4] = Default::default();
+    for (name, value) in pairs.iter().filter(|(name, _)| name.first() == Some(&b':')) {
+        let slot = match name {
+            b":method" => &mut method,
+            b":path" => &mut path,
+            b":scheme" => &mut scheme,
+            b":authority" => &mut authority,
+            _ => continue,
+        };
+        if slot.is_none() {
+            *slot = Some(String::from_utf8_lossy(value).into_owned());
+        }
+    }
+    let [method, path, scheme, authority] =
+        [method, path, scheme, authority].map(Option::unwrap_or_default);
     let client = source.property(&["source", "address"]);
     // The TCP peer: with Kong's trusted_ips set, source.address is already the client that
     // X-Real-IP named, and ngx.realip_remote_addr keeps the proxy's own address.

@@ -40,11 +40,6 @@ impl Pairs {
             .map(|span| (self.slice(span.name), self.slice(span.value)))
     }
 
-    /// The first value of the pair named exactly `name`.
-    pub fn get(&self, name: &[u8]) -> Option<&[u8]> {
-        self.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
-    }
-
     /// The buffer and the spans, for [`crate::parse::request::Headers`] to keep.
     pub(crate) fn into_parts(self) -> (Vec<u8>, Vec<Span>) {
         (self.bytes, self.spans)
@@ -147,7 +142,6 @@ pub mod tests {
         assert!(!parsed.cut());
         let read: Vec<(&[u8], &[u8])> = parsed.iter().collect();
         assert_eq!(read, SAMPLE);
-        assert_eq!(parsed.get(b"host"), Some(&b"api.example.com"[..]));
         assert_eq!(parse(Vec::new()), Pairs::default());
         let empty = parse(vec![0, 0, 0, 0]);
         assert_eq!((empty.len(), empty.declared, empty.cut()), (0, 0, false));

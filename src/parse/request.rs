@@ -5,7 +5,7 @@ use crate::bounds::{MAX_HEADERS, MAX_PARAMS};
 use crate::diagnosis::Plugin;
 use crate::parse::challenge::{self, KongForm};
 use crate::parse::pairs::{Pairs, Span};
-use crate::parse::text::{printable, printable_bytes};
+use crate::parse::text::{lowercase_ascii, printable, printable_bytes};
 use std::borrow::Cow;
 use std::net::IpAddr;
 
@@ -48,20 +48,53 @@ impl Headers {
     }
 
     /// From the host's buffer, kept whole: pseudo-headers left out, at most [`MAX_HEADERS`].
+    /// The names are copied into one string and lowercased there in one pass: per-byte work
+    /// costs ~10 wasm instructions a byte, per name it would cost a pass and a check each.
     pub fn from_wire(pairs: Pairs) -> Self {
         let (bytes, spans) = pairs.into_parts();
-        let mut headers = Headers {
-            names: String::with_capacity(spans.len() * 16),
-            bytes: Vec::new(),
-            list: Vec::with_capacity(spans.len().min(MAX_HEADERS)),
-            ignored: 0,
-        };
+        let mut names = Vec::with_capacity(spans.len() * 16);
+        let mut list = Vec::with_capacity(spans.len().min(MAX_HEADERS));
+        let mut ignored = 0;
         for span in spans {
             let name = bytes.get(span.name.0..span.name.1).unwrap_or_default();
-            headers.keep(name, span.value);
+            if name.first() == Some(&b':') {
+                continue;
+            }
+            if list.len() >= MAX_HEADERS {
+                ignored += 1;
+                continue;
+            }
+            let start = names.len();
+            names.extend_from_slice(name);
+            list.push(Span {
+                name: (start, names.len()),
+                value: span.value,
+            });
         }
-        headers.bytes = bytes;
-        headers
+        lowercase_ascii(&mut names);
+        match String::from_utf8(names) {
+            Ok(names) => Headers {
+                names,
+                bytes,
+                list,
+                ignored,
+            },
+            // A name that is not UTF-8 (no HTTP host sends one, but a host could hand one
+            // over): every name again, each lossily.
+            Err(e) => {
+                let names = e.into_bytes();
+                let mut headers = Headers {
+                    ignored,
+                    ..Headers::default()
+                };
+                for span in &list {
+                    let name = names.get(span.name.0..span.name.1).unwrap_or_default();
+                    headers.keep(name, span.value);
+                }
+                headers.bytes = bytes;
+                headers
+            }
+        }
     }
 
     /// Keeps one header whose value lies at `value` in `bytes`, unless it is a pseudo-header or
