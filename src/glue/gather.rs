@@ -118,24 +118,31 @@ fn raw_query(source: &impl Source) -> Option<String> {
 /// from upstreams. Kong's upstream latency header already says who answered; the weaker signs
 /// are asked for only without it (every hostcall costs, on every 401).
 pub(super) fn response(source: &impl Source, status: u16) -> (Response, Option<String>) {
-    let header = |name: &str| source.response_header(name).map(|v| (name.to_string(), v));
-    let mut read: Vec<(String, Vec<u8>)> = ["www-authenticate", UPSTREAM_LATENCY, "set-cookie"]
-        .into_iter()
-        .filter_map(header)
-        .collect();
+    // Values copied into one buffer under constant names: no string per header.
+    let mut headers = Headers::default();
+    let read = |headers: &mut Headers, names: &[&str]| {
+        for name in names {
+            if let Some(value) = source.response_header(name) {
+                headers.push(name, &value);
+            }
+        }
+    };
+    read(
+        &mut headers,
+        &["www-authenticate", UPSTREAM_LATENCY, "set-cookie"],
+    );
     let mut upstream_status = None;
     // Asked for early only where it is a sign: a host that answers ngx.kong_request_id
     // answers ngx.* properties, so its silence on ngx.upstream_status means no upstream.
     let mut request_id = None;
-    if !read.iter().any(|(n, _)| n == UPSTREAM_LATENCY) {
-        read.extend(header(RESPONSE_LATENCY));
+    if !headers.has(UPSTREAM_LATENCY) {
+        read(&mut headers, &[RESPONSE_LATENCY]);
         upstream_status = source.property(&["ngx", "upstream_status"]);
-        if upstream_status.is_none() && !read.iter().any(|(n, _)| n == RESPONSE_LATENCY) {
+        if upstream_status.is_none() && !headers.has(RESPONSE_LATENCY) {
             request_id = source.property(&["ngx", "kong_request_id"]);
-            read.extend(["via", "server"].into_iter().filter_map(header));
+            read(&mut headers, &["via", "server"]);
         }
     }
-    let headers = Headers::from_pairs(read);
     let response = Response {
         status,
         headers,

@@ -36,7 +36,9 @@ pub struct Headers {
 
 impl Headers {
     /// From `(name, value)` pairs; pseudo-headers (`:path` …) are left out; at most
-    /// [`MAX_HEADERS`] are kept, and the number left out is remembered.
+    /// [`MAX_HEADERS`] are kept, and the number left out is remembered (tests that build a
+    /// request by hand).
+    #[cfg(test)]
     pub fn from_pairs(pairs: impl IntoIterator<Item = (String, Vec<u8>)>) -> Self {
         let mut headers = Headers::default();
         for (name, value) in pairs {
@@ -121,8 +123,7 @@ impl Headers {
         });
     }
 
-    /// Adds a header after the others (tests that build a request by hand).
-    #[cfg(test)]
+    /// Adds a header after the others, its value copied in.
     pub fn push(&mut self, name: &str, value: &[u8]) {
         let start = self.bytes.len();
         self.bytes.extend_from_slice(value);
