@@ -80,10 +80,18 @@ pub(super) fn request(source: &impl Source, config: &Config) -> (Request, Option
             .or_else(|| client.clone())
             .and_then(|a| crate::parse::cidr::peer_ip(&a))
     };
+    // Without a '?' in :path there is no query to find: ngx_wasm_module's :path carries
+    // r->args after a '?' whenever there are any (ngx_proxy_wasm_maps.c:481-517), and other
+    // hosts hand over the raw target. Two property reads saved on most 401s.
+    let raw_query = if path.contains('?') {
+        raw_query(source)
+    } else {
+        None
+    };
     let request = Request {
         method,
         path,
-        raw_query: raw_query(source),
+        raw_query,
         scheme,
         authority,
         headers: Headers::from_wire(pairs),
