@@ -60,9 +60,9 @@ fn request() -> impl Strategy<Value = Request> {
     )
         .prop_map(
             |(method, path, scheme, authority, headers, peer, raw_query)| Request {
-                method,
+                method: method.into(),
                 path,
-                scheme,
+                scheme: scheme.into(),
                 authority,
                 headers: Headers::from_pairs(headers),
                 peer,

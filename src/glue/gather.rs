@@ -8,6 +8,7 @@ use crate::decide::config::Config;
 use crate::decide::exposure::{self, Tier};
 use crate::parse::pairs::Pairs;
 use crate::parse::request::{Headers, PairsLimit, Request, Response};
+use std::borrow::Cow;
 
 /// Header a request carries to see the diagnosis when `expose = "token"`.
 pub(super) const TOKEN_HEADER: &str = "x-auth-diagnosis-token";
@@ -53,18 +54,23 @@ pub(super) fn request(source: &impl Source, config: &Config) -> (Request, Option
         pairs.len(),
         usize::try_from(pairs.declared).unwrap_or(usize::MAX),
     );
-    // One pass for the four pseudo-headers; the first of each counts.
-    let [mut method, mut path, mut scheme, mut authority]: [Option<String>; 4] = Default::default();
+    // One pass for the four pseudo-headers; the first of each counts. The usual methods and
+    // schemes are kept without a copy (every allocation costs, on every 401).
+    let [mut method, mut path, mut scheme, mut authority]: [Option<Cow<'static, str>>; 4] =
+        Default::default();
     for (name, value) in pairs.iter().filter(|(name, _)| name.first() == Some(&b':')) {
-        let slot = match name {
-            b":method" => &mut method,
-            b":path" => &mut path,
-            b":scheme" => &mut scheme,
-            b":authority" => &mut authority,
+        let (slot, usual) = match name {
+            b":method" => (&mut method, METHODS),
+            b":path" => (&mut path, &[][..]),
+            b":scheme" => (&mut scheme, &["https", "http"][..]),
+            b":authority" => (&mut authority, &[][..]),
             _ => continue,
         };
         if slot.is_none() {
-            *slot = Some(String::from_utf8_lossy(value).into_owned());
+            *slot = Some(match usual.iter().find(|u| u.as_bytes() == value) {
+                Some(u) => Cow::Borrowed(*u),
+                None => Cow::Owned(String::from_utf8_lossy(value).into_owned()),
+            });
         }
     }
     let [method, path, scheme, authority] =
@@ -90,16 +96,19 @@ pub(super) fn request(source: &impl Source, config: &Config) -> (Request, Option
     };
     let request = Request {
         method,
-        path,
+        path: path.into_owned(),
         raw_query,
         scheme,
-        authority,
+        authority: authority.into_owned(),
         headers: Headers::from_wire(pairs),
         peer,
         limit,
     };
     (request, client)
 }
+
+/// The methods most requests use: kept without a copy of their own.
+const METHODS: &[&str] = &["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"];
 
 /// The query as the client sent it, which Kong's plugins parse: ngx_wasm_module's `:path` is
 /// the decoded URI plus the raw query (src/common/proxy_wasm/ngx_proxy_wasm_maps.c:481-517),
@@ -186,7 +195,10 @@ pub(super) fn token(source: &impl Source, config: &Config) -> (bool, bool) {
 
 /// How much the client is shown; `client` is `source.address`, the address Kong sees.
 pub(super) fn tier(config: &Config, token_matched: bool, client: Option<&str>) -> Option<Tier> {
-    let ip = client.and_then(crate::parse::cidr::peer_ip);
+    // The address is parsed only when a list could match it.
+    let ip = client
+        .filter(|_| !config.expose_to.is_empty())
+        .and_then(crate::parse::cidr::peer_ip);
     exposure::tier(config, token_matched, ip)
 }
 

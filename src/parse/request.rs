@@ -200,8 +200,8 @@ impl std::fmt::Debug for Headers {
 /// The request as Kong sees it.
 #[derive(Debug, Clone, Default)]
 pub struct Request {
-    /// `:method`.
-    pub method: String,
+    /// `:method`; the usual ones without a copy of their own.
+    pub method: Cow<'static, str>,
     /// `:path`, with the query string. ngx_wasm_module hands over the decoded URI plus the raw
     /// query (src/common/proxy_wasm/ngx_proxy_wasm_maps.c:481-517), so the query is taken from
     /// [`Request::query`] when the host gives it raw.
@@ -209,8 +209,8 @@ pub struct Request {
     /// The raw query string (`ngx.args`, or what follows `?` in `ngx.request_uri`), when the
     /// host gives it: what Kong's plugins parse. `None`: split it out of `path`.
     pub raw_query: Option<String>,
-    /// `:scheme`: how the request reached Kong.
-    pub scheme: String,
+    /// `:scheme`: how the request reached Kong; `http` and `https` without a copy of their own.
+    pub scheme: Cow<'static, str>,
     /// `:authority`: in ngx_wasm_module nginx's `server_name:port` (`kong:8000`), never the
     /// client's Host (ngx_proxy_wasm_maps.c:619-673); other hosts put the client's host here.
     pub authority: String,
