@@ -32,7 +32,7 @@ pub(super) trait Source {
     /// is (the usual case; a copy costs on every 401).
     fn property(&self, path: &[&str]) -> Option<String> {
         let printable =
-            |bytes: &[u8]| bytes.len() <= 128 && bytes.iter().all(|b| (0x20..=0x7e).contains(b));
+            |bytes: &[u8]| bytes.len() <= 128 && crate::parse::text::is_printable_ascii(bytes);
         self.property_bytes(path).map(|bytes| {
             if printable(&bytes) {
                 String::from_utf8(bytes)
