@@ -60,9 +60,9 @@ fn request() -> impl Strategy<Value = Request> {
     )
         .prop_map(
             |(method, path, scheme, authority, headers, peer, raw_query)| Request {
-                method,
+                method: method.into(),
                 path,
-                scheme,
+                scheme: scheme.into(),
                 authority,
                 headers: Headers::from_pairs(headers),
                 peer,
@@ -126,7 +126,7 @@ proptest! {
             request.path = format!("{}{sep}apikey={encoded}", request.path);
         } else {
             // A planted credential, in the header every default plugin reads.
-            request.headers.0.push(crate::parse::request::Header { name: "apikey".into(), value: secret.clone().into_bytes() });
+            request.headers.push("apikey", secret.as_bytes());
         }
         let response = Response {
             status,
@@ -159,27 +159,27 @@ proptest! {
         garbage in any::<Vec<u8>>(),
     ) {
         let check = |bytes: &[u8]| -> Result<(), TestCaseError> {
-            let parsed = crate::parse::pairs::parse(bytes);
-            prop_assert!(parsed.pairs.len() <= parsed.declared as usize);
+            let parsed = crate::parse::pairs::parse(bytes.to_vec());
+            prop_assert!(parsed.len() <= parsed.declared as usize);
             // Every pair read lies inside the buffer, with its two NULs.
-            let used: usize = parsed.pairs.iter().map(|(_, v)| v.len() + 2).sum();
+            let used: usize = parsed.iter().map(|(n, v)| n.len() + v.len() + 2).sum();
             prop_assert!(used <= bytes.len());
             Ok(())
         };
-        let whole = crate::parse::pairs::parse(&buffer);
+        let whole = crate::parse::pairs::parse(buffer.clone());
         prop_assert!(!whole.cut());
-        prop_assert_eq!(whole.pairs.len(), pairs.len());
-        for (got, (name, value)) in whole.pairs.iter().zip(&pairs) {
-            prop_assert_eq!(&got.0, &String::from_utf8_lossy(name).into_owned());
-            prop_assert_eq!(&got.1, value);
+        prop_assert_eq!(whole.len(), pairs.len());
+        for (got, (name, value)) in whole.iter().zip(&pairs) {
+            prop_assert_eq!(got.0, name.as_slice());
+            prop_assert_eq!(got.1, value.as_slice());
         }
         // Every truncated length: a prefix of the pairs, each as written.
         for cut in 0..buffer.len() {
-            let parsed = crate::parse::pairs::parse(&buffer[..cut]);
-            prop_assert!(parsed.pairs.len() <= pairs.len());
+            let parsed = crate::parse::pairs::parse(buffer[..cut].to_vec());
+            prop_assert!(parsed.len() <= pairs.len());
             prop_assert!(cut < 4 || parsed.cut(), "cut at {} of {}", cut, buffer.len());
-            for (got, (_, value)) in parsed.pairs.iter().zip(&pairs) {
-                prop_assert_eq!(&got.1, value);
+            for (got, (_, value)) in parsed.iter().zip(&pairs) {
+                prop_assert_eq!(got.1, value.as_slice());
             }
         }
         // Oversized: any u32 field (count, a name or value length) replaced by any value, with

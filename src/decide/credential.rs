@@ -175,21 +175,21 @@ const NOT_CREDENTIALS: [&str; 3] = [
 pub fn find<'a>(request: &'a Request, cookies: &[Param<'a>], auth: &Auth) -> Vec<Found<'a>> {
     let mut out = Vec::new();
     for (index, header) in request.headers.iter().enumerate() {
-        if NOT_CREDENTIALS.contains(&header.name.as_str()) {
+        if NOT_CREDENTIALS.contains(&header.name) {
             continue;
         }
-        let value = header.value.as_slice();
-        if is_authorization_header(&header.name, auth) {
+        let value = header.value;
+        if is_authorization_header(header.name, auth) {
             out.push(past_kong_limit(
-                authorization(&header.name, value, auth),
+                authorization(header.name, value, auth),
                 index,
             ));
-        } else if let Some(found) = key_header(&header.name, value, auth) {
+        } else if let Some(found) = key_header(header.name, value, auth) {
             out.push(past_kong_limit(found, index));
-        } else if is_near_miss(&header.name, auth) || looks_like_jwt(strip_bearer(value)) {
+        } else if is_near_miss(header.name, auth) || looks_like_jwt(strip_bearer(value)) {
             out.push(Found {
                 kind: shape(strip_bearer(value)),
-                place: Place::Header(header.name.clone()),
+                place: Place::Header(header.name.to_string()),
                 scheme: None,
                 value: Cow::Borrowed(strip_bearer(value)),
                 readers: Vec::new(),

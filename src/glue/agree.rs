@@ -25,7 +25,7 @@ struct Handed {
 
 impl Source for Handed {
     fn request_pairs(&self) -> Pairs {
-        pairs::parse(&self.request.marshal().as_read())
+        pairs::parse(self.request.marshal().as_read().to_vec())
     }
 
     fn request_header(&self, name: &str) -> Option<Vec<u8>> {

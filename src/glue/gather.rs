@@ -8,6 +8,7 @@ use crate::decide::config::Config;
 use crate::decide::exposure::{self, Tier};
 use crate::parse::pairs::Pairs;
 use crate::parse::request::{Headers, PairsLimit, Request, Response};
+use std::borrow::Cow;
 
 /// Header a request carries to see the diagnosis when `expose = "token"`.
 pub(super) const TOKEN_HEADER: &str = "x-auth-diagnosis-token";
@@ -31,7 +32,7 @@ pub(super) trait Source {
     /// is (the usual case; a copy costs on every 401).
     fn property(&self, path: &[&str]) -> Option<String> {
         let printable =
-            |bytes: &[u8]| bytes.len() <= 128 && bytes.iter().all(|b| (0x20..=0x7e).contains(b));
+            |bytes: &[u8]| bytes.len() <= 128 && crate::parse::text::is_printable_ascii(bytes);
         self.property_bytes(path).map(|bytes| {
             if printable(&bytes) {
                 String::from_utf8(bytes)
@@ -48,29 +49,32 @@ pub(super) trait Source {
 pub(super) fn request(source: &impl Source, config: &Config) -> (Request, Option<String>) {
     // Read through a reader that checks every length: the SDK's panics on the short buffer
     // ngx_wasm_module hands over for 98+ headers (see `raw`).
-    let parsed = source.request_pairs();
+    let pairs = source.request_pairs();
     let limit = PairsLimit::of(
-        parsed.pairs.len(),
-        usize::try_from(parsed.declared).unwrap_or(usize::MAX),
+        pairs.len(),
+        usize::try_from(pairs.declared).unwrap_or(usize::MAX),
     );
-    let mut pairs = parsed.pairs;
-    // Moved out of the pairs, not copied (from_pairs leaves pseudo-headers out anyway).
-    let mut pseudo = |name: &str| {
-        pairs
-            .iter_mut()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| {
-                String::from_utf8(std::mem::take(v))
-                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-            })
-            .unwrap_or_default()
-    };
-    let (method, path, scheme, authority) = (
-        pseudo(":method"),
-        pseudo(":path"),
-        pseudo(":scheme"),
-        pseudo(":authority"),
-    );
+    // One pass for the four pseudo-headers; the first of each counts. The usual methods and
+    // schemes are kept without a copy (every allocation costs, on every 401).
+    let [mut method, mut path, mut scheme, mut authority]: [Option<Cow<'static, str>>; 4] =
+        Default::default();
+    for (name, value) in pairs.iter().filter(|(name, _)| name.first() == Some(&b':')) {
+        let (slot, usual) = match name {
+            b":method" => (&mut method, METHODS),
+            b":path" => (&mut path, &[][..]),
+            b":scheme" => (&mut scheme, &["https", "http"][..]),
+            b":authority" => (&mut authority, &[][..]),
+            _ => continue,
+        };
+        if slot.is_none() {
+            *slot = Some(match usual.iter().find(|u| u.as_bytes() == value) {
+                Some(u) => Cow::Borrowed(*u),
+                None => Cow::Owned(String::from_utf8_lossy(value).into_owned()),
+            });
+        }
+    }
+    let [method, path, scheme, authority] =
+        [method, path, scheme, authority].map(Option::unwrap_or_default);
     let client = source.property(&["source", "address"]);
     // The TCP peer: with Kong's trusted_ips set, source.address is already the client that
     // X-Real-IP named, and ngx.realip_remote_addr keeps the proxy's own address.
@@ -82,18 +86,29 @@ pub(super) fn request(source: &impl Source, config: &Config) -> (Request, Option
             .or_else(|| client.clone())
             .and_then(|a| crate::parse::cidr::peer_ip(&a))
     };
+    // Without a '?' in :path there is no query to find: ngx_wasm_module's :path carries
+    // r->args after a '?' whenever there are any (ngx_proxy_wasm_maps.c:481-517), and other
+    // hosts hand over the raw target. Two property reads saved on most 401s.
+    let raw_query = if path.contains('?') {
+        raw_query(source)
+    } else {
+        None
+    };
     let request = Request {
         method,
-        path,
-        raw_query: raw_query(source),
+        path: path.into_owned(),
+        raw_query,
         scheme,
-        authority,
-        headers: Headers::from_pairs(pairs),
+        authority: authority.into_owned(),
+        headers: Headers::from_wire(pairs),
         peer,
         limit,
     };
     (request, client)
 }
+
+/// The methods most requests use: kept without a copy of their own.
+const METHODS: &[&str] = &["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"];
 
 /// The query as the client sent it, which Kong's plugins parse: ngx_wasm_module's `:path` is
 /// the decoded URI plus the raw query (src/common/proxy_wasm/ngx_proxy_wasm_maps.c:481-517),
@@ -120,24 +135,31 @@ fn raw_query(source: &impl Source) -> Option<String> {
 /// from upstreams. Kong's upstream latency header already says who answered; the weaker signs
 /// are asked for only without it (every hostcall costs, on every 401).
 pub(super) fn response(source: &impl Source, status: u16) -> (Response, Option<String>) {
-    let header = |name: &str| source.response_header(name).map(|v| (name.to_string(), v));
-    let mut read: Vec<(String, Vec<u8>)> = ["www-authenticate", UPSTREAM_LATENCY, "set-cookie"]
-        .into_iter()
-        .filter_map(header)
-        .collect();
+    // Values copied into one buffer under constant names: no string per header.
+    let mut headers = Headers::default();
+    let read = |headers: &mut Headers, names: &[&str]| {
+        for name in names {
+            if let Some(value) = source.response_header(name) {
+                headers.push(name, &value);
+            }
+        }
+    };
+    read(
+        &mut headers,
+        &["www-authenticate", UPSTREAM_LATENCY, "set-cookie"],
+    );
     let mut upstream_status = None;
     // Asked for early only where it is a sign: a host that answers ngx.kong_request_id
     // answers ngx.* properties, so its silence on ngx.upstream_status means no upstream.
     let mut request_id = None;
-    if !read.iter().any(|(n, _)| n == UPSTREAM_LATENCY) {
-        read.extend(header(RESPONSE_LATENCY));
+    if !headers.has(UPSTREAM_LATENCY) {
+        read(&mut headers, &[RESPONSE_LATENCY]);
         upstream_status = source.property(&["ngx", "upstream_status"]);
-        if upstream_status.is_none() && !read.iter().any(|(n, _)| n == RESPONSE_LATENCY) {
+        if upstream_status.is_none() && !headers.has(RESPONSE_LATENCY) {
             request_id = source.property(&["ngx", "kong_request_id"]);
-            read.extend(["via", "server"].into_iter().filter_map(header));
+            read(&mut headers, &["via", "server"]);
         }
     }
-    let headers = Headers::from_pairs(read);
     let response = Response {
         status,
         headers,
@@ -173,7 +195,10 @@ pub(super) fn token(source: &impl Source, config: &Config) -> (bool, bool) {
 
 /// How much the client is shown; `client` is `source.address`, the address Kong sees.
 pub(super) fn tier(config: &Config, token_matched: bool, client: Option<&str>) -> Option<Tier> {
-    let ip = client.and_then(crate::parse::cidr::peer_ip);
+    // The address is parsed only when a list could match it.
+    let ip = client
+        .filter(|_| !config.expose_to.is_empty())
+        .and_then(crate::parse::cidr::peer_ip);
     exposure::tier(config, token_matched, ip)
 }
 

@@ -4,56 +4,152 @@
 use crate::bounds::{MAX_HEADERS, MAX_PARAMS};
 use crate::diagnosis::Plugin;
 use crate::parse::challenge::{self, KongForm};
-use crate::parse::text::{printable, printable_bytes};
+use crate::parse::pairs::{Pairs, Span};
+use crate::parse::text::{lowercase_ascii, printable, printable_bytes};
 use std::borrow::Cow;
 use std::net::IpAddr;
 
-/// One header as the host gave it: the name lowercased, the value as raw bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Header {
+/// One header: the name lowercased, the value as raw bytes; borrowed from [`Headers`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header<'a> {
     /// Lowercase name.
-    pub name: String,
+    pub name: &'a str,
     /// Raw value; not necessarily UTF-8.
-    pub value: Vec<u8>,
+    pub value: &'a [u8],
 }
 
 /// A list of headers with case-insensitive look-ups. Kept in arrival order, duplicates kept.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Headers(pub Vec<Header>, pub usize);
+/// The values stay in the buffer the host handed over and the names in one string: reading a
+/// request allocates two lists, not two strings per header (every allocation costs, on every
+/// 401).
+#[derive(Clone, Default)]
+pub struct Headers {
+    /// Every kept name, lowercased, one after the other.
+    names: String,
+    /// The buffer the values lie in.
+    bytes: Vec<u8>,
+    /// Each header: where its name lies in `names` and its value in `bytes`.
+    list: Vec<Span>,
+    /// How many headers past [`MAX_HEADERS`] were left out.
+    ignored: usize,
+}
 
 impl Headers {
     /// From `(name, value)` pairs; pseudo-headers (`:path` …) are left out; at most
-    /// [`MAX_HEADERS`] are kept, and the number left out is remembered.
+    /// [`MAX_HEADERS`] are kept, and the number left out is remembered (tests that build a
+    /// request by hand).
+    #[cfg(test)]
     pub fn from_pairs(pairs: impl IntoIterator<Item = (String, Vec<u8>)>) -> Self {
-        let pairs = pairs.into_iter();
-        let mut kept = Vec::with_capacity(pairs.size_hint().0.min(MAX_HEADERS));
+        let mut headers = Headers::default();
+        for (name, value) in pairs {
+            let start = headers.bytes.len();
+            headers.bytes.extend_from_slice(&value);
+            headers.keep(name.as_bytes(), (start, headers.bytes.len()));
+        }
+        headers
+    }
+
+    /// From the host's buffer, kept whole: pseudo-headers left out, at most [`MAX_HEADERS`].
+    /// The names are copied into one string and lowercased there in one pass: per-byte work
+    /// costs ~10 wasm instructions a byte, per name it would cost a pass and a check each.
+    pub fn from_wire(pairs: Pairs) -> Self {
+        let (bytes, spans) = pairs.into_parts();
+        let mut names = Vec::with_capacity(spans.len() * 16);
+        let mut list = Vec::with_capacity(spans.len().min(MAX_HEADERS));
         let mut ignored = 0;
-        for (mut name, value) in pairs.filter(|(name, _)| !name.starts_with(':')) {
-            if kept.len() < MAX_HEADERS {
-                // Rewritten only when needed: HTTP/2 names are lowercase already, and a scan
-                // costs less than a rewrite.
-                if name.bytes().any(|b| b.is_ascii_uppercase()) {
-                    name.make_ascii_lowercase();
-                }
-                kept.push(Header { name, value });
-            } else {
+        for span in spans {
+            let name = bytes.get(span.name.0..span.name.1).unwrap_or_default();
+            if name.first() == Some(&b':') {
+                continue;
+            }
+            if list.len() >= MAX_HEADERS {
                 ignored += 1;
+                continue;
+            }
+            let start = names.len();
+            names.extend_from_slice(name);
+            list.push(Span {
+                name: (start, names.len()),
+                value: span.value,
+            });
+        }
+        lowercase_ascii(&mut names);
+        match String::from_utf8(names) {
+            Ok(names) => Headers {
+                names,
+                bytes,
+                list,
+                ignored,
+            },
+            // A name that is not UTF-8 (no HTTP host sends one, but a host could hand one
+            // over): every name again, each lossily.
+            Err(e) => {
+                let names = e.into_bytes();
+                let mut headers = Headers {
+                    ignored,
+                    ..Headers::default()
+                };
+                for span in &list {
+                    let name = names.get(span.name.0..span.name.1).unwrap_or_default();
+                    headers.keep(name, span.value);
+                }
+                headers.bytes = bytes;
+                headers
             }
         }
-        Headers(kept, ignored)
+    }
+
+    /// Keeps one header whose value lies at `value` in `bytes`, unless it is a pseudo-header or
+    /// past the bound. A name that is not UTF-8 is kept lossily.
+    fn keep(&mut self, name: &[u8], value: (usize, usize)) {
+        if name.first() == Some(&b':') {
+            return;
+        }
+        if self.list.len() >= MAX_HEADERS {
+            self.ignored += 1;
+            return;
+        }
+        let start = self.names.len();
+        match std::str::from_utf8(name) {
+            Ok(name) => self.names.push_str(name),
+            Err(_) => self.names.push_str(&String::from_utf8_lossy(name)),
+        }
+        if let Some(added) = self.names.get_mut(start..) {
+            added.make_ascii_lowercase();
+        }
+        self.list.push(Span {
+            name: (start, self.names.len()),
+            value,
+        });
+    }
+
+    /// Adds a header after the others, its value copied in.
+    pub fn push(&mut self, name: &str, value: &[u8]) {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(value);
+        self.keep(name.as_bytes(), (start, self.bytes.len()));
     }
 
     /// How many headers past [`MAX_HEADERS`] were not examined.
     pub fn ignored(&self) -> usize {
-        self.1
+        self.ignored
     }
 
     /// Every value of the header `name` (lowercase), in order.
     pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.0
+        // Names compared as bytes, lengths first: the diagnosis looks up dozens of names.
+        let names = self.names.as_bytes();
+        self.list
             .iter()
-            .filter(move |h| h.name == name)
-            .map(|h| h.value.as_slice())
+            .filter(move |span| {
+                span.name.1.wrapping_sub(span.name.0) == name.len()
+                    && names.get(span.name.0..span.name.1) == Some(name.as_bytes())
+            })
+            .map(|span| {
+                self.bytes
+                    .get(span.value.0..span.value.1)
+                    .unwrap_or_default()
+            })
     }
 
     /// The first value of the header `name` (lowercase).
@@ -72,16 +168,40 @@ impl Headers {
     }
 
     /// Every header.
-    pub fn iter(&self) -> impl Iterator<Item = &Header> {
-        self.0.iter()
+    pub fn iter(&self) -> impl Iterator<Item = Header<'_>> {
+        self.list.iter().map(|span| Header {
+            name: self.names.get(span.name.0..span.name.1).unwrap_or_default(),
+            value: self
+                .bytes
+                .get(span.value.0..span.value.1)
+                .unwrap_or_default(),
+        })
+    }
+}
+
+impl PartialEq for Headers {
+    fn eq(&self, other: &Self) -> bool {
+        self.ignored == other.ignored && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Headers {}
+
+impl std::fmt::Debug for Headers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()?;
+        if self.ignored > 0 {
+            write!(f, " (+{} ignored)", self.ignored)?;
+        }
+        Ok(())
     }
 }
 
 /// The request as Kong sees it.
 #[derive(Debug, Clone, Default)]
 pub struct Request {
-    /// `:method`.
-    pub method: String,
+    /// `:method`; the usual ones without a copy of their own.
+    pub method: Cow<'static, str>,
     /// `:path`, with the query string. ngx_wasm_module hands over the decoded URI plus the raw
     /// query (src/common/proxy_wasm/ngx_proxy_wasm_maps.c:481-517), so the query is taken from
     /// [`Request::query`] when the host gives it raw.
@@ -89,8 +209,8 @@ pub struct Request {
     /// The raw query string (`ngx.args`, or what follows `?` in `ngx.request_uri`), when the
     /// host gives it: what Kong's plugins parse. `None`: split it out of `path`.
     pub raw_query: Option<String>,
-    /// `:scheme`: how the request reached Kong.
-    pub scheme: String,
+    /// `:scheme`: how the request reached Kong; `http` and `https` without a copy of their own.
+    pub scheme: Cow<'static, str>,
     /// `:authority`: in ngx_wasm_module nginx's `server_name:port` (`kong:8000`), never the
     /// client's Host (ngx_proxy_wasm_maps.c:619-673); other hosts put the client's host here.
     pub authority: String,
@@ -479,8 +599,61 @@ mod tests {
     #[test]
     fn headers_are_bounded() {
         let h = Headers::from_pairs((0..MAX_HEADERS + 5).map(|i| (format!("x-{i}"), Vec::new())));
-        assert_eq!(h.0.len(), MAX_HEADERS);
+        assert_eq!(h.iter().count(), MAX_HEADERS);
         assert_eq!(h.ignored(), 5);
+    }
+
+    /// The host's buffer kept whole reads as the same headers as a list of pairs: names
+    /// lowercased (a name that is not UTF-8 lossily), pseudo-headers left out, the same bound.
+    #[test]
+    fn headers_from_the_wire_are_the_pairs() {
+        let mut pairs: Vec<(Vec<u8>, Vec<u8>)> = vec![
+            (b":path".to_vec(), b"/".to_vec()),
+            (b"Host".to_vec(), b"api.example.com".to_vec()),
+            (b"X-API-Key".to_vec(), b"\xff\x00k".to_vec()),
+            (b"\xffname".to_vec(), b"v".to_vec()),
+            (b"".to_vec(), b"".to_vec()),
+        ];
+        pairs.extend((0..MAX_HEADERS).map(|i| (format!("X-{i}").into_bytes(), vec![b'v'; i % 3])));
+        let borrowed: Vec<(&[u8], &[u8])> = pairs
+            .iter()
+            .map(|(n, v)| (n.as_slice(), v.as_slice()))
+            .collect();
+        let wire = Headers::from_wire(crate::parse::pairs::parse(
+            crate::parse::pairs::tests::serialize(&borrowed),
+        ));
+        let listed = Headers::from_pairs(
+            pairs
+                .iter()
+                .map(|(n, v)| (String::from_utf8_lossy(n).into_owned(), v.clone())),
+        );
+        assert_eq!(wire, listed);
+        assert_eq!(wire.ignored(), 4);
+        let first: Vec<Header<'_>> = wire.iter().take(4).collect();
+        assert_eq!(
+            first,
+            [
+                Header {
+                    name: "host",
+                    value: b"api.example.com"
+                },
+                Header {
+                    name: "x-api-key",
+                    value: b"\xff\x00k"
+                },
+                Header {
+                    name: "\u{fffd}name",
+                    value: b"v"
+                },
+                Header {
+                    name: "",
+                    value: b""
+                },
+            ]
+        );
+        assert_eq!(wire.first("x-api-key"), Some(&b"\xff\x00k"[..]));
+        assert_eq!(wire.all("x-1").count(), 1);
+        assert!(!wire.has("X-API-Key"));
     }
 
     #[test]

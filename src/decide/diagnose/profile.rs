@@ -13,9 +13,9 @@ use adhost::tools::bench::{shapes, Expect, Shape};
 /// header at the summary tier and the log line.
 fn one(config: &Config, shape: &Shape) -> (String, String) {
     let request = Request {
-        method: shape.request.method.clone(),
+        method: shape.request.method.clone().into(),
         path: shape.request.path.clone(),
-        scheme: shape.request.scheme.clone(),
+        scheme: shape.request.scheme.clone().into(),
         authority: shape.request.authority.clone(),
         headers: Headers::from_pairs(shape.request.headers.iter().cloned()),
         ..Request::default()
