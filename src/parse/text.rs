@@ -19,21 +19,27 @@ pub fn printable(input: &str, max: usize) -> Cow<'_, str> {
 
 /// Same as [`printable`] for raw bytes (header names may be anything).
 pub fn printable_bytes(input: &[u8], max: usize) -> String {
-    let input = input.get(..max).unwrap_or(input);
-    let mut out = Vec::with_capacity(input.len());
-    let mut rest = input;
+    let mut out = String::with_capacity(input.len().min(max));
+    push_printable_bytes(&mut out, input, max);
+    out
+}
+
+/// [`printable_bytes`] appended to `out`, without a String of its own (a mark such as
+/// `cookie <name>` is written straight into its sentence).
+pub fn push_printable_bytes(out: &mut String, input: &[u8], max: usize) {
+    let mut rest = input.get(..max).unwrap_or(input);
+    out.reserve(rest.len());
     loop {
         let run = find(rest, Class::Unprintable);
         let (plain, tail) = rest.split_at_checked(run).unwrap_or((rest, &[]));
-        out.extend_from_slice(plain);
+        // A run is printable ASCII: always UTF-8.
+        out.push_str(std::str::from_utf8(plain).unwrap_or_default());
         let Some((_, tail)) = tail.split_first() else {
             break;
         };
-        out.push(b'?');
+        out.push('?');
         rest = tail;
     }
-    // Every byte is printable ASCII: the conversion cannot fail.
-    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Appends `input` with each char outside printable ASCII replaced by `?`, up to `max` bytes
@@ -431,6 +437,13 @@ mod tests {
             assert_eq!(
                 printable_bytes(input, max),
                 reference::printable_bytes(input, max),
+                "{input:?} {max}"
+            );
+            let mut appended = String::from("cookie ");
+            push_printable_bytes(&mut appended, input, max);
+            assert_eq!(
+                appended,
+                format!("cookie {}", reference::printable_bytes(input, max)),
                 "{input:?} {max}"
             );
         }
