@@ -136,7 +136,8 @@ fn raw_query(source: &impl Source) -> Option<String> {
 /// are asked for only without it (every hostcall costs, on every 401).
 pub(super) fn response(source: &impl Source, status: u16) -> (Response, Option<String>) {
     // Values copied into one buffer under constant names: no string per header.
-    let mut headers = Headers::default();
+    // At most six headers, each value short (a challenge, a cookie, latencies, Via, Server).
+    let mut headers = Headers::with_capacity(6, 256);
     let read = |headers: &mut Headers, names: &[&str]| {
         for name in names {
             if let Some(value) = source.response_header(name) {

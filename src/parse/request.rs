@@ -123,6 +123,17 @@ impl Headers {
         });
     }
 
+    /// Empty, with room for `headers` headers of `bytes` value bytes in all: growing costs a
+    /// copy and an allocation each time.
+    pub fn with_capacity(headers: usize, bytes: usize) -> Self {
+        Headers {
+            names: String::with_capacity(headers * 16),
+            bytes: Vec::with_capacity(bytes),
+            list: Vec::with_capacity(headers),
+            ignored: 0,
+        }
+    }
+
     /// Adds a header after the others, its value copied in.
     pub fn push(&mut self, name: &str, value: &[u8]) {
         let start = self.bytes.len();
