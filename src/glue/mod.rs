@@ -237,7 +237,7 @@ impl HttpContext for Http {
         match hostcalls::send_http_response(reply.status, headers, Some(reply.body.as_bytes())) {
             Ok(()) => {
                 self.answered = true;
-                self.record(401, &verdict, logged.then_some(&correlation), now_ms);
+                self.record(401, &verdict, logged.then_some(&correlation), now_ms, None);
                 Action::Pause
             }
             Err(status) => {
@@ -306,7 +306,8 @@ impl Http {
         }
         // The properties that join the line to Kong's logs are read only for a line written.
         let correlation = logged.then(|| correlation(client, request_id));
-        self.record(status, &verdict, correlation.as_ref(), now_ms);
+        // The header's buffer, sent, becomes the line's: one allocation fewer per 401.
+        self.record(status, &verdict, correlation.as_ref(), now_ms, value);
     }
 
     /// Kong's auth fell back to the anonymous consumer.
@@ -352,6 +353,7 @@ impl Http {
         verdict: &Verdict,
         correlation: Option<&Correlation>,
         now_ms: u64,
+        buffer: Option<String>,
     ) {
         let level = level(self.worker.config.log_level);
         match correlation {
@@ -366,7 +368,11 @@ impl Http {
                 if let Some(summary) = summary {
                     log(level, &summary);
                 }
-                let line = logline::render(
+                let mut line = buffer.unwrap_or_default();
+                line.clear();
+                line.reserve(512);
+                logline::render_into(
+                    &mut line,
                     status,
                     &verdict.diagnoses,
                     correlation,

@@ -16,8 +16,8 @@ pub struct Correlation {
     pub client: Option<String>,
 }
 
-/// `auth-diagnosis status=401 codes=a,b request_id=… route=… client=… credential=jwt
-/// credential_len=612 credential_sha256=1a2b3c4d detail="…"`. Keys without a value are left out.
+/// [`render_into`] a new line (tests and the profile harness).
+#[cfg(test)]
 pub fn render(
     status: u16,
     diagnoses: &[Diagnosis],
@@ -29,8 +29,10 @@ pub fn render(
     line
 }
 
-/// [`render`] appended to `line`: a caller with a buffer at hand (the header's, once sent)
-/// saves an allocation.
+/// `auth-diagnosis status=401 codes=a,b request_id=… route=… client=… credential=jwt
+/// credential_len=612 credential_sha256=1a2b3c4d detail="…"`, appended to `line` (the glue
+/// hands over the header's buffer, once sent: an allocation fewer). Keys without a value are
+/// left out.
 pub fn render_into(
     line: &mut String,
     status: u16,
