@@ -194,12 +194,18 @@ fn base64url(input: &[u8], out: &mut Vec<u8>) -> Option<()> {
     let rem = input.len() % 4;
     let bulk = input.len() - rem - if rem == 0 { 4.min(input.len()) } else { 0 };
     let (quads, suffix) = input.split_at_checked(bulk)?;
-    out.reserve(input.len() / 4 * 3 + 3);
-    let mut at = 0;
-    while let Some(&[a, b, c, d]) = quads.get(at..at + 4) {
+    // The whole quads written in place, three bytes at a time.
+    let start = out.len();
+    out.resize(start + quads.len() / 4 * 3, 0);
+    let written = out.get_mut(start..).unwrap_or_default();
+    let (mut at, mut to) = (0, 0);
+    while let (Some(&[a, b, c, d]), Some([x, y, z])) =
+        (quads.get(at..at + 4), written.get_mut(to..to + 3))
+    {
         let n = symbol(a)? << 18 | symbol(b)? << 12 | symbol(c)? << 6 | symbol(d)?;
-        out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
+        (*x, *y, *z) = ((n >> 16) as u8, (n >> 8) as u8, n as u8);
         at += 4;
+        to += 3;
     }
     let (mut n, mut morsels, mut padding, mut i) = (0u32, 0u32, false, 0usize);
     for &b in suffix {

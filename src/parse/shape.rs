@@ -116,16 +116,21 @@ impl<'a> Reader<'a> {
         })
     }
 
+    // The four accessors inlined: they run for nearly every byte, and in the .wasm (built for
+    // size) a call per byte costs more than the byte's work.
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.text.as_bytes().get(self.at).copied()
     }
 
+    #[inline(always)]
     fn next(&mut self) -> Option<u8> {
         let b = self.peek()?;
         self.at += 1;
         Some(b)
     }
 
+    #[inline(always)]
     fn eat(&mut self, b: u8) -> bool {
         let hit = self.peek() == Some(b);
         if hit {
@@ -135,6 +140,7 @@ impl<'a> Reader<'a> {
     }
 
     /// JSON's four whitespace bytes.
+    #[inline(always)]
     fn ws(&mut self) {
         // Plain loops here and below, not iterator adapters: the .wasm is built for size, where
         // an adapter's `next` is a call per byte.
