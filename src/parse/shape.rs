@@ -4,6 +4,10 @@
 //! just this much keeps serde's generic value code out of the `.wasm` and reads a JWT without an
 //! allocation per member. The rare number forms (fractions, exponents, past 64 bits) go through
 //! serde_json itself, so every number comes out the same to the bit.
+//!
+//! What it accepts is serde_json's (1.0, default features: no `float_roundtrip`, no
+//! `arbitrary_precision`) rule for rule; the tests hold the old serde_json reading as the oracle
+//! (`tests::agree`, and `jwt::tests` for whole tokens), so a change of either shows there.
 
 use std::borrow::Cow;
 
