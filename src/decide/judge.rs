@@ -5,9 +5,11 @@ use crate::decide::config::{Claim, Config};
 use crate::decide::credential::{Found, Kind, Place};
 use crate::diagnosis::{At, Code, Diagnosis, Plugin};
 use crate::parse::httpdate;
-use crate::parse::jwt::{self, duration, rfc3339, NumericClaim, KONG_ALGORITHMS};
+use crate::parse::jwt::{
+    self, duration, push_duration, push_number, push_rfc3339, rfc3339, ClaimValue, NumericClaim,
+    KONG_ALGORITHMS,
+};
 use crate::parse::request::Request;
-use crate::parse::shape::Shape;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine;
@@ -38,11 +40,25 @@ const PLACEHOLDERS: [&str; 22] = [
     "test",
 ];
 
+/// The first bytes (lowercase) of every placeholder above and of the patterns `is_placeholder`
+/// knows.
+const PLACEHOLDER_STARTS: &[u8] = b"nurtyacbxs[<${%*.";
+
 /// Seconds within which an `exp`/`nbf` miss is called a possible clock skew.
 const NEAR_MISS_SECONDS: i64 = 300;
 
 /// Whether the value is a template placeholder rather than a credential.
 pub(super) fn is_placeholder(value: &[u8]) -> bool {
+    // A value whose first byte starts no placeholder (nor is whitespace trim() would take) is
+    // none: a credential is told apart without a pass over its bytes.
+    if let Some(&b) = value.first() {
+        if b.is_ascii()
+            && !char::from(b).is_whitespace()
+            && !PLACEHOLDER_STARTS.contains(&b.to_ascii_lowercase())
+        {
+            return false;
+        }
+    }
     let Ok(text) = std::str::from_utf8(value) else {
         return false;
     };
@@ -72,6 +88,10 @@ pub(super) fn malformation(value: &[u8], spaced: bool) -> Option<&'static str> {
     let quoted = |q: u8| value.len() >= 2 && value.first() == Some(&q) && value.last() == Some(&q);
     if !spaced && (quoted(b'"') || quoted(b'\'')) {
         return Some("is wrapped in quotes");
+    }
+    // The usual credential, printable ASCII without spaces: one comparison a byte.
+    if value.iter().all(|b| (0x21..0x7f).contains(b)) {
+        return None;
     }
     // One pass for the three checks (a pass per byte costs, on every 401), said in this order.
     let (mut non_ascii, mut control, mut space) = (false, false, false);
@@ -169,7 +189,8 @@ fn judge_jwt(found: &Found<'_>, config: &Config, now: i64, kong_answered: bool) 
         .jwt
         .as_ref()
         .filter(|_| found.readers.contains(&Plugin::Jwt));
-    let token = match jwt::decode(&found.value) {
+    let key_claim = kong_jwt.map(|j| j.key_claim_name.as_str());
+    let token = match jwt::decode_for(&found.value, key_claim) {
         Ok(token) => token,
         Err(jwt::Malformed::TooLong(_)) => return Vec::new(),
         Err(m) => {
@@ -214,12 +235,12 @@ fn judge_jwt(found: &Found<'_>, config: &Config, now: i64, kong_answered: bool) 
     let judged =
         |claim: Claim| !kong_only || kong_jwt.is_some_and(|j| j.claims_to_verify.contains(&claim));
     let exp = if judged(Claim::Exp) {
-        token.numeric("exp")
+        token.exp()
     } else {
         NumericClaim::Missing
     };
     let nbf = if judged(Claim::Nbf) {
-        token.numeric("nbf")
+        token.nbf()
     } else {
         NumericClaim::Missing
     };
@@ -227,16 +248,19 @@ fn judge_jwt(found: &Found<'_>, config: &Config, now: i64, kong_answered: bool) 
     match exp {
         NumericClaim::Seconds(exp) if exp <= now => {
             let ago = now.saturating_sub(exp);
-            let mut detail = format!(
-                "exp {} is {} before now ({})",
-                rfc3339(exp),
-                duration(ago.unsigned_abs()),
-                rfc3339(now)
-            );
+            // Pushed, not format!ed: this is the sentence of every expired-token 401.
+            let mut detail = String::with_capacity(128);
+            detail.push_str("exp ");
+            push_rfc3339(&mut detail, exp);
+            detail.push_str(" is ");
+            push_duration(&mut detail, ago.unsigned_abs());
+            detail.push_str(" before now (");
+            push_rfc3339(&mut detail, now);
+            detail.push(')');
             if ago <= skew.max(NEAR_MISS_SECONDS) {
-                detail.push_str(&format!(
-                    "; only {ago} s: clock skew? Kong's jwt allows no leeway"
-                ));
+                detail.push_str("; only ");
+                push_number(&mut detail, ago.unsigned_abs());
+                detail.push_str(" s: clock skew? Kong's jwt allows no leeway");
             }
             out.push(d(Code::JwtExpired, detail, "get a new token (refresh it before exp); if it just expired, check the clocks of the issuer and Kong"));
         }
@@ -253,16 +277,18 @@ fn judge_jwt(found: &Found<'_>, config: &Config, now: i64, kong_answered: bool) 
     match nbf {
         NumericClaim::Seconds(nbf) if nbf > now => {
             let ahead = nbf.saturating_sub(now);
-            let mut detail = format!(
-                "nbf {} is {} after now ({})",
-                rfc3339(nbf),
-                duration(ahead.unsigned_abs()),
-                rfc3339(now)
-            );
+            let mut detail = String::with_capacity(128);
+            detail.push_str("nbf ");
+            push_rfc3339(&mut detail, nbf);
+            detail.push_str(" is ");
+            push_duration(&mut detail, ahead.unsigned_abs());
+            detail.push_str(" after now (");
+            push_rfc3339(&mut detail, now);
+            detail.push(')');
             if ahead <= skew.max(NEAR_MISS_SECONDS) {
-                detail.push_str(&format!(
-                    "; only {ahead} s: clock skew? the issuer's clock is ahead of Kong's"
-                ));
+                detail.push_str("; only ");
+                push_number(&mut detail, ahead.unsigned_abs());
+                detail.push_str(" s: clock skew? the issuer's clock is ahead of Kong's");
             }
             out.push(d(
                 Code::JwtNotYetValid,
@@ -282,13 +308,13 @@ fn judge_jwt(found: &Found<'_>, config: &Config, now: i64, kong_answered: bool) 
     }
     if let Some(jwt_conf) = kong_jwt {
         let key = jwt_conf.key_claim_name.as_str();
-        match token.claims.get(key).or_else(|| token.header.get(key)) {
+        match token.key_claim() {
             None => out.push(d(
                 Code::JwtClaimMissing,
                 format!("the token has no {} claim (key_claim_name), which Kong uses to find the consumer's jwt credential", crate::parse::text::printable(key, 40)),
                 "issue the token with that claim set to the key of the consumer's jwt credential",
             )),
-            Some(Shape::Str(s)) if s.is_empty() => out.push(d(
+            Some(ClaimValue::Str { empty: true }) => out.push(d(
                 Code::JwtClaimInvalid,
                 format!(
                     "the {} claim (key_claim_name) is empty (Kong: \"Invalid '{}' in claims\")",
@@ -297,7 +323,7 @@ fn judge_jwt(found: &Found<'_>, config: &Config, now: i64, kong_answered: bool) 
                 ),
                 "issue it as the key of the consumer's jwt credential",
             )),
-            Some(Shape::Str(_)) => {}
+            Some(ClaimValue::Str { empty: false }) => {}
             Some(_) => out.push(d(
                 Code::JwtClaimInvalid,
                 format!("the {} claim (key_claim_name) is not a string", crate::parse::text::printable(key, 40)),
@@ -305,7 +331,7 @@ fn judge_jwt(found: &Found<'_>, config: &Config, now: i64, kong_answered: bool) 
             )),
         }
         if jwt_conf.maximum_expiration > 0 {
-            if let NumericClaim::Seconds(exp) = token.numeric("exp") {
+            if let NumericClaim::Seconds(exp) = token.exp() {
                 let lifetime = exp.saturating_sub(now);
                 if lifetime > i64::try_from(jwt_conf.maximum_expiration).unwrap_or(i64::MAX) {
                     out.push(d(
@@ -490,6 +516,13 @@ mod tests {
         }
         for real in ["k3y-9f8e7d6c", "eyJhbGciOi.x.y", "nullable-key-123", "$abc"] {
             assert!(!is_placeholder(real.as_bytes()), "{real}");
+        }
+        // The shortcut knows every placeholder's first byte, and whitespace before it.
+        for p in PLACEHOLDERS {
+            let first = p.as_bytes()[0];
+            assert!(PLACEHOLDER_STARTS.contains(&first), "{p}");
+            assert!(is_placeholder(p.to_uppercase().as_bytes()), "{p}");
+            assert!(is_placeholder(format!(" \u{a0}{p}\x0b").as_bytes()), "{p}");
         }
     }
 

@@ -12,21 +12,62 @@ pub struct Secrets<'a> {
     credentials: &'a [&'a [u8]],
     /// How many 8-byte pieces the credentials have in all.
     pieces: usize,
-    /// Every piece of every credential; `None` past [`MAX_INDEXED_PIECES`], where each sentence
-    /// is indexed instead (bounded memory whatever the request carries).
-    index: Option<PieceSet>,
+    /// Every piece of every credential, in the cheapest form that their number allows.
+    index: Index,
+}
+
+/// Credential pieces up to which [`Index::Filter`] is used: at 512 pieces, two bits each of
+/// 8192, a sentence's piece passes the filter by chance one time in ~70, and each pass costs
+/// one look over the credentials (at most ~520 bytes).
+const FILTERED_PIECES: usize = 512;
+
+/// Credential pieces up to which the table is cheaper than the filter: its clearing and
+/// allocation grow with the pieces, the filter's kilobyte does not (measured in the .wasm).
+const FEW_PIECES: usize = 32;
+
+/// Words of the filter: 8192 bits, 1 KiB, cleared in one go.
+const FILTER_WORDS: usize = 128;
+
+enum Index {
+    /// The usual request (one credential of a few hundred bytes): two bits per piece in a
+    /// 1 KiB filter. Building it is a multiply and two ORs per piece, with no allocation; a
+    /// piece of a sentence that passes is confirmed against the credentials themselves.
+    Filter(Box<[u64; FILTER_WORDS]>),
+    /// A few pieces, or more than the filter takes up to [`MAX_INDEXED_PIECES`]: every piece
+    /// in a table.
+    Table(PieceSet),
+    /// Past it, each sentence is indexed instead (bounded memory whatever the request carries).
+    PerSentence,
 }
 
 impl<'a> Secrets<'a> {
     pub fn new(credentials: &'a [&'a [u8]]) -> Self {
         let pieces = pieces_in(credentials.iter().copied());
-        let index = (pieces <= MAX_INDEXED_PIECES).then(|| {
+        let index = if (FEW_PIECES + 1..=FILTERED_PIECES).contains(&pieces) {
+            let mut filter = Box::new([0u64; FILTER_WORDS]);
+            for credential in credentials {
+                // Written out: the filter is built on every 401, and the .wasm (built for size)
+                // calls rather than inlines an iterator's `next`.
+                for_each_piece(credential, |key| {
+                    let (a, b) = filter_bits(key);
+                    if let Some(word) = filter.get_mut(a / 64) {
+                        *word |= 1 << (a % 64);
+                    }
+                    if let Some(word) = filter.get_mut(b / 64) {
+                        *word |= 1 << (b % 64);
+                    }
+                });
+            }
+            Index::Filter(filter)
+        } else if pieces <= MAX_INDEXED_PIECES {
             let mut set = PieceSet::with_room_for(pieces);
             for credential in credentials {
                 for_each_piece(credential, |key| set.insert(key));
             }
-            set
-        });
+            Index::Table(set)
+        } else {
+            Index::PerSentence
+        };
         Secrets {
             credentials,
             pieces,
@@ -40,27 +81,65 @@ impl<'a> Secrets<'a> {
 
     #[cfg(test)]
     pub fn is_indexed(&self) -> bool {
-        self.index.is_some()
+        !matches!(self.index, Index::PerSentence)
     }
 
-    /// The pieces of `text` that are credential pieces.
-    fn found_in(&self, text: &[u8]) -> Cow<'_, PieceSet> {
-        if let Some(index) = &self.index {
-            return Cow::Borrowed(index);
-        }
-        let mut in_text = PieceSet::with_room_for(pieces_in([text]));
-        for_each_piece(text, |key| in_text.insert(key));
-        // At most the text's own pieces: never more than it has room for.
-        let mut shared = PieceSet::with_room_for(pieces_in([text]));
-        for credential in self.credentials {
-            for_each_piece(credential, |key| {
-                if in_text.contains(key) {
-                    shared.insert(key);
+    /// What tells, for `text`, whether one of its pieces is a credential piece.
+    fn matcher(&self, text: &[u8]) -> Matcher<'_> {
+        match &self.index {
+            Index::Filter(filter) => Matcher::Filter(filter, self.credentials),
+            Index::Table(set) => Matcher::Table(Cow::Borrowed(set)),
+            Index::PerSentence => {
+                let mut in_text = PieceSet::with_room_for(pieces_in([text]));
+                for_each_piece(text, |key| in_text.insert(key));
+                // At most the text's own pieces: never more than it has room for.
+                let mut shared = PieceSet::with_room_for(pieces_in([text]));
+                for credential in self.credentials {
+                    for_each_piece(credential, |key| {
+                        if in_text.contains(key) {
+                            shared.insert(key);
+                        }
+                    });
                 }
-            });
+                Matcher::Table(Cow::Owned(shared))
+            }
         }
-        Cow::Owned(shared)
     }
+}
+
+/// The two filter bits of a piece: two 13-bit slices of one Fibonacci hash.
+#[inline(always)]
+fn filter_bits(key: u64) -> (usize, usize) {
+    let h = key.wrapping_mul(HASH);
+    ((h >> 51) as usize, (h >> 38) as usize & 0x1fff)
+}
+
+enum Matcher<'s> {
+    Filter(&'s [u64; FILTER_WORDS], &'s [&'s [u8]]),
+    Table(Cow<'s, PieceSet>),
+}
+
+impl Matcher<'_> {
+    // Inlined: it runs for every byte of every sentence.
+    #[inline(always)]
+    fn contains(&self, key: u64) -> bool {
+        match self {
+            Matcher::Filter(filter, credentials) => {
+                let (a, b) = filter_bits(key);
+                let word = |bit: usize| filter.get(bit / 64).copied().unwrap_or(0) >> (bit % 64);
+                word(a) & word(b) & 1 == 1 && credentials.iter().any(|c| has_piece(c, key))
+            }
+            Matcher::Table(set) => set.contains(key),
+        }
+    }
+}
+
+/// Whether `key` is one of the 8-byte windows of `credential`: the filter's confirmation.
+#[inline(never)]
+fn has_piece(credential: &[u8], key: u64) -> bool {
+    let mut found = false;
+    for_each_piece(credential, |k| found |= k == key);
+    found
 }
 
 fn pieces_in<'c>(values: impl IntoIterator<Item = &'c [u8]>) -> usize {
@@ -72,12 +151,17 @@ fn pieces_in<'c>(values: impl IntoIterator<Item = &'c [u8]>) -> usize {
 
 /// Calls `f` with the key of every 8-byte window of `bytes`, in order: a rolling key, one shift
 /// per byte.
+#[inline(always)]
 fn for_each_piece(bytes: &[u8], mut f: impl FnMut(u64)) {
     let mut key = 0u64;
-    for (end, &b) in bytes.iter().enumerate() {
+    // The first seven bytes only start the key; a plain counter, not `enumerate` (see above).
+    let mut seen = 0usize;
+    for &b in bytes {
         key = (key << 8) | u64::from(b);
-        if end + 1 >= PIECE {
+        if seen >= PIECE - 1 {
             f(key);
+        } else {
+            seen += 1;
         }
     }
 }
@@ -171,20 +255,21 @@ pub fn scrub<'t>(text: &'t str, secrets: &Secrets) -> Cow<'t, str> {
     if bytes.len() < PIECE || secrets.is_empty() {
         return Cow::Borrowed(text);
     }
-    let found = secrets.found_in(bytes);
-    let found: &PieceSet = &found;
+    let found = secrets.matcher(bytes);
     let mut leaked: Vec<bool> = Vec::new();
     // The rolling key by hand: this loop runs for every byte of every sentence.
     let mut key = 0u64;
-    for (end, &b) in bytes.iter().enumerate() {
+    let mut end = 0usize;
+    for &b in bytes {
         key = (key << 8) | u64::from(b);
-        if end + 1 < PIECE || !found.contains(key) {
+        end += 1;
+        if end < PIECE || !found.contains(key) {
             continue;
         }
         if leaked.is_empty() {
             leaked = vec![false; bytes.len()];
         }
-        for flag in leaked.iter_mut().skip(end + 1 - PIECE).take(PIECE) {
+        for flag in leaked.iter_mut().skip(end - PIECE).take(PIECE) {
             *flag = true;
         }
     }
@@ -210,6 +295,7 @@ pub fn scrub<'t>(text: &'t str, secrets: &Secrets) -> Cow<'t, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn pieces_are_redacted() {
@@ -236,6 +322,84 @@ mod tests {
             scrub("a\0\0\0\0\0\0\0\0b", &Secrets::new(nul)),
             "a[redacted]b"
         );
+    }
+
+    /// Which bytes of `text` a piece of a credential covers, by brute force.
+    fn leaked_naive(text: &[u8], credentials: &[&[u8]]) -> Vec<bool> {
+        let mut leaked = vec![false; text.len()];
+        for (i, w) in text.windows(PIECE).enumerate() {
+            if credentials.iter().any(|c| c.windows(PIECE).any(|p| p == w)) {
+                leaked[i..i + PIECE].iter_mut().for_each(|f| *f = true);
+            }
+        }
+        leaked
+    }
+
+    /// `scrub` as the brute force says it should come out.
+    fn scrub_naive(text: &str, credentials: &[&[u8]]) -> String {
+        let leaked = leaked_naive(text.as_bytes(), credentials);
+        let mut out = String::new();
+        let mut in_redaction = false;
+        for (i, c) in text.char_indices() {
+            if leaked[i] {
+                if !in_redaction {
+                    out.push_str("[redacted]");
+                }
+                in_redaction = true;
+            } else {
+                in_redaction = false;
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn each_index_redacts_the_same() {
+        // One credential under the filter's bound, one past it (the table), the same pieces.
+        let secret = b"k3y-9f8e7d6c5b4a-tail0001-0123456789abcdefghijklmnopqrstuvwxyz".to_vec();
+        let mut long = vec![b'q'; FILTERED_PIECES + 100];
+        long.extend_from_slice(&secret);
+        for credential in [secret.clone(), long] {
+            let credentials: &[&[u8]] = &[&credential];
+            let secrets = Secrets::new(credentials);
+            assert_eq!(
+                matches!(secrets.index, Index::Filter(_)),
+                credential.len() < FILTERED_PIECES
+            );
+            let short: &[&[u8]] = &[b"k3y-9f8e7d6c5b4a"];
+            assert!(matches!(Secrets::new(short).index, Index::Table(_)));
+            for text in [
+                "saw 9f8e7d6c5b4a here",
+                "tail0001",
+                "nothing",
+                "k3y-9f8e7d6c5b4a-tail0001 twice k3y-9f8e7d6c",
+            ] {
+                assert_eq!(
+                    scrub(text, &secrets),
+                    scrub_naive(text, credentials),
+                    "{text}"
+                );
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn redacts_exactly_the_pieces(
+            credentials in prop::collection::vec(prop::collection::vec(prop::sample::select(b"ab8\0".to_vec()), 0..40), 0..4),
+            many in 0usize..3,
+            text in "[ab8\0x]{0,60}",
+        ) {
+            // Sometimes a long credential, so that the table is used too.
+            let mut credentials = credentials;
+            if many > 0 {
+                credentials.push(b"ab".repeat(many * FILTERED_PIECES / 2));
+            }
+            let refs: Vec<&[u8]> = credentials.iter().map(Vec::as_slice).collect();
+            let secrets = Secrets::new(&refs);
+            prop_assert_eq!(scrub(&text, &secrets).into_owned(), scrub_naive(&text, &refs));
+        }
     }
 
     #[test]

@@ -3,11 +3,8 @@
 //! no secrets), so a diagnosis never says a token is good, only what is wrong with it.
 
 use crate::bounds::{MAX_JSON_DEPTH, MAX_JWT_BYTES};
-use crate::parse::shape::{self, Shape};
-use crate::parse::text::push_decimal;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
-use base64::engine::DecodePaddingMode;
-use base64::Engine;
+use crate::parse::shape::{self, Scalar};
+use std::borrow::Cow;
 
 /// Algorithms Kong's jwt plugin accepts (3.9).
 pub const KONG_ALGORITHMS: [&str; 13] = [
@@ -15,21 +12,18 @@ pub const KONG_ALGORITHMS: [&str; 13] = [
     "PS384", "PS512", "EdDSA",
 ];
 
-/// base64url with or without padding, as lua-resty-jwt decodes it.
-const URL_SAFE_LENIENT: GeneralPurpose = GeneralPurpose::new(
-    &base64::alphabet::URL_SAFE,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
-
-/// A decoded token.
+/// A decoded token: its header and payload JSON, checked whole, with what the diagnosis asks of
+/// every token read on the way.
 #[derive(Debug)]
 pub struct Jwt {
-    /// `alg` from the header, when it is a string.
-    pub alg: Option<String>,
-    /// The payload's claims (an object).
-    pub claims: Shape,
-    /// The JOSE header (Kong also looks for the key claim there).
-    pub header: Shape,
+    /// `alg` from the header, when it is a string (a name Kong knows, or `none`, borrowed).
+    pub alg: Option<Cow<'static, str>>,
+    /// The first `exp` of the payload.
+    exp: NumericClaim,
+    /// The first `nbf` of the payload.
+    nbf: NumericClaim,
+    /// The claim [`decode_for`] was asked for, from the payload, else the header.
+    key_claim: Option<ClaimValue>,
 }
 
 /// Why a token is not a JWT, said in a few words for the `detail`.
@@ -77,44 +71,196 @@ pub fn looks_like_jwt(value: &[u8]) -> bool {
 
 /// Decodes header and payload.
 pub fn decode(token: &[u8]) -> Result<Jwt, Malformed> {
+    decode_for(token, None)
+}
+
+/// Decodes header and payload, keeping what `key_claim` (Kong's `key_claim_name`) holds on the
+/// way: one reading of the token for everything the diagnosis asks.
+pub fn decode_for(token: &[u8], key_claim: Option<&str>) -> Result<Jwt, Malformed> {
     if token.len() > MAX_JWT_BYTES {
         return Err(Malformed::TooLong(token.len()));
     }
-    // Split without a list: one allocation less on every JWT 401.
-    let mut segments = token.split(|&b| b == b'.');
-    let (Some(header), Some(payload), Some(_signature), None) = (
-        segments.next(),
-        segments.next(),
-        segments.next(),
-        segments.next(),
-    ) else {
-        return Err(Malformed::Segments(token.split(|&b| b == b'.').count()));
+    // The dots found in one pass, without a list.
+    let (mut dots, mut first, mut second) = (0usize, 0usize, 0usize);
+    for (at, &b) in token.iter().enumerate() {
+        if b == b'.' {
+            dots += 1;
+            if dots == 1 {
+                first = at;
+            } else if dots == 2 {
+                second = at;
+            }
+        }
+    }
+    let (Some(header), Some(payload), 2) = (token.get(..first), token.get(first + 1..second), dots)
+    else {
+        return Err(Malformed::Segments(dots + 1));
     };
-    let header = object(header, "header")?;
-    let claims = object(payload, "payload")?;
-    let alg = match header.get("alg") {
-        Some(Shape::Str(alg)) => Some(alg.clone()),
-        Some(_) => None,
-        None => return Err(Malformed::NoAlg),
-    };
+    // Both segments into one buffer: one allocation for the token.
+    let mut json = Vec::with_capacity((header.len() + payload.len()) / 4 * 3 + 6);
+    append_decoded(header, &mut json, "header")?;
+    // `Some(None)`: present, not a string; `None`: absent.
+    let mut alg: Option<Option<Cow<'static, str>>> = None;
+    let mut in_header = None;
+    read_object(&json, "header", &mut |key, value| {
+        if in_header.is_none() && key_claim == Some(&*key) {
+            in_header = Some(ClaimValue::of(&value));
+        }
+        if alg.is_none() && key == "alg" {
+            alg = Some(match value {
+                Scalar::Str(name) => Some(known_alg(name)),
+                _ => None,
+            });
+        }
+    })?;
+    let header_len = json.len();
+    append_decoded(payload, &mut json, "payload")?;
+    let (mut exp, mut nbf, mut in_payload) = (None, None, None);
+    read_object(
+        json.get(header_len..).unwrap_or_default(),
+        "payload",
+        &mut |key, value| {
+            if in_payload.is_none() && key_claim == Some(&*key) {
+                in_payload = Some(ClaimValue::of(&value));
+            }
+            let slot = match &*key {
+                "exp" => &mut exp,
+                "nbf" => &mut nbf,
+                _ => return,
+            };
+            if slot.is_none() {
+                *slot = Some(NumericClaim::of(&value));
+            }
+        },
+    )?;
+    let alg = alg.ok_or(Malformed::NoAlg)?;
     Ok(Jwt {
         alg,
-        claims,
-        header,
+        exp: exp.unwrap_or(NumericClaim::Missing),
+        nbf: nbf.unwrap_or(NumericClaim::Missing),
+        key_claim: in_payload.or(in_header),
     })
 }
 
-fn object(segment: &[u8], part: &'static str) -> Result<Shape, Malformed> {
-    let bytes = URL_SAFE_LENIENT
-        .decode(segment)
-        .map_err(|_| Malformed::NotBase64(part))?;
-    if depth(&bytes) > MAX_JSON_DEPTH {
-        return Err(Malformed::TooDeep(part));
+/// `alg` as kept: borrowed when it is a name the diagnosis compares against anyway.
+fn known_alg(name: Cow<'_, str>) -> Cow<'static, str> {
+    match KONG_ALGORITHMS
+        .iter()
+        .chain(&["none"])
+        .find(|a| **a == name)
+    {
+        Some(known) => Cow::Borrowed(known),
+        None => Cow::Owned(name.into_owned()),
     }
-    shape::object(&bytes).ok_or(Malformed::NotJsonObject(part))
 }
 
-/// Deepest nesting of `[`/`{` outside strings: checked before parsing so depth costs nothing.
+/// base64url with or without padding, as lua-resty-jwt decodes it, appended to `json`: the
+/// rules of the base64 crate's URL_SAFE engine with `DecodePaddingMode::Indifferent`, by hand.
+/// Written as plain loops: the `.wasm` is built for size, where the crate's chunked decoder
+/// and its iterators cost several times the work of the bytes.
+fn append_decoded(segment: &[u8], json: &mut Vec<u8>, part: &'static str) -> Result<(), Malformed> {
+    base64url(segment, json).ok_or(Malformed::NotBase64(part))
+}
+
+/// The 6-bit value of each base64url symbol; 0xff for any other byte.
+/// (A-Z 0-25, a-z 26-51, 0-9 52-61, `-` 62, `_` 63; checked against the crate in the tests.)
+#[rustfmt::skip]
+const BASE64URL: [u8; 256] = [
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 62, 0xff, 0xff,
+    52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 0xff, 0xff, 0xff, 0xff, 63,
+    0xff, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+];
+
+fn base64url(input: &[u8], out: &mut Vec<u8>) -> Option<()> {
+    let symbol = |b: u8| {
+        let v = BASE64URL.get(usize::from(b)).copied().unwrap_or(0xff);
+        (v != 0xff).then_some(u32::from(v))
+    };
+    // Whole quads first, then the last one to four bytes (padding may only be there), as the
+    // crate splits them.
+    let rem = input.len() % 4;
+    let bulk = input.len() - rem - if rem == 0 { 4.min(input.len()) } else { 0 };
+    let (quads, suffix) = input.split_at_checked(bulk)?;
+    // The whole quads written in place, three bytes at a time.
+    let start = out.len();
+    out.resize(start + quads.len() / 4 * 3, 0);
+    let written = out.get_mut(start..).unwrap_or_default();
+    let (mut at, mut to) = (0, 0);
+    while let (Some(&[a, b, c, d]), Some([x, y, z])) =
+        (quads.get(at..at + 4), written.get_mut(to..to + 3))
+    {
+        let n = symbol(a)? << 18 | symbol(b)? << 12 | symbol(c)? << 6 | symbol(d)?;
+        (*x, *y, *z) = ((n >> 16) as u8, (n >> 8) as u8, n as u8);
+        at += 4;
+        to += 3;
+    }
+    let (mut n, mut morsels, mut padding, mut i) = (0u32, 0u32, false, 0usize);
+    for &b in suffix {
+        if b == b'=' {
+            // Padding never takes the first two places of the last quad.
+            if i < 2 {
+                return None;
+            }
+            padding = true;
+        } else {
+            if padding {
+                return None;
+            }
+            n = n << 6 | symbol(b)?;
+            morsels += 1;
+        }
+        i += 1;
+    }
+    if !input.is_empty() && morsels < 2 {
+        return None;
+    }
+    // 2, 3 or 4 symbols carry 1, 2 or 3 bytes; the bits left over must be zero.
+    let bytes = morsels * 6 / 8;
+    let spare = morsels * 6 - bytes * 8;
+    if n & ((1 << spare) - 1) != 0 {
+        return None;
+    }
+    n >>= spare;
+    for shift in [16, 8, 0] {
+        if bytes * 8 > shift {
+            out.push((n >> shift) as u8);
+        }
+    }
+    Some(())
+}
+
+/// Checks one decoded segment is a JSON object nested at most [`MAX_JSON_DEPTH`] deep, handing
+/// `member` its top-level members.
+fn read_object<'a>(
+    json: &'a [u8],
+    part: &'static str,
+    member: &mut dyn FnMut(Cow<'a, str>, Scalar<'a>),
+) -> Result<(), Malformed> {
+    shape::members(json, MAX_JSON_DEPTH, member).ok_or_else(|| {
+        // The reader stops at the bound as at any error: which one it was, the nesting says
+        // (valid JSON up to where it stopped nests no deeper than the bound).
+        if depth(json) > MAX_JSON_DEPTH {
+            Malformed::TooDeep(part)
+        } else {
+            Malformed::NotJsonObject(part)
+        }
+    })
+}
+
+/// Deepest nesting of `[`/`{` outside strings, whether or not the JSON is valid.
 fn depth(json: &[u8]) -> usize {
     let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
     for &b in json {
@@ -141,7 +287,7 @@ fn depth(json: &[u8]) -> usize {
 }
 
 /// A claim read as Kong reads a NumericDate: a JSON number (fractions truncated).
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum NumericClaim {
     /// Absent.
     Missing,
@@ -151,42 +297,117 @@ pub enum NumericClaim {
     Seconds(i64),
 }
 
-impl Jwt {
-    /// Reads `exp`, `nbf` or `iat`.
-    pub fn numeric(&self, name: &str) -> NumericClaim {
-        match self.claims.get(name) {
-            None => NumericClaim::Missing,
-            Some(Shape::Number(n)) => NumericClaim::Seconds(*n),
-            Some(_) => NumericClaim::NotNumber,
+impl NumericClaim {
+    fn of(value: &Scalar<'_>) -> Self {
+        match value {
+            Scalar::Number(n) => NumericClaim::Seconds(*n),
+            _ => NumericClaim::NotNumber,
         }
+    }
+}
+
+/// A claim's value, as far as the diagnosis looks into it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ClaimValue {
+    /// A string, and whether it is empty.
+    Str {
+        /// `""`.
+        empty: bool,
+    },
+    /// A number (fractions truncated).
+    Number(i64),
+    /// `null`, a boolean, an array or an object.
+    Other,
+}
+
+impl ClaimValue {
+    fn of(value: &Scalar<'_>) -> Self {
+        match value {
+            Scalar::Str(s) => ClaimValue::Str {
+                empty: s.is_empty(),
+            },
+            Scalar::Number(n) => ClaimValue::Number(*n),
+            Scalar::Other => ClaimValue::Other,
+        }
+    }
+}
+
+impl Jwt {
+    /// The claim [`decode_for`] was asked for (`None` also when it was asked for none).
+    pub fn key_claim(&self) -> Option<ClaimValue> {
+        self.key_claim
+    }
+
+    /// The payload's `exp`.
+    pub fn exp(&self) -> NumericClaim {
+        self.exp
+    }
+
+    /// The payload's `nbf`.
+    pub fn nbf(&self) -> NumericClaim {
+        self.nbf
     }
 }
 
 /// `2026-11-28T11:00:00Z` for unix seconds (proleptic Gregorian, UTC).
 pub fn rfc3339(secs: i64) -> String {
+    let mut out = String::with_capacity(24);
+    push_rfc3339(&mut out, secs);
+    out
+}
+
+/// [`rfc3339`] written onto `out`: a sentence takes its dates without a string apiece.
+pub fn push_rfc3339(out: &mut String, secs: i64) {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
     let (h, min, s) = (rem / 3600, (rem % 3600) / 60, rem % 60);
-    // By hand, as format!'s `{y:04}` writes it (a sign counts in the width): core::fmt costs
-    // more than the date in wasm, and the expired-JWT 401 writes two.
-    let mut out = String::with_capacity(24);
+    if (0..=9999).contains(&y) {
+        // Every date a token carries in practice: twenty bytes written in one piece.
+        let (m, d) = (i64::from(m), i64::from(d));
+        let digit = |n: i64, place: i64| b'0' + (n / place % 10) as u8;
+        let date = [
+            digit(y, 1000),
+            digit(y, 100),
+            digit(y, 10),
+            digit(y, 1),
+            b'-',
+            digit(m, 10),
+            digit(m, 1),
+            b'-',
+            digit(d, 10),
+            digit(d, 1),
+            b'T',
+            digit(h, 10),
+            digit(h, 1),
+            b':',
+            digit(min, 10),
+            digit(min, 1),
+            b':',
+            digit(s, 10),
+            digit(s, 1),
+            b'Z',
+        ];
+        out.push_str(std::str::from_utf8(&date).unwrap_or_default());
+        return;
+    }
+    // Other years by hand, as format!'s `{y:04}` writes them (a sign counts in the width):
+    // core::fmt costs more than the date in wasm.
     if y < 0 {
         out.push('-');
     }
-    push_decimal(&mut out, y.unsigned_abs(), if y < 0 { 3 } else { 4 });
-    for (n, width, before) in [
-        (u64::from(m), 2, '-'),
-        (u64::from(d), 2, '-'),
-        (h.unsigned_abs(), 2, 'T'),
-        (min.unsigned_abs(), 2, ':'),
-        (s.unsigned_abs(), 2, ':'),
+    push_padded(out, y.unsigned_abs(), if y < 0 { 3 } else { 4 });
+    for (n, before) in [
+        (u64::from(m), '-'),
+        (u64::from(d), '-'),
+        (h.unsigned_abs(), 'T'),
+        (min.unsigned_abs(), ':'),
+        (s.unsigned_abs(), ':'),
     ] {
         out.push(before);
-        push_decimal(&mut out, n, width);
+        push_padded(out, n, 2);
     }
     out.push('Z');
-    out
 }
 
 /// Howard Hinnant's days-to-civil algorithm.
@@ -205,27 +426,57 @@ pub(super) fn civil_from_days(days: i64) -> (i64, u32, u32) {
 
 /// Seconds as a short human duration: `4 s`, `3600 s (1 h)`, `3 days`.
 pub fn duration(secs: u64) -> String {
+    let mut out = String::with_capacity(32);
+    push_duration(&mut out, secs);
+    out
+}
+
+/// [`duration`] written onto `out`.
+pub fn push_duration(out: &mut String, secs: u64) {
     let (unit, per) = match secs {
         0..=120 => ("", 1),
         121..=7199 => (" min)", 60),
         7200..=172_799 => (" h)", 3600),
         _ => (" days)", 86_400),
     };
-    // Pushed, not format!ed: see `rfc3339`.
-    let mut out = String::with_capacity(32);
-    push_decimal(&mut out, secs, 1);
+    push_number(out, secs);
     out.push_str(" s");
     if per > 1 {
         out.push_str(" (");
-        push_decimal(&mut out, secs / per, 1);
+        push_number(out, secs / per);
         out.push_str(unit);
     }
-    out
+}
+
+/// `n` in decimal, written in one piece (not a push per digit, not core::fmt).
+pub fn push_number(out: &mut String, n: u64) {
+    push_padded(out, n, 1);
+}
+
+/// `n` in decimal, zero-padded to at least `width` digits, written in one piece.
+fn push_padded(out: &mut String, n: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let mut at = digits.len();
+    let mut rest = n;
+    for d in digits.iter_mut().rev() {
+        // `rest % 10` is a single digit: the cast cannot truncate.
+        *d = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        at -= 1;
+        if rest == 0 {
+            break;
+        }
+    }
+    at = at.min(digits.len().saturating_sub(width));
+    out.push_str(std::str::from_utf8(digits.get(at..).unwrap_or_default()).unwrap_or_default());
 }
 
 #[cfg(test)]
 pub mod tests {
     use super::*;
+    use crate::parse::shape::tests::{json, serde_object, TRICKY};
+    use crate::parse::shape::Shape;
+    use proptest::prelude::*;
 
     /// An unsigned test token from header and payload JSON.
     pub fn token(header: &str, payload: &str) -> String {
@@ -242,8 +493,8 @@ pub mod tests {
         assert!(looks_like_jwt(t.as_bytes()));
         let jwt = decode(t.as_bytes()).unwrap();
         assert_eq!(jwt.alg.as_deref(), Some("HS256"));
-        assert_eq!(jwt.numeric("exp"), NumericClaim::Seconds(1_764_327_600));
-        assert_eq!(jwt.numeric("nbf"), NumericClaim::Missing);
+        assert_eq!(jwt.exp(), NumericClaim::Seconds(1_764_327_600));
+        assert_eq!(jwt.nbf(), NumericClaim::Missing);
     }
 
     #[test]
@@ -278,6 +529,208 @@ pub mod tests {
         }
     }
 
+    use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+    use base64::engine::DecodePaddingMode;
+    use base64::Engine;
+
+    /// The engine the decoder used before `base64url`.
+    const URL_SAFE_LENIENT: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::URL_SAFE,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    );
+
+    #[test]
+    fn base64url_decodes_as_the_crate_does() {
+        // Every string of up to six bytes over symbols, padding and strangers.
+        let alphabet = b"AQw_-=/.";
+        let mut inputs = vec![Vec::new()];
+        for len in 1..=6u32 {
+            for mut i in 0..alphabet.len().pow(len) {
+                let mut input = Vec::new();
+                for _ in 0..len {
+                    input.push(alphabet[i % alphabet.len()]);
+                    i /= alphabet.len();
+                }
+                inputs.push(input);
+            }
+        }
+        for input in inputs {
+            let mut out = b"prefix".to_vec();
+            let ours = base64url(&input, &mut out).map(|()| out[6..].to_vec());
+            let theirs = URL_SAFE_LENIENT.decode(&input).ok();
+            assert_eq!(ours, theirs, "{:?}", String::from_utf8_lossy(&input));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn base64url_agrees_on_longer_input(input in "[A-Za-z0-9_=+/-]{0,40}") {
+            let mut out = Vec::new();
+            let ours = base64url(input.as_bytes(), &mut out).map(|()| out);
+            prop_assert_eq!(ours, URL_SAFE_LENIENT.decode(&input).ok());
+        }
+    }
+
+    /// The decoder this module replaced, on serde_json: the oracle for `decode`.
+    fn serde_decode(token: &[u8]) -> Result<(Option<String>, Shape, Shape), Malformed> {
+        if token.len() > MAX_JWT_BYTES {
+            return Err(Malformed::TooLong(token.len()));
+        }
+        let segments: Vec<&[u8]> = token.split(|&b| b == b'.').collect();
+        let [header, payload, _] = segments[..] else {
+            return Err(Malformed::Segments(segments.len()));
+        };
+        let object = |segment: &[u8], part| {
+            let bytes = URL_SAFE_LENIENT
+                .decode(segment)
+                .map_err(|_| Malformed::NotBase64(part))?;
+            if depth(&bytes) > MAX_JSON_DEPTH {
+                return Err(Malformed::TooDeep(part));
+            }
+            serde_object(&bytes).ok_or(Malformed::NotJsonObject(part))
+        };
+        let header = object(header, "header")?;
+        let claims = object(payload, "payload")?;
+        let alg = match header.get("alg") {
+            Some(Shape::Str(alg)) => Some(alg.clone()),
+            Some(_) => None,
+            None => return Err(Malformed::NoAlg),
+        };
+        Ok((alg, header, claims))
+    }
+
+    /// `decode` and the serde_json decoder agree on everything the diagnosis reads.
+    fn agree(token: &[u8]) {
+        let show = String::from_utf8_lossy(token);
+        match (decode(token), serde_decode(token)) {
+            (Err(new), Err(old)) => assert_eq!(new, old, "{show}"),
+            (Ok(jwt), Ok((alg, header, claims))) => {
+                assert_eq!(jwt.alg.as_deref(), alg.as_deref(), "{show}");
+                let numeric = |name: &str| match claims.get(name) {
+                    None => NumericClaim::Missing,
+                    Some(Shape::Number(n)) => NumericClaim::Seconds(*n),
+                    Some(_) => NumericClaim::NotNumber,
+                };
+                let mut names = vec!["exp", "nbf", "iat", "iss", "kid", "alg", "typ", "absent"];
+                for doc in [&header, &claims] {
+                    if let Shape::Object(members) = doc {
+                        names.extend(members.iter().map(|(k, _)| k.as_str()));
+                    }
+                }
+                assert_eq!(jwt.exp(), numeric("exp"), "{show}");
+                assert_eq!(jwt.nbf(), numeric("nbf"), "{show}");
+                assert_eq!(jwt.key_claim(), None);
+                for name in names {
+                    let keyed = decode_for(token, Some(name)).map(|j| j.key_claim());
+                    let expected = claims
+                        .get(name)
+                        .or_else(|| header.get(name))
+                        .map(|v| match v {
+                            Shape::Str(s) => ClaimValue::Str {
+                                empty: s.is_empty(),
+                            },
+                            Shape::Number(n) => ClaimValue::Number(*n),
+                            _ => ClaimValue::Other,
+                        });
+                    assert_eq!(keyed, Ok(expected), "{name} in {show}");
+                }
+            }
+            (new, old) => panic!("{show}: {new:?} against {old:?}"),
+        }
+    }
+
+    #[test]
+    fn tricky_tokens_decode_as_before() {
+        let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let alg = r#"{"alg":"HS256"}"#.as_bytes();
+        let mut tokens: Vec<Vec<u8>> = Vec::new();
+        // Every tricky document as the header, and as the payload under a good header.
+        for doc in TRICKY {
+            tokens.push(format!("{}.{}.sig", e.encode(doc), e.encode(alg)).into_bytes());
+            tokens.push(format!("{}.{}.sig", e.encode(alg), e.encode(doc)).into_bytes());
+        }
+        let payloads: &[&str] = &[
+            r#"{"exp":1764327600,"exp":5,"nbf":"soon","iat":1.5e9}"#,
+            r#"{"exp":-1,"nbf":-9223372036854775809,"iat":1e400}"#,
+            r#"{"exp":1e308,"nbf":18446744073709551616,"iss":"\u00e9\ud83d\ude00"}"#,
+            r#"{"exp":null,"nbf":[1],"kid":{"a":"b"},"iss":""}"#,
+            r#"{"exp":1764327600.99999999999999,"nbf":-0.5,"iat":12e-1}"#,
+            r#"{"\u0065xp":7,"exp":8}"#,
+        ];
+        let headers: &[&str] = &[
+            r#"{"alg":"HS256","typ":"JWT","kid":"k1"}"#,
+            r#"{"alg":"none"}"#,
+            r#"{"alg":"NONE"}"#,
+            r#"{"alg":"HS\u0032\u0035\u0036"}"#,
+            r#"{"alg":"RS999","alg":"HS256"}"#,
+            r#"{"alg":1}"#,
+            r#"{"alg":null}"#,
+            r#"{"typ":"JWT"}"#,
+            r#"{"x":{"alg":"HS256"}}"#,
+        ];
+        for h in headers {
+            for p in payloads {
+                tokens.push(token(h, p).into_bytes());
+            }
+        }
+        // Garbage, non-UTF-8, padding, nesting at the bound and past it, 64 KiB, segments.
+        let nested = |n: usize| format!("{{\"a\":{}1{}}}", "[".repeat(n - 1), "]".repeat(n - 1));
+        let big = format!(r#"{{"exp":1,"pad":"{}"}}"#, "p".repeat(64 * 1024));
+        tokens.extend([
+            b"eyJ".to_vec(),
+            b"..".to_vec(),
+            b"a.b.c.d".to_vec(),
+            b"!!!.e30.x".to_vec(),
+            b"e30.e30.x".to_vec(),
+            b"eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJhIn0=.x".to_vec(),
+            b"eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJhIn0==.x".to_vec(),
+            format!("{}.e30.x", e.encode(b"{\"alg\":\"\xff\"}")).into_bytes(),
+            format!("{}.{}.x", e.encode(alg), e.encode(b"\xff\xfe{}")).into_bytes(),
+            token(r#"{"alg":"HS256"}"#, &nested(MAX_JSON_DEPTH)).into_bytes(),
+            token(r#"{"alg":"HS256"}"#, &nested(MAX_JSON_DEPTH + 1)).into_bytes(),
+            token(&nested(MAX_JSON_DEPTH + 1), "{").into_bytes(),
+            token(&"[".repeat(40), "{}").into_bytes(),
+            token(
+                r#"{"alg":"HS256"}"#,
+                &format!(r#"{{"a":"{}"}}"#, "[".repeat(40)),
+            )
+            .into_bytes(),
+            token(
+                r#"{"alg":"HS256"}"#,
+                &format!(r#"{{"a":"\"{}"}}"#, "[".repeat(40)),
+            )
+            .into_bytes(),
+            token(r#"{"alg":"HS256"}"#, &big).into_bytes(),
+            big.into_bytes(),
+        ]);
+        for t in &tokens {
+            agree(t);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn decodes_as_before(
+            header in prop::collection::vec(("\"(alg|kid|typ)\"", json()), 0..4),
+            payload in prop::collection::vec(("\"(exp|nbf|iat|iss|sub|\\\\u0065xp)\"", json()), 0..6),
+            raw in any::<Vec<u8>>(),
+            which in 0u8..4,
+        ) {
+            let object = |members: &[(String, String)]| {
+                let m: Vec<String> = members.iter().map(|(k, v)| format!("{k}:{v}")).collect();
+                format!("{{{}}}", m.join(","))
+            };
+            let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+            let t = match which {
+                0 => token(&object(&header), &object(&payload)).into_bytes(),
+                1 => format!("{}.{}.x", e.encode(&raw), e.encode(object(&payload))).into_bytes(),
+                2 => format!("{}.{}.x", e.encode(object(&header)), e.encode(&raw)).into_bytes(),
+                _ => raw,
+            };
+            agree(&t);
+        }
+    }
+
     #[test]
     fn padding_is_accepted() {
         let t = "eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJhIn0=.x";
@@ -288,8 +741,8 @@ pub mod tests {
     fn numeric_claims() {
         let jwt = decode(token(r#"{"alg":"HS256"}"#, r#"{"exp":"soon","nbf":1.5e9}"#).as_bytes())
             .unwrap();
-        assert_eq!(jwt.numeric("exp"), NumericClaim::NotNumber);
-        assert_eq!(jwt.numeric("nbf"), NumericClaim::Seconds(1_500_000_000));
+        assert_eq!(jwt.exp(), NumericClaim::NotNumber);
+        assert_eq!(jwt.nbf(), NumericClaim::Seconds(1_500_000_000));
     }
 
     #[test]
@@ -315,5 +768,29 @@ pub mod tests {
         assert_eq!(duration(4), "4 s");
         assert_eq!(duration(3600), "3600 s (60 min)");
         assert_eq!(duration(90_000), "90000 s (25 h)");
+        assert_eq!(duration(200_000), "200000 s (2 days)");
+        for n in [0, 7, 10, 99, 12_345, u64::MAX] {
+            let mut out = String::from("n=");
+            push_number(&mut out, n);
+            assert_eq!(out, format!("n={n}"));
+        }
+        // Around the years the fast path writes, and a negative time.
+        for secs in [
+            -1_i64,
+            -62_167_219_200,
+            253_402_300_799,
+            253_402_300_800,
+            1_764_327_600,
+        ] {
+            let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+            let rem = secs.rem_euclid(86_400);
+            let expected = format!(
+                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+                rem / 3600,
+                (rem % 3600) / 60,
+                rem % 60
+            );
+            assert_eq!(rfc3339(secs), expected);
+        }
     }
 }
