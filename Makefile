@@ -99,7 +99,8 @@ fuzz: setup
 	PROPTEST_CASES=$(FUZZ_CASES) cargo test -p auth-diagnosis fuzz -- --nocapture
 
 ## profile: callgrind's instruction counts per function of the pure core on the bench's two 401
-## shapes (native release build with symbols, in target/profile; valgrind from apt)
+## shapes (native release build with symbols, in target/profile; valgrind from apt);
+## PROFILE_SHAPE=stripped-by-proxy or jwt-expired profiles one shape alone
 profile: setup
 	@command -v valgrind >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	  (apt-get install -y -qq valgrind >/dev/null 2>&1 || (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq valgrind >/dev/null 2>&1)) ; } || \

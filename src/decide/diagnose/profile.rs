@@ -9,20 +9,35 @@ use crate::output::logline::{self, Correlation};
 use crate::parse::request::Headers;
 use adhost::tools::bench::{shapes, Expect, Shape};
 
-/// One 401 as the glue handles it: the request's pairs made into headers, the decision, the
-/// header at the summary tier and the log line.
-fn one(config: &Config, shape: &Shape) -> (String, String) {
+/// The request's headers as the host hands them over: one buffer in the wire format.
+fn wire(shape: &Shape) -> Vec<u8> {
+    let pairs: Vec<(&[u8], &[u8])> = shape
+        .request
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_bytes(), v.as_slice()))
+        .collect();
+    crate::parse::pairs::tests::serialize(&pairs)
+}
+
+/// One 401 as the glue handles it: the host's buffer read into headers, the response's headers
+/// copied in one by one, the decision, the header at the summary tier and the log line.
+fn one(config: &Config, shape: &Shape, wire: &[u8]) -> (String, String) {
     let request = Request {
         method: shape.request.method.clone().into(),
         path: shape.request.path.clone(),
         scheme: shape.request.scheme.clone().into(),
         authority: shape.request.authority.clone(),
-        headers: Headers::from_pairs(shape.request.headers.iter().cloned()),
+        headers: Headers::from_wire(crate::parse::pairs::parse(wire.to_vec())),
         ..Request::default()
     };
+    let mut headers = Headers::with_capacity(6, 256);
+    for (name, value) in &shape.response.headers {
+        headers.push(name, value);
+    }
     let response = Response {
         status: shape.response.status,
-        headers: Headers::from_pairs(shape.response.headers.iter().cloned()),
+        headers,
         upstream_status: None,
         ngx_answered: None,
     };
@@ -66,9 +81,10 @@ fn profile_401_shapes() {
         .into_iter()
         .filter(|(_, code)| only.as_deref().is_none_or(|o| o == *code))
         .collect();
+    let wires: Vec<Vec<u8>> = unauthorized.iter().map(|(shape, _)| wire(shape)).collect();
     for _ in 0..rounds {
-        for (shape, code) in &unauthorized {
-            let (header, line) = one(&config, shape);
+        for ((shape, code), wire) in unauthorized.iter().zip(&wires) {
+            let (header, line) = one(&config, shape, wire);
             assert!(
                 header.starts_with(&format!("{code};")),
                 "{}: {header}",
