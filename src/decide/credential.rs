@@ -6,7 +6,7 @@ use crate::decide::config::Auth;
 use crate::diagnosis::Plugin;
 use crate::parse::jwt::looks_like_jwt;
 use crate::parse::request::{Param, Request};
-use crate::parse::text::{kong_reads_header, printable, same_squashed, squash_into};
+use crate::parse::text::{kong_reads_header, printable, same_squashed, squashed_byte};
 use std::borrow::Cow;
 
 /// What a credential looks like.
@@ -156,6 +156,24 @@ const CREDENTIAL_NAMES: [&[&[u8]]; 15] = [
     &[b"xauthorization"],
 ];
 
+/// The longest of [`CREDENTIAL_NAMES`].
+const LONGEST_CREDENTIAL_NAME: usize = CREDENTIAL_NAMES.len() - 1;
+
+/// Whether a squashed name starting with `a`, `b` can be one of [`CREDENTIAL_NAMES`]: the first
+/// two letters of every listed name (a test holds the two lists together). Most header names
+/// (`user-agent`, `x-request-id`, `cache-control`, `cookie`) end here, two bytes in.
+fn is_credential_prefix(a: u8, b: u8) -> bool {
+    matches!(
+        (a, b),
+        (b'x', b'k' | b'j' | b'a' | b't' | b's' | b'i')
+            | (b'a', b'u' | b'p' | b'c')
+            | (b'k' | b'b' | b's', b'e')
+            | (b'j', b'w')
+            | (b't', b'o')
+            | (b'i', b'd')
+    )
+}
+
 fn is_credential_squashed(name: &[u8]) -> bool {
     CREDENTIAL_NAMES.get(name.len()).is_some_and(|same_length| {
         same_length
@@ -175,21 +193,19 @@ const NOT_CREDENTIALS: [&str; 3] = [
 pub fn find<'a>(request: &'a Request, cookies: &[Param<'a>], auth: &Auth) -> Vec<Found<'a>> {
     let mut out = Vec::new();
     for (index, header) in request.headers.iter().enumerate() {
-        if NOT_CREDENTIALS.contains(&header.name.as_str()) {
+        let name: &str = &header.name;
+        let value: &[u8] = &header.value;
+        if NOT_CREDENTIALS.contains(&name) {
             continue;
         }
-        let value = header.value.as_slice();
-        if is_authorization_header(&header.name, auth) {
-            out.push(past_kong_limit(
-                authorization(&header.name, value, auth),
-                index,
-            ));
-        } else if let Some(found) = key_header(&header.name, value, auth) {
+        if is_authorization_header(name, auth) {
+            out.push(past_kong_limit(authorization(name, value, auth), index));
+        } else if let Some(found) = key_header(name, value, auth) {
             out.push(past_kong_limit(found, index));
-        } else if is_near_miss(&header.name, auth) || looks_like_jwt(strip_bearer(value)) {
+        } else if is_near_miss(name, auth) || looks_like_jwt(strip_bearer(value)) {
             out.push(Found {
                 kind: shape(strip_bearer(value)),
-                place: Place::Header(header.name.clone()),
+                place: Place::Header(name.to_string()),
                 scheme: None,
                 value: Cow::Borrowed(strip_bearer(value)),
                 readers: Vec::new(),
@@ -197,7 +213,7 @@ pub fn find<'a>(request: &'a Request, cookies: &[Param<'a>], auth: &Auth) -> Vec
             });
         }
     }
-    for param in request.query() {
+    for param in request.query_params() {
         out.extend(query_param(&param.name, param.value, auth));
     }
     for cookie in cookies {
@@ -246,11 +262,20 @@ fn shape(value: &[u8]) -> Kind {
     }
 }
 
-/// Headers read as `Authorization`-style `<scheme> <credentials>`.
+/// Headers read as `Authorization`-style `<scheme> <credentials>`: the two standard ones, and any
+/// other that [`header_plugins`] names a reader for (only jwt's `header_names` and oauth2's
+/// `auth_header_name` can name another), asked without building that list for every header.
 fn is_authorization_header(name: &str, auth: &Auth) -> bool {
     name == "authorization"
         || name == "proxy-authorization"
-        || header_plugins(name, auth).next().is_some()
+        || auth
+            .jwt
+            .as_ref()
+            .is_some_and(|j| j.header_names.iter().any(|n| kong_reads_header(n, name)))
+        || auth
+            .oauth2
+            .as_ref()
+            .is_some_and(|o| kong_reads_header(&o.auth_header_name, name))
 }
 
 /// Every plugin of the route that reads this Authorization-style header, whatever the scheme.
@@ -453,9 +478,25 @@ fn is_near_miss(name: &str, auth: &Auth) -> bool {
             .is_some_and(|k| k.key_names.iter().any(|n| same_squashed(n, name)))
 }
 
+/// Whether the name, squashed, is one of [`CREDENTIAL_NAMES`]. Asked of every header, cookie and
+/// query parameter: squashed into a stack buffer only as long as the longest listed name, given
+/// up at the first two letters no listed name starts with, or at one letter too many.
 fn is_credential_name(name: &str) -> bool {
-    let mut buffer = [0u8; 32];
-    squash_into(name, &mut buffer).is_some_and(is_credential_squashed)
+    let mut buffer = [0u8; LONGEST_CREDENTIAL_NAME];
+    let mut len = 0;
+    for b in name.bytes().filter_map(squashed_byte) {
+        let Some(slot) = buffer.get_mut(len) else {
+            return false;
+        };
+        *slot = b;
+        len += 1;
+        if let (2, [first, second, ..]) = (len, buffer) {
+            if !is_credential_prefix(first, second) {
+                return false;
+            }
+        }
+    }
+    buffer.get(..len).is_some_and(is_credential_squashed)
 }
 
 fn query_param<'a>(name: &str, value: Cow<'a, [u8]>, auth: &Auth) -> Option<Found<'a>> {
@@ -897,6 +938,205 @@ mod tests {
         assert_eq!(count, 27);
         for other in [&b"keys"[..], b"ke", b"", b"xauthorizations", b"bearel"] {
             assert!(!is_credential_squashed(other));
+        }
+    }
+
+    /// The name test as it was before the prefilter: every letter and digit squashed (up to 32),
+    /// then looked up among the names of its length.
+    fn reference_is_credential_name(name: &str) -> bool {
+        let squashed: Vec<u8> = name
+            .bytes()
+            .filter(u8::is_ascii_alphanumeric)
+            .map(|b| b.to_ascii_lowercase())
+            .collect();
+        squashed.len() <= 32 && is_credential_squashed(&squashed)
+    }
+
+    /// The prefilter gives up on no listed name: each one's first two letters pass it.
+    #[test]
+    fn every_listed_name_passes_the_prefix_test() {
+        for name in CREDENTIAL_NAMES.iter().flat_map(|same| same.iter()) {
+            let [a, b, ..] = name else {
+                panic!("{name:?} is shorter than two letters")
+            };
+            assert!(is_credential_prefix(*a, *b), "{name:?}");
+            assert!(is_credential_name(std::str::from_utf8(name).unwrap()));
+        }
+        assert_eq!(LONGEST_CREDENTIAL_NAME, b"xauthorization".len());
+    }
+
+    /// Every spelling the old squash-and-compare accepted is accepted, and nothing else: the two
+    /// compared on each listed name in many spellings, odd names, and 60,000 generated ones.
+    #[test]
+    fn credential_names_as_before() {
+        let mut names: Vec<String> = [
+            "X_API-KEY",
+            "Api-Key",
+            "api_key",
+            "API__KEY",
+            "x-api-key",
+            "X-Auth-Token",
+            "x-access-token",
+            "Authorization",
+            "AUTHORISATION",
+            "proxy-authorization",
+            "x-csrf-token",
+            "x-auth-diagnosis-token",
+            "-apikey",
+            "_token",
+            "k-e-y",
+            "ke",
+            "keys",
+            "x-authorizations",
+            "api\u{e9}key",
+            "\u{e9}apikey",
+            "apikey\u{e9}",
+            "\u{a0}token",
+            "tok\u{2013}en",
+            "api key",
+            "api\tkey",
+            "ID_TOKEN",
+            "Id-Token",
+            "session-token",
+            "X-Session-Token",
+            "xsessiontoken1",
+            "0token",
+            "token0",
+            "",
+            "-",
+            "a",
+            "x",
+            "xx",
+            "user-agent",
+            "accept",
+            "accept-encoding",
+            "accept-language",
+            "x-request-id",
+            "traceparent",
+            "x-forwarded-for",
+            "x-forwarded-proto",
+            "cache-control",
+            "cookie",
+            "BIGipServerpool_orders",
+            "session",
+            "jwt",
+            "JWT",
+            "x-jwt",
+            "bearer",
+            "secret",
+            "x-secret",
+            "x-id-token",
+            "x-api-auth",
+            "x-api-token",
+            "auth-token",
+            "x-auth-token",
+            "access_token",
+            "x-access_token",
+            "x-authorization",
+        ]
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+        names.push(format!("x-{}", "a".repeat(62)));
+        names.push(format!("{}-token", "-".repeat(70)));
+        names.push(format!("api{}key", "_".repeat(64)));
+        names.push(format!("apikey{}", "\u{e9}".repeat(40)));
+        for listed in CREDENTIAL_NAMES.iter().flat_map(|same| same.iter()) {
+            let listed = std::str::from_utf8(listed).unwrap();
+            let spaced: String = listed.chars().flat_map(|c| [c, '-']).collect();
+            let upper_odd: String = listed
+                .chars()
+                .enumerate()
+                .map(|(i, c)| {
+                    if i % 2 == 1 {
+                        c.to_ascii_uppercase()
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            names.extend([
+                listed.to_string(),
+                listed.to_ascii_uppercase(),
+                spaced,
+                upper_odd,
+                format!("_{listed}_"),
+                format!("{listed}s"),
+                format!("x{listed}"),
+                format!("\u{e9}{listed}"),
+                listed.get(1..).unwrap_or_default().to_string(),
+                listed
+                    .get(..listed.len() - 1)
+                    .unwrap_or_default()
+                    .to_string(),
+            ]);
+        }
+        // Names glued from pieces of the listed ones, so that many are near hits and some hits.
+        let pieces = [
+            "x",
+            "-",
+            "_",
+            "api",
+            "Api",
+            "KEY",
+            "key",
+            "auth",
+            "Auth",
+            "token",
+            "access",
+            "session",
+            "id",
+            "jwt",
+            "bearer",
+            "secret",
+            "orization",
+            "orisation",
+            "ac",
+            "ce",
+            "\u{e9}",
+            "0",
+            "s",
+            " ",
+            "X",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            usize::try_from(seed >> 33).unwrap()
+        };
+        for _ in 0..60_000 {
+            let count = 1 + next() % 5;
+            let name: String = (0..count).map(|_| pieces[next() % pieces.len()]).collect();
+            names.push(name);
+        }
+        let mut accepted = 0;
+        for name in &names {
+            let old = reference_is_credential_name(name);
+            assert_eq!(is_credential_name(name), old, "{name:?}");
+            accepted += usize::from(old);
+        }
+        // Both answers are well represented: the comparison is not of two constant functions.
+        assert!(accepted > 1_000, "{accepted} of {}", names.len());
+        assert!(names.len() - accepted > 10_000);
+        for yes in [
+            "X_API-KEY",
+            "Api-Key",
+            "api\u{e9}key",
+            "x-access_token",
+            "ID_TOKEN",
+        ] {
+            assert!(is_credential_name(yes), "{yes}");
+        }
+        for no in [
+            "user-agent",
+            "accept-encoding",
+            "keys",
+            "x-authorizations",
+            "",
+        ] {
+            assert!(!is_credential_name(no), "{no}");
         }
     }
 

@@ -158,13 +158,17 @@ pub struct Param<'a> {
 
 impl Request {
     /// The query string's parameters, at most [`MAX_PARAMS`], decoded as Kong decodes them.
+    #[cfg(test)]
     pub fn query(&self) -> Vec<Param<'_>> {
+        self.query_params().collect()
+    }
+
+    /// [`Request::query`] one parameter at a time, for a reader that keeps none of them: no
+    /// list is built (the credential search asks this of every annotated request).
+    pub fn query_params(&self) -> impl Iterator<Item = Param<'_>> {
         let query = match &self.raw_query {
             Some(raw) => raw.as_str(),
-            None => match self.path.split_once('?') {
-                Some((_, query)) => query,
-                None => return Vec::new(),
-            },
+            None => self.path.split_once('?').map_or("", |(_, query)| query),
         };
         query
             .split('&')
@@ -182,7 +186,6 @@ impl Request {
                     value: query_decode(value),
                 }
             })
-            .collect()
     }
 
     /// Every cookie of every Cookie header, at most [`MAX_PARAMS`].
