@@ -214,10 +214,14 @@ pub fn find<'a>(request: &'a Request, cookies: &[Param<'a>], auth: &Auth) -> Vec
         }
     }
     for param in request.query_params() {
-        out.extend(query_param(&param.name, param.value, auth));
+        if let Some(found) = query_param(&param.name, param.value, auth) {
+            out.push(found);
+        }
     }
     for cookie in cookies {
-        out.extend(cookie_credential(&cookie.name, cookie.value.clone(), auth));
+        if let Some(found) = cookie_credential(&cookie.name, cookie.value.clone(), auth) {
+            out.push(found);
+        }
     }
     out
 }
@@ -484,7 +488,11 @@ fn is_near_miss(name: &str, auth: &Auth) -> bool {
 fn is_credential_name(name: &str) -> bool {
     let mut buffer = [0u8; LONGEST_CREDENTIAL_NAME];
     let mut len = 0;
-    for b in name.bytes().filter_map(squashed_byte) {
+    // A plain loop: iterator adapters are calls each at the filter's size-optimised level.
+    for &b in name.as_bytes() {
+        let Some(b) = squashed_byte(b) else {
+            continue;
+        };
         let Some(slot) = buffer.get_mut(len) else {
             return false;
         };
