@@ -6,7 +6,7 @@ use crate::decide::config::Auth;
 use crate::diagnosis::Plugin;
 use crate::parse::jwt::looks_like_jwt;
 use crate::parse::request::{Param, Request};
-use crate::parse::text::{kong_reads_header, printable, same_squashed, squashed_byte};
+use crate::parse::text::{kong_reads_header, next_squashed, printable, same_squashed};
 use std::borrow::Cow;
 
 /// What a credential looks like.
@@ -162,6 +162,7 @@ const LONGEST_CREDENTIAL_NAME: usize = CREDENTIAL_NAMES.len() - 1;
 /// Whether a squashed name starting with `a`, `b` can be one of [`CREDENTIAL_NAMES`]: the first
 /// two letters of every listed name (a test holds the two lists together). Most header names
 /// (`user-agent`, `x-request-id`, `cache-control`, `cookie`) end here, two bytes in.
+#[inline(always)]
 fn is_credential_prefix(a: u8, b: u8) -> bool {
     matches!(
         (a, b),
@@ -202,7 +203,9 @@ pub fn find<'a>(request: &'a Request, cookies: &[Param<'a>], auth: &Auth) -> Vec
             out.push(past_kong_limit(authorization(name, value, auth), index));
         } else if let Some(found) = key_header(name, value, auth) {
             out.push(past_kong_limit(found, index));
-        } else if is_near_miss(name, auth) || looks_like_jwt(strip_bearer(value)) {
+        } else if is_near_miss(name, auth)
+            || may_be_jwt(value) && looks_like_jwt(strip_bearer(value))
+        {
             out.push(Found {
                 kind: shape(strip_bearer(value)),
                 place: Place::Header(name.to_string()),
@@ -246,6 +249,17 @@ fn past_kong_limit(mut found: Found<'_>, index: usize) -> Found<'_> {
         }
     }
     found
+}
+
+/// Whether `strip_bearer(value)` can look like a JWT: it must start `eyJ`, so the value's first
+/// byte past whitespace is `e` or the `b` of `bearer `. Asked of every header's value, and most
+/// (`gzip`, `*/*`, `no-cache`) end here.
+#[inline(always)]
+fn may_be_jwt(value: &[u8]) -> bool {
+    matches!(
+        value.iter().find(|b| !b.is_ascii_whitespace()),
+        Some(b'e' | b'b' | b'B')
+    )
 }
 
 fn strip_bearer(value: &[u8]) -> &[u8] {
@@ -486,23 +500,27 @@ fn is_near_miss(name: &str, auth: &Auth) -> bool {
 /// query parameter: squashed into a stack buffer only as long as the longest listed name, given
 /// up at the first two letters no listed name starts with, or at one letter too many.
 fn is_credential_name(name: &str) -> bool {
+    let name = name.as_bytes();
+    let mut at = 0;
+    // Plain loops: iterator adapters are calls each at the filter's size-optimised level.
+    let (Some(first), Some(second)) = (next_squashed(name, &mut at), next_squashed(name, &mut at))
+    else {
+        return false;
+    };
+    if !is_credential_prefix(first, second) {
+        return false;
+    }
     let mut buffer = [0u8; LONGEST_CREDENTIAL_NAME];
-    let mut len = 0;
-    // A plain loop: iterator adapters are calls each at the filter's size-optimised level.
-    for &b in name.as_bytes() {
-        let Some(b) = squashed_byte(b) else {
-            continue;
-        };
+    if let Some([a, b, ..]) = buffer.get_mut(..) {
+        (*a, *b) = (first, second);
+    }
+    let mut len = 2;
+    while let Some(b) = next_squashed(name, &mut at) {
         let Some(slot) = buffer.get_mut(len) else {
             return false;
         };
         *slot = b;
         len += 1;
-        if let (2, [first, second, ..]) = (len, buffer) {
-            if !is_credential_prefix(first, second) {
-                return false;
-            }
-        }
     }
     buffer.get(..len).is_some_and(is_credential_squashed)
 }
@@ -1146,6 +1164,34 @@ mod tests {
         ] {
             assert!(!is_credential_name(no), "{no}");
         }
+    }
+
+    /// Every value `looks_like_jwt(strip_bearer(_))` takes passes the first-byte test.
+    #[test]
+    fn may_be_jwt_lets_every_jwt_through() {
+        let mut jwts = 0;
+        for lead in ["", " ", "\t ", "\x0b"] {
+            for scheme in ["", "Bearer ", "bearer  ", "BEARER\t", "Token ", "b", "e"] {
+                for token in [
+                    JWT,
+                    "eyJhbGciOiJIUzI1NiJ9.e30.",
+                    "eyJ.a.b",
+                    "eyJhbGciOi.x",
+                    "eyJ",
+                    "abc.def.ghi",
+                    "",
+                    " ",
+                ] {
+                    let value = format!("{lead}{scheme}{token} ");
+                    let looks = looks_like_jwt(strip_bearer(value.as_bytes()));
+                    assert!(!looks || may_be_jwt(value.as_bytes()), "{value:?}");
+                    jwts += usize::from(looks);
+                }
+            }
+        }
+        assert!(jwts > 10);
+        assert!(!may_be_jwt(b"  gzip, deflate"));
+        assert!(!may_be_jwt(b""));
     }
 
     #[test]

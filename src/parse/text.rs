@@ -35,7 +35,7 @@ pub fn printable_bytes(input: &[u8], max: usize) -> String {
 /// Whether Kong's `kong.request.get_headers()[configured]` finds the request header `header`:
 /// names compare case-insensitively, and the lookup is retried with every `_` of the configured
 /// name turned into `-` (lua-nginx-module's normalisation) — not the other way round.
-#[inline]
+#[inline(always)]
 pub fn kong_reads_header(configured: &str, header: &str) -> bool {
     // Asked of every header for every configured name: most differ in length, and that is
     // answered where it is asked, without a call.
@@ -70,7 +70,7 @@ pub fn squashed_byte(b: u8) -> Option<u8> {
 
 /// The next squashed byte of `name` from `at` on, `at` moved past it.
 #[inline(always)]
-fn next_squashed(name: &[u8], at: &mut usize) -> Option<u8> {
+pub fn next_squashed(name: &[u8], at: &mut usize) -> Option<u8> {
     while let Some(&b) = name.get(*at) {
         *at += 1;
         if let Some(squashed) = squashed_byte(b) {
