@@ -393,10 +393,19 @@ fn authorization<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Found<'a> {
     } else {
         Kind::Opaque
     };
-    let plugins: Vec<Plugin> = header_plugins(name, auth).collect();
+    // At most one of each of the six plugins: on the stack, not in a list of its own.
+    let mut reading = [Plugin::Jwt; 6];
+    let mut count = 0;
+    for plugin in header_plugins(name, auth) {
+        if let Some(slot) = reading.get_mut(count) {
+            *slot = plugin;
+            count += 1;
+        }
+    }
+    let plugins = reading.get(..count).unwrap_or_default();
     let mut readers: Vec<Plugin> = if trimmed.trim_ascii().is_empty() {
         // An empty header is judged by the plugins that read it: malformed, not a new scheme.
-        plugins.clone()
+        plugins.to_vec()
     } else {
         plugins
             .iter()

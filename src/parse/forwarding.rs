@@ -94,15 +94,14 @@ fn marks(headers: &Headers) -> u32 {
 
 /// `<what> <name>`, the name made printable and cut at 60 bytes as [`printable_bytes`] does,
 /// without a copy when it already is (as almost every name is).
-fn mark(what: &str, name: &[u8]) -> String {
+fn mark(what: &str, name: &str) -> String {
     let mut mark = String::with_capacity(what.len() + 1 + name.len().min(60));
     mark.push_str(what);
     mark.push(' ');
-    match std::str::from_utf8(name) {
-        Ok(plain) if plain.len() <= 60 && plain.bytes().all(|b| (0x20..=0x7e).contains(&b)) => {
-            mark.push_str(plain)
-        }
-        _ => mark.push_str(&printable_bytes(name, 60)),
+    if name.len() <= 60 && name.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
+        mark.push_str(name);
+    } else {
+        mark.push_str(&printable_bytes(name.as_bytes(), 60));
     }
     mark
 }
@@ -121,7 +120,7 @@ pub fn hops(request: &Request, cookies: &[Param<'_>]) -> Vec<Hop> {
         };
         hops.push(Hop {
             what,
-            mark: mark("cookie", cookie.name.as_bytes()),
+            mark: mark("cookie", &cookie.name),
         });
     }
     let seen = marks(h);
@@ -132,7 +131,7 @@ pub fn hops(request: &Request, cookies: &[Param<'_>]) -> Vec<Hop> {
         if seen & (1 << i) != 0 {
             hops.push(Hop {
                 what,
-                mark: mark("header", name.as_bytes()),
+                mark: mark("header", name),
             });
         }
     }
@@ -185,7 +184,7 @@ pub fn hops(request: &Request, cookies: &[Param<'_>]) -> Vec<Hop> {
         {
             hops.push(Hop {
                 what: "a proxy",
-                mark: mark("header", name.as_bytes()),
+                mark: mark("header", name),
             });
         }
     }
@@ -208,7 +207,10 @@ pub fn response_hops(headers: &Headers) -> Vec<Hop> {
             } else {
                 return None;
             };
-            let mut mark = mark("Set-Cookie", name);
+            let mut mark = match std::str::from_utf8(name) {
+                Ok(name) => mark("Set-Cookie", name),
+                Err(_) => format!("Set-Cookie {}", printable_bytes(name, 60)),
+            };
             mark.push_str(" on the response");
             Some(Hop { what, mark })
         })

@@ -37,18 +37,32 @@ pub fn printable_bytes(input: &[u8], max: usize) -> String {
 /// name turned into `-` (lua-nginx-module's normalisation) — not the other way round.
 #[inline(always)]
 pub fn kong_reads_header(configured: &str, header: &str) -> bool {
-    // Asked of every header for every configured name: most differ in length, and that is
-    // answered where it is asked, without a call.
-    configured.len() == header.len() && same_as_kong_reads(configured, header)
+    // Asked of every header for every configured name: most differ in length or in their first
+    // byte, and that is answered where it is asked, without a call.
+    let (c, h) = (configured.as_bytes(), header.as_bytes());
+    c.len() == h.len()
+        && match (c.first(), h.first()) {
+            // Either look-up: as it is, or `_` as `-`.
+            (Some(&c), Some(&h)) => c.eq_ignore_ascii_case(&h) || c == b'_' && h == b'-',
+            _ => true,
+        }
+        && same_as_kong_reads(c, h)
 }
 
-/// [`kong_reads_header`] for names of the same length.
-fn same_as_kong_reads(configured: &str, header: &str) -> bool {
+/// [`kong_reads_header`] for names of the same length: as they are, or with every `_` of the
+/// configured one a `-`. Plain loops: iterator adapters are calls each at opt-level z.
+fn same_as_kong_reads(c: &[u8], h: &[u8]) -> bool {
     let same = |dash: bool| {
-        configured.bytes().zip(header.bytes()).all(|(c, h)| {
+        let mut i = 0;
+        while let (Some(&c), Some(&h)) = (c.get(i), h.get(i)) {
+            // In the retried look-up (`dash`) every `_` is a `-`, and only that.
             let c = if dash && c == b'_' { b'-' } else { c };
-            c.eq_ignore_ascii_case(&h)
-        })
+            if !c.eq_ignore_ascii_case(&h) {
+                return false;
+            }
+            i += 1;
+        }
+        true
     };
     same(false) || same(true)
 }
@@ -84,8 +98,21 @@ pub fn next_squashed(name: &[u8], at: &mut usize) -> Option<u8> {
 /// (`X-Api_Key` = `xapikey`), without allocating: this runs for every header of an annotated
 /// request, and most differ at their first letter. A plain loop: iterator adapters are calls
 /// each at the size-optimised level the filter is built with.
+#[inline(always)]
 pub fn same_squashed(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
+    // Two names starting with different letters or digits differ: answered where asked.
+    match (
+        a.first().copied().and_then(squashed_byte),
+        b.first().copied().and_then(squashed_byte),
+    ) {
+        (Some(x), Some(y)) if x != y => false,
+        _ => same_squashed_bytes(a, b),
+    }
+}
+
+/// [`same_squashed`] in full.
+fn same_squashed_bytes(a: &[u8], b: &[u8]) -> bool {
     let (mut i, mut j) = (0, 0);
     loop {
         let next = next_squashed(a, &mut i);
@@ -224,6 +251,11 @@ mod tests {
             "x_api_key",
             "x-api-key",
             "X-API_KEY",
+            "_x_y",
+            "-x-y",
+            "_x-y",
+            "-X_Y",
+            "_X-Y",
             "",
             "_",
             "-",
