@@ -75,9 +75,11 @@ const MARKS_BY_LENGTH: [u32; LONGEST_MARK + 1] = {
     table
 };
 
-/// Which of [`MARK_HEADERS`] the request carries, one bit each, in one pass over the headers.
-fn marks(headers: &Headers) -> u32 {
+/// Which of [`MARK_HEADERS`] the request carries, one bit each, and the first
+/// `X-Forwarded-For`'s value, in one pass over the headers.
+fn marks(headers: &Headers) -> (u32, Option<&[u8]>) {
     let mut seen = 0;
+    let mut forwarded_for = None;
     for header in headers.iter() {
         let name: &str = &header.name;
         let mut candidates = MARKS_BY_LENGTH.get(name.len()).copied().unwrap_or(0);
@@ -85,11 +87,14 @@ fn marks(headers: &Headers) -> u32 {
             let i = candidates.trailing_zeros();
             candidates &= candidates - 1;
             if MARK_HEADERS.get(i as usize).is_some_and(|&m| m == name) {
+                if 1 << i == X_FORWARDED_FOR && seen & X_FORWARDED_FOR == 0 {
+                    forwarded_for = Some(&*header.value);
+                }
                 seen |= 1 << i;
             }
         }
     }
-    seen
+    (seen, forwarded_for)
 }
 
 /// `<what> <name>`, the name made printable and cut at 60 bytes as [`printable_bytes`] does,
@@ -123,7 +128,7 @@ pub fn hops(request: &Request, cookies: &[Param<'_>]) -> Vec<Hop> {
             mark: mark("cookie", &cookie.name),
         });
     }
-    let seen = marks(h);
+    let (seen, forwarded_for) = marks(h);
     if seen == 0 {
         return hops;
     }
@@ -161,10 +166,7 @@ pub fn hops(request: &Request, cookies: &[Param<'_>]) -> Vec<Hop> {
             mark: "header forwarded".into(),
         });
     }
-    if let Some(xff) = h
-        .first("x-forwarded-for")
-        .filter(|_| seen & X_FORWARDED_FOR != 0)
-    {
+    if let Some(xff) = forwarded_for {
         let count = xff.split(|&b| b == b',').count();
         let mut mark = String::with_capacity(40);
         mark.push_str("X-Forwarded-For with ");

@@ -101,14 +101,16 @@ pub fn next_squashed(name: &[u8], at: &mut usize) -> Option<u8> {
 #[inline(always)]
 pub fn same_squashed(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
-    // Two names starting with different letters or digits differ: answered where asked.
-    match (
-        a.first().copied().and_then(squashed_byte),
-        b.first().copied().and_then(squashed_byte),
-    ) {
-        (Some(x), Some(y)) if x != y => false,
-        _ => same_squashed_bytes(a, b),
+    // Two names starting with different letters or digits differ: answered where asked (no
+    // Option combinators: at opt-level z they are calls through memory).
+    if let (Some(&x), Some(&y)) = (a.first(), b.first()) {
+        if let (Some(x), Some(y)) = (squashed_byte(x), squashed_byte(y)) {
+            if x != y {
+                return false;
+            }
+        }
     }
+    same_squashed_bytes(a, b)
 }
 
 /// [`same_squashed`] in full.
