@@ -135,52 +135,48 @@ impl Found<'_> {
 }
 
 /// Header and parameter names clients use for credentials, squashed (letters and digits only),
-/// listed by length: a name is compared only with those of its own length, byte by byte in place.
-/// This runs for every header, cookie and query parameter of an annotated request; `==` on
-/// slices is a memcmp call each in wasm, and a `match` of the names costs 1.7 KB of `.wasm`.
-const CREDENTIAL_NAMES: [&[&[u8]]; 15] = [
-    &[],
-    &[],
-    &[],
-    &[b"key", b"jwt"],
-    &[b"xkey", b"auth", b"xjwt"],
-    &[b"token", b"xauth"],
-    &[b"apikey", b"xtoken", b"bearer", b"secret"],
-    &[b"xapikey", b"idtoken", b"xsecret"],
-    &[b"apitoken", b"xidtoken", b"xapiauth"],
-    &[b"xapitoken", b"authtoken"],
-    &[b"xauthtoken"],
-    &[b"accesstoken"],
-    &[b"xaccesstoken", b"sessiontoken"],
-    &[b"authorization", b"authorisation", b"xsessiontoken"],
-    &[b"xauthorization"],
-];
-
-/// The longest of [`CREDENTIAL_NAMES`].
-const LONGEST_CREDENTIAL_NAME: usize = CREDENTIAL_NAMES.len() - 1;
-
-/// Whether a squashed name starting with `a`, `b` can be one of [`CREDENTIAL_NAMES`]: the first
-/// two letters of every listed name (a test holds the two lists together). Most header names
-/// (`user-agent`, `x-request-id`, `cache-control`, `cookie`) end here, two bytes in.
-#[inline(always)]
-fn is_credential_prefix(a: u8, b: u8) -> bool {
-    matches!(
-        (a, b),
-        (b'x', b'k' | b'j' | b'a' | b't' | b's' | b'i')
-            | (b'a', b'u' | b'p' | b'c')
-            | (b'k' | b'b' | b's', b'e')
-            | (b'j', b'w')
-            | (b't', b'o')
-            | (b'i', b'd')
-    )
+/// by their first two letters: a name is squashed two letters in, then compared in place with
+/// only the listed names starting with those (none for most: `user-agent`, `x-request-id`,
+/// `cache-control`; one for `accept-encoding`, left at its fifth letter). This runs for every
+/// header, cookie and query parameter of an annotated request.
+fn credential_names(a: u8, b: u8) -> &'static [&'static [u8]] {
+    match (a, b) {
+        (b'k', b'e') => &[b"key"],
+        (b'j', b'w') => &[b"jwt"],
+        (b'a', b'u') => &[b"auth", b"authtoken", b"authorization", b"authorisation"],
+        (b'a', b'p') => &[b"apikey", b"apitoken"],
+        (b'a', b'c') => &[b"accesstoken"],
+        (b't', b'o') => &[b"token"],
+        (b'b', b'e') => &[b"bearer"],
+        (b's', b'e') => &[b"secret", b"sessiontoken"],
+        (b'i', b'd') => &[b"idtoken"],
+        (b'x', b'k') => &[b"xkey"],
+        (b'x', b'j') => &[b"xjwt"],
+        (b'x', b'a') => &[
+            b"xauth",
+            b"xapikey",
+            b"xapiauth",
+            b"xapitoken",
+            b"xauthtoken",
+            b"xaccesstoken",
+            b"xauthorization",
+        ],
+        (b'x', b't') => &[b"xtoken"],
+        (b'x', b's') => &[b"xsecret", b"xsessiontoken"],
+        (b'x', b'i') => &[b"xidtoken"],
+        _ => &[],
+    }
 }
 
-fn is_credential_squashed(name: &[u8]) -> bool {
-    CREDENTIAL_NAMES.get(name.len()).is_some_and(|same_length| {
-        same_length
-            .iter()
-            .any(|n| n.iter().zip(name).all(|(a, b)| a == b))
-    })
+/// Whether the rest of `name` from `at` on, squashed, is `rest`: compared a letter at a time,
+/// given up at the first that differs.
+fn rest_squashed_is(name: &[u8], mut at: usize, rest: &[u8]) -> bool {
+    for &want in rest {
+        if next_squashed(name, &mut at) != Some(want) {
+            return false;
+        }
+    }
+    next_squashed(name, &mut at).is_none()
 }
 
 /// Headers that look credential-like but are not credentials for Kong's auth plugins.
@@ -307,16 +303,46 @@ fn shape(value: &[u8]) -> Kind {
 /// other that [`header_plugins`] names a reader for (only jwt's `header_names` and oauth2's
 /// `auth_header_name` can name another), asked without building that list for every header.
 fn is_authorization_header(name: &str, auth: &Auth) -> bool {
-    name == "authorization"
-        || name == "proxy-authorization"
-        || auth
-            .jwt
-            .as_ref()
-            .is_some_and(|j| j.header_names.iter().any(|n| kong_reads_header(n, name)))
-        || auth
-            .oauth2
-            .as_ref()
-            .is_some_and(|o| kong_reads_header(&o.auth_header_name, name))
+    if name == "authorization" || name == "proxy-authorization" {
+        return true;
+    }
+    // Plain code: Option and iterator combinators are calls through memory at opt-level z, and
+    // this is asked of every header.
+    if let Some(jwt) = &auth.jwt {
+        for configured in &jwt.header_names {
+            if kong_reads_header(configured, name) {
+                return true;
+            }
+        }
+    }
+    match &auth.oauth2 {
+        Some(oauth2) => kong_reads_header(&oauth2.auth_header_name, name),
+        None => false,
+    }
+}
+
+/// Whether `name` is one of `names`, exactly.
+#[inline(always)]
+fn is_one_of(names: &[String], name: &str) -> bool {
+    for listed in names {
+        if listed == name {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether `name` is one of key-auth's `key_names` once both are squashed.
+#[inline(always)]
+fn is_squashed_key_name(name: &str, auth: &Auth) -> bool {
+    if let Some(key_auth) = &auth.key_auth {
+        for key_name in &key_auth.key_names {
+            if same_squashed(key_name, name) {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Every plugin of the route that reads this Authorization-style header, whatever the scheme.
@@ -495,10 +521,16 @@ fn signature(params: &[u8]) -> &[u8] {
 
 fn key_header<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Option<Found<'a>> {
     let key_auth = auth.key_auth.as_ref()?;
-    key_auth
-        .key_names
-        .iter()
-        .find(|k| kong_reads_header(k, name))?;
+    let mut read = false;
+    for key_name in &key_auth.key_names {
+        if kong_reads_header(key_name, name) {
+            read = true;
+            break;
+        }
+    }
+    if !read {
+        return None;
+    }
     let (readers, miss) = if key_auth.key_in_header {
         (vec![Plugin::KeyAuth], None)
     } else {
@@ -521,40 +553,23 @@ fn key_header<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Option<Found<'a>>
 }
 
 fn is_near_miss(name: &str, auth: &Auth) -> bool {
-    is_credential_name(name)
-        || auth
-            .key_auth
-            .as_ref()
-            .is_some_and(|k| k.key_names.iter().any(|n| same_squashed(n, name)))
+    is_credential_name(name) || is_squashed_key_name(name, auth)
 }
 
-/// Whether the name, squashed, is one of [`CREDENTIAL_NAMES`]. Asked of every header, cookie and
-/// query parameter: squashed into a stack buffer only as long as the longest listed name, given
-/// up at the first two letters no listed name starts with, or at one letter too many.
+/// Whether the name, squashed, is one of [`credential_names`]. Asked of every header, cookie
+/// and query parameter; plain loops, as iterator adapters are calls each at opt-level z.
 fn is_credential_name(name: &str) -> bool {
     let name = name.as_bytes();
     let mut at = 0;
-    // Plain loops: iterator adapters are calls each at the filter's size-optimised level.
-    let (Some(first), Some(second)) = (next_squashed(name, &mut at), next_squashed(name, &mut at))
-    else {
+    let (Some(a), Some(b)) = (next_squashed(name, &mut at), next_squashed(name, &mut at)) else {
         return false;
     };
-    if !is_credential_prefix(first, second) {
-        return false;
+    for listed in credential_names(a, b) {
+        if rest_squashed_is(name, at, listed.get(2..).unwrap_or_default()) {
+            return true;
+        }
     }
-    let mut buffer = [0u8; LONGEST_CREDENTIAL_NAME];
-    if let Some([a, b, ..]) = buffer.get_mut(..) {
-        (*a, *b) = (first, second);
-    }
-    let mut len = 2;
-    while let Some(b) = next_squashed(name, &mut at) {
-        let Some(slot) = buffer.get_mut(len) else {
-            return false;
-        };
-        *slot = b;
-        len += 1;
-    }
-    buffer.get(..len).is_some_and(is_credential_squashed)
+    false
 }
 
 fn query_param<'a>(name: &str, value: Cow<'a, [u8]>, auth: &Auth) -> Option<Found<'a>> {
@@ -568,7 +583,7 @@ fn query_param<'a>(name: &str, value: Cow<'a, [u8]>, auth: &Auth) -> Option<Foun
         miss,
     };
     if let Some(key_auth) = &auth.key_auth {
-        if key_auth.key_names.iter().any(|k| k == name) {
+        if is_one_of(&key_auth.key_names, name) {
             return Some(if key_auth.key_in_query {
                 found(vec![Plugin::KeyAuth], None)
             } else {
@@ -583,7 +598,7 @@ fn query_param<'a>(name: &str, value: Cow<'a, [u8]>, auth: &Auth) -> Option<Foun
         }
     }
     if let Some(jwt) = &auth.jwt {
-        if jwt.uri_param_names.iter().any(|k| k == name) {
+        if is_one_of(&jwt.uri_param_names, name) {
             let mut f = found(vec![Plugin::Jwt], None);
             f.kind = Kind::Jwt;
             return Some(f);
@@ -602,7 +617,7 @@ fn cookie_credential<'a>(name: &str, value: Cow<'a, [u8]>, auth: &Auth) -> Optio
     // The place is named only for a cookie found: most cookies are not credentials.
     let place = || Place::Cookie(name.to_string());
     // The session plugin reads its cookie by name, whatever the value looks like.
-    if auth.session.as_ref().is_some_and(|s| s.cookie_name == name) {
+    if matches!(&auth.session, Some(session) if session.cookie_name == name) {
         return Some(Found {
             kind: Kind::Session,
             place: place(),
@@ -613,7 +628,7 @@ fn cookie_credential<'a>(name: &str, value: Cow<'a, [u8]>, auth: &Auth) -> Optio
         });
     }
     if let Some(jwt) = &auth.jwt {
-        if jwt.cookie_names.iter().any(|k| k == name) {
+        if is_one_of(&jwt.cookie_names, name) {
             return Some(Found {
                 kind: Kind::Jwt,
                 place: place(),
@@ -627,10 +642,7 @@ fn cookie_credential<'a>(name: &str, value: Cow<'a, [u8]>, auth: &Auth) -> Optio
     if !is_credential_name(name) && !looks_like_jwt(&value) {
         return None;
     }
-    let is_key_name = auth
-        .key_auth
-        .as_ref()
-        .is_some_and(|k| k.key_names.iter().any(|n| same_squashed(n, name)));
+    let is_key_name = is_squashed_key_name(name, auth);
     let (plugin, why) = if looks_like_jwt(&value) && auth.jwt.is_some() {
         (Plugin::Jwt, "the cookie is not in jwt's cookie_names")
     } else if is_key_name || auth.key_auth.is_some() {
@@ -660,6 +672,33 @@ mod tests {
     use super::*;
     use crate::decide::config::{load, Config};
     use crate::parse::request::Headers;
+
+    /// The listed names as they were before [`credential_names`], by length.
+    const CREDENTIAL_NAMES: [&[&[u8]]; 15] = [
+        &[],
+        &[],
+        &[],
+        &[b"key", b"jwt"],
+        &[b"xkey", b"auth", b"xjwt"],
+        &[b"token", b"xauth"],
+        &[b"apikey", b"xtoken", b"bearer", b"secret"],
+        &[b"xapikey", b"idtoken", b"xsecret"],
+        &[b"apitoken", b"xidtoken", b"xapiauth"],
+        &[b"xapitoken", b"authtoken"],
+        &[b"xauthtoken"],
+        &[b"accesstoken"],
+        &[b"xaccesstoken", b"sessiontoken"],
+        &[b"authorization", b"authorisation", b"xsessiontoken"],
+        &[b"xauthorization"],
+    ];
+
+    fn is_credential_squashed(name: &[u8]) -> bool {
+        CREDENTIAL_NAMES.get(name.len()).is_some_and(|same_length| {
+            same_length
+                .iter()
+                .any(|n| n.iter().zip(name).all(|(a, b)| a == b))
+        })
+    }
 
     fn request(path: &str, headers: &[(&str, &str)]) -> Request {
         Request {
@@ -1010,17 +1049,33 @@ mod tests {
         squashed.len() <= 32 && is_credential_squashed(&squashed)
     }
 
-    /// The prefilter gives up on no listed name: each one's first two letters pass it.
+    /// The names by first two letters are the names by length: each listed once, under its own
+    /// first two letters, and none more.
     #[test]
-    fn every_listed_name_passes_the_prefix_test() {
-        for name in CREDENTIAL_NAMES.iter().flat_map(|same| same.iter()) {
-            let [a, b, ..] = name else {
-                panic!("{name:?} is shorter than two letters")
-            };
-            assert!(is_credential_prefix(*a, *b), "{name:?}");
+    fn names_by_prefix_are_the_names_by_length() {
+        let mut by_length: Vec<&[u8]> = CREDENTIAL_NAMES
+            .iter()
+            .flat_map(|s| s.iter().copied())
+            .collect();
+        let squashed_bytes: Vec<u8> = (b'a'..=b'z').chain(b'0'..=b'9').collect();
+        let mut by_prefix: Vec<&[u8]> = Vec::new();
+        for &a in &squashed_bytes {
+            for &b in &squashed_bytes {
+                for listed in credential_names(a, b) {
+                    assert_eq!(listed.get(..2), Some(&[a, b][..]), "{listed:?}");
+                    by_prefix.push(listed);
+                }
+            }
+        }
+        by_length.sort();
+        by_prefix.sort();
+        assert_eq!(by_prefix, by_length);
+        assert_eq!(by_prefix.len(), 27);
+        for name in &by_length {
             assert!(is_credential_name(std::str::from_utf8(name).unwrap()));
         }
-        assert_eq!(LONGEST_CREDENTIAL_NAME, b"xauthorization".len());
+        // The old lookup capped names at this length; exact matches never exceed it.
+        assert_eq!(CREDENTIAL_NAMES.len() - 1, b"xauthorization".len());
     }
 
     /// Every spelling the old squash-and-compare accepted is accepted, and nothing else: the two

@@ -440,7 +440,15 @@ fn contains_kong(value: &[u8]) -> bool {
 /// by two hex digits stays as it is. Borrowed when there is nothing to decode.
 pub(super) fn query_decode(raw: &str) -> Cow<'_, [u8]> {
     let bytes = raw.as_bytes();
-    if !bytes.iter().any(|&b| b == b'+' || b == b'%') {
+    // A plain loop: iterator adapters are calls each at opt-level z.
+    let mut plain = true;
+    for &b in bytes {
+        if b == b'+' || b == b'%' {
+            plain = false;
+            break;
+        }
+    }
+    if plain {
         return Cow::Borrowed(bytes);
     }
     let hex = |b: Option<&u8>| b.and_then(|&b| char::from(b).to_digit(16));
