@@ -6,7 +6,7 @@ use crate::decide::config::Auth;
 use crate::diagnosis::Plugin;
 use crate::parse::jwt::looks_like_jwt;
 use crate::parse::request::{Param, Request};
-use crate::parse::text::{kong_reads_header, printable, same_squashed, squash_into};
+use crate::parse::text::{kong_reads_header, next_squashed, printable, same_squashed};
 use std::borrow::Cow;
 
 /// What a credential looks like.
@@ -135,33 +135,48 @@ impl Found<'_> {
 }
 
 /// Header and parameter names clients use for credentials, squashed (letters and digits only),
-/// listed by length: a name is compared only with those of its own length, byte by byte in place.
-/// This runs for every header, cookie and query parameter of an annotated request; `==` on
-/// slices is a memcmp call each in wasm, and a `match` of the names costs 1.7 KB of `.wasm`.
-const CREDENTIAL_NAMES: [&[&[u8]]; 15] = [
-    &[],
-    &[],
-    &[],
-    &[b"key", b"jwt"],
-    &[b"xkey", b"auth", b"xjwt"],
-    &[b"token", b"xauth"],
-    &[b"apikey", b"xtoken", b"bearer", b"secret"],
-    &[b"xapikey", b"idtoken", b"xsecret"],
-    &[b"apitoken", b"xidtoken", b"xapiauth"],
-    &[b"xapitoken", b"authtoken"],
-    &[b"xauthtoken"],
-    &[b"accesstoken"],
-    &[b"xaccesstoken", b"sessiontoken"],
-    &[b"authorization", b"authorisation", b"xsessiontoken"],
-    &[b"xauthorization"],
-];
+/// by their first two letters: a name is squashed two letters in, then compared in place with
+/// only the listed names starting with those (none for most: `user-agent`, `x-request-id`,
+/// `cache-control`; one for `accept-encoding`, left at its fifth letter). This runs for every
+/// header, cookie and query parameter of an annotated request.
+fn credential_names(a: u8, b: u8) -> &'static [&'static [u8]] {
+    match (a, b) {
+        (b'k', b'e') => &[b"key"],
+        (b'j', b'w') => &[b"jwt"],
+        (b'a', b'u') => &[b"auth", b"authtoken", b"authorization", b"authorisation"],
+        (b'a', b'p') => &[b"apikey", b"apitoken"],
+        (b'a', b'c') => &[b"accesstoken"],
+        (b't', b'o') => &[b"token"],
+        (b'b', b'e') => &[b"bearer"],
+        (b's', b'e') => &[b"secret", b"sessiontoken"],
+        (b'i', b'd') => &[b"idtoken"],
+        (b'x', b'k') => &[b"xkey"],
+        (b'x', b'j') => &[b"xjwt"],
+        (b'x', b'a') => &[
+            b"xauth",
+            b"xapikey",
+            b"xapiauth",
+            b"xapitoken",
+            b"xauthtoken",
+            b"xaccesstoken",
+            b"xauthorization",
+        ],
+        (b'x', b't') => &[b"xtoken"],
+        (b'x', b's') => &[b"xsecret", b"xsessiontoken"],
+        (b'x', b'i') => &[b"xidtoken"],
+        _ => &[],
+    }
+}
 
-fn is_credential_squashed(name: &[u8]) -> bool {
-    CREDENTIAL_NAMES.get(name.len()).is_some_and(|same_length| {
-        same_length
-            .iter()
-            .any(|n| n.iter().zip(name).all(|(a, b)| a == b))
-    })
+/// Whether the rest of `name` from `at` on, squashed, is `rest`: compared a letter at a time,
+/// given up at the first that differs.
+fn rest_squashed_is(name: &[u8], mut at: usize, rest: &[u8]) -> bool {
+    for &want in rest {
+        if next_squashed(name, &mut at) != Some(want) {
+            return false;
+        }
+    }
+    next_squashed(name, &mut at).is_none()
 }
 
 /// Headers that look credential-like but are not credentials for Kong's auth plugins.
@@ -171,25 +186,46 @@ const NOT_CREDENTIALS: [&str; 3] = [
     "x-csrf-token",
 ];
 
+/// The lengths of [`NOT_CREDENTIALS`], one bit each: most headers are not compared with them.
+// Evaluated by the compiler: an index out of bounds fails the build, never the filter.
+#[allow(clippy::indexing_slicing)]
+const NOT_CREDENTIAL_LENGTHS: u32 = {
+    let mut bits = 0;
+    let mut i = 0;
+    while i < NOT_CREDENTIALS.len() {
+        bits |= 1 << NOT_CREDENTIALS[i].len();
+        i += 1;
+    }
+    bits
+};
+
+/// Whether the header is one of [`NOT_CREDENTIALS`].
+#[inline(always)]
+fn is_not_credential(name: &str) -> bool {
+    name.len() < 32
+        && NOT_CREDENTIAL_LENGTHS & (1 << name.len()) != 0
+        && NOT_CREDENTIALS.contains(&name)
+}
+
 /// Every credential on the request.
 pub fn find<'a>(request: &'a Request, cookies: &[Param<'a>], auth: &Auth) -> Vec<Found<'a>> {
     let mut out = Vec::new();
     for (index, header) in request.headers.iter().enumerate() {
-        if NOT_CREDENTIALS.contains(&header.name) {
+        let name: &'a str = header.name;
+        let value: &'a [u8] = header.value;
+        if is_not_credential(name) {
             continue;
         }
-        let value = header.value;
-        if is_authorization_header(header.name, auth) {
-            out.push(past_kong_limit(
-                authorization(header.name, value, auth),
-                index,
-            ));
-        } else if let Some(found) = key_header(header.name, value, auth) {
+        if is_authorization_header(name, auth) {
+            out.push(past_kong_limit(authorization(name, value, auth), index));
+        } else if let Some(found) = key_header(name, value, auth) {
             out.push(past_kong_limit(found, index));
-        } else if is_near_miss(header.name, auth) || looks_like_jwt(strip_bearer(value)) {
+        } else if is_near_miss(name, auth)
+            || may_be_jwt(value) && looks_like_jwt(strip_bearer(value))
+        {
             out.push(Found {
                 kind: shape(strip_bearer(value)),
-                place: Place::Header(header.name.to_string()),
+                place: Place::Header(name.to_string()),
                 scheme: None,
                 value: Cow::Borrowed(strip_bearer(value)),
                 readers: Vec::new(),
@@ -197,11 +233,15 @@ pub fn find<'a>(request: &'a Request, cookies: &[Param<'a>], auth: &Auth) -> Vec
             });
         }
     }
-    for param in request.query() {
-        out.extend(query_param(&param.name, param.value, auth));
+    for param in request.query_params() {
+        if let Some(found) = query_param(&param.name, param.value, auth) {
+            out.push(found);
+        }
     }
     for cookie in cookies {
-        out.extend(cookie_credential(&cookie.name, cookie.value.clone(), auth));
+        if let Some(found) = cookie_credential(&cookie.name, cookie.value.clone(), auth) {
+            out.push(found);
+        }
     }
     out
 }
@@ -228,6 +268,19 @@ fn past_kong_limit(mut found: Found<'_>, index: usize) -> Found<'_> {
     found
 }
 
+/// Whether `strip_bearer(value)` can look like a JWT: it must start `eyJ`, so the value's first
+/// byte past whitespace is `e` or the `b` of `bearer `. Asked of every header's value, and most
+/// (`gzip`, `*/*`, `no-cache`) end here.
+#[inline(always)]
+fn may_be_jwt(value: &[u8]) -> bool {
+    for &b in value {
+        if !b.is_ascii_whitespace() {
+            return matches!(b, b'e' | b'b' | b'B');
+        }
+    }
+    false
+}
+
 fn strip_bearer(value: &[u8]) -> &[u8] {
     let trimmed = value.trim_ascii();
     match trimmed.get(..7) {
@@ -246,11 +299,50 @@ fn shape(value: &[u8]) -> Kind {
     }
 }
 
-/// Headers read as `Authorization`-style `<scheme> <credentials>`.
+/// Headers read as `Authorization`-style `<scheme> <credentials>`: the two standard ones, and any
+/// other that [`header_plugins`] names a reader for (only jwt's `header_names` and oauth2's
+/// `auth_header_name` can name another), asked without building that list for every header.
 fn is_authorization_header(name: &str, auth: &Auth) -> bool {
-    name == "authorization"
-        || name == "proxy-authorization"
-        || header_plugins(name, auth).next().is_some()
+    if name == "authorization" || name == "proxy-authorization" {
+        return true;
+    }
+    // Plain code: Option and iterator combinators are calls through memory at opt-level z, and
+    // this is asked of every header.
+    if let Some(jwt) = &auth.jwt {
+        for configured in &jwt.header_names {
+            if kong_reads_header(configured, name) {
+                return true;
+            }
+        }
+    }
+    match &auth.oauth2 {
+        Some(oauth2) => kong_reads_header(&oauth2.auth_header_name, name),
+        None => false,
+    }
+}
+
+/// Whether `name` is one of `names`, exactly.
+#[inline(always)]
+fn is_one_of(names: &[String], name: &str) -> bool {
+    for listed in names {
+        if listed == name {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether `name` is one of key-auth's `key_names` once both are squashed.
+#[inline(always)]
+fn is_squashed_key_name(name: &str, auth: &Auth) -> bool {
+    if let Some(key_auth) = &auth.key_auth {
+        for key_name in &key_auth.key_names {
+            if same_squashed(key_name, name) {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Every plugin of the route that reads this Authorization-style header, whatever the scheme.
@@ -350,10 +442,19 @@ fn authorization<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Found<'a> {
     } else {
         Kind::Opaque
     };
-    let plugins: Vec<Plugin> = header_plugins(name, auth).collect();
+    // At most one of each of the six plugins: on the stack, not in a list of its own.
+    let mut reading = [Plugin::Jwt; 6];
+    let mut count = 0;
+    for plugin in header_plugins(name, auth) {
+        if let Some(slot) = reading.get_mut(count) {
+            *slot = plugin;
+            count += 1;
+        }
+    }
+    let plugins = reading.get(..count).unwrap_or_default();
     let mut readers: Vec<Plugin> = if trimmed.trim_ascii().is_empty() {
         // An empty header is judged by the plugins that read it: malformed, not a new scheme.
-        plugins.clone()
+        plugins.to_vec()
     } else {
         plugins
             .iter()
@@ -420,10 +521,16 @@ fn signature(params: &[u8]) -> &[u8] {
 
 fn key_header<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Option<Found<'a>> {
     let key_auth = auth.key_auth.as_ref()?;
-    key_auth
-        .key_names
-        .iter()
-        .find(|k| kong_reads_header(k, name))?;
+    let mut read = false;
+    for key_name in &key_auth.key_names {
+        if kong_reads_header(key_name, name) {
+            read = true;
+            break;
+        }
+    }
+    if !read {
+        return None;
+    }
     let (readers, miss) = if key_auth.key_in_header {
         (vec![Plugin::KeyAuth], None)
     } else {
@@ -446,16 +553,23 @@ fn key_header<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Option<Found<'a>>
 }
 
 fn is_near_miss(name: &str, auth: &Auth) -> bool {
-    is_credential_name(name)
-        || auth
-            .key_auth
-            .as_ref()
-            .is_some_and(|k| k.key_names.iter().any(|n| same_squashed(n, name)))
+    is_credential_name(name) || is_squashed_key_name(name, auth)
 }
 
+/// Whether the name, squashed, is one of [`credential_names`]. Asked of every header, cookie
+/// and query parameter; plain loops, as iterator adapters are calls each at opt-level z.
 fn is_credential_name(name: &str) -> bool {
-    let mut buffer = [0u8; 32];
-    squash_into(name, &mut buffer).is_some_and(is_credential_squashed)
+    let name = name.as_bytes();
+    let mut at = 0;
+    let (Some(a), Some(b)) = (next_squashed(name, &mut at), next_squashed(name, &mut at)) else {
+        return false;
+    };
+    for listed in credential_names(a, b) {
+        if rest_squashed_is(name, at, listed.get(2..).unwrap_or_default()) {
+            return true;
+        }
+    }
+    false
 }
 
 fn query_param<'a>(name: &str, value: Cow<'a, [u8]>, auth: &Auth) -> Option<Found<'a>> {
@@ -469,7 +583,7 @@ fn query_param<'a>(name: &str, value: Cow<'a, [u8]>, auth: &Auth) -> Option<Foun
         miss,
     };
     if let Some(key_auth) = &auth.key_auth {
-        if key_auth.key_names.iter().any(|k| k == name) {
+        if is_one_of(&key_auth.key_names, name) {
             return Some(if key_auth.key_in_query {
                 found(vec![Plugin::KeyAuth], None)
             } else {
@@ -484,7 +598,7 @@ fn query_param<'a>(name: &str, value: Cow<'a, [u8]>, auth: &Auth) -> Option<Foun
         }
     }
     if let Some(jwt) = &auth.jwt {
-        if jwt.uri_param_names.iter().any(|k| k == name) {
+        if is_one_of(&jwt.uri_param_names, name) {
             let mut f = found(vec![Plugin::Jwt], None);
             f.kind = Kind::Jwt;
             return Some(f);
@@ -503,7 +617,7 @@ fn cookie_credential<'a>(name: &str, value: Cow<'a, [u8]>, auth: &Auth) -> Optio
     // The place is named only for a cookie found: most cookies are not credentials.
     let place = || Place::Cookie(name.to_string());
     // The session plugin reads its cookie by name, whatever the value looks like.
-    if auth.session.as_ref().is_some_and(|s| s.cookie_name == name) {
+    if matches!(&auth.session, Some(session) if session.cookie_name == name) {
         return Some(Found {
             kind: Kind::Session,
             place: place(),
@@ -514,7 +628,7 @@ fn cookie_credential<'a>(name: &str, value: Cow<'a, [u8]>, auth: &Auth) -> Optio
         });
     }
     if let Some(jwt) = &auth.jwt {
-        if jwt.cookie_names.iter().any(|k| k == name) {
+        if is_one_of(&jwt.cookie_names, name) {
             return Some(Found {
                 kind: Kind::Jwt,
                 place: place(),
@@ -528,10 +642,7 @@ fn cookie_credential<'a>(name: &str, value: Cow<'a, [u8]>, auth: &Auth) -> Optio
     if !is_credential_name(name) && !looks_like_jwt(&value) {
         return None;
     }
-    let is_key_name = auth
-        .key_auth
-        .as_ref()
-        .is_some_and(|k| k.key_names.iter().any(|n| same_squashed(n, name)));
+    let is_key_name = is_squashed_key_name(name, auth);
     let (plugin, why) = if looks_like_jwt(&value) && auth.jwt.is_some() {
         (Plugin::Jwt, "the cookie is not in jwt's cookie_names")
     } else if is_key_name || auth.key_auth.is_some() {
@@ -561,6 +672,33 @@ mod tests {
     use super::*;
     use crate::decide::config::{load, Config};
     use crate::parse::request::Headers;
+
+    /// The listed names as they were before [`credential_names`], by length.
+    const CREDENTIAL_NAMES: [&[&[u8]]; 15] = [
+        &[],
+        &[],
+        &[],
+        &[b"key", b"jwt"],
+        &[b"xkey", b"auth", b"xjwt"],
+        &[b"token", b"xauth"],
+        &[b"apikey", b"xtoken", b"bearer", b"secret"],
+        &[b"xapikey", b"idtoken", b"xsecret"],
+        &[b"apitoken", b"xidtoken", b"xapiauth"],
+        &[b"xapitoken", b"authtoken"],
+        &[b"xauthtoken"],
+        &[b"accesstoken"],
+        &[b"xaccesstoken", b"sessiontoken"],
+        &[b"authorization", b"authorisation", b"xsessiontoken"],
+        &[b"xauthorization"],
+    ];
+
+    fn is_credential_squashed(name: &[u8]) -> bool {
+        CREDENTIAL_NAMES.get(name.len()).is_some_and(|same_length| {
+            same_length
+                .iter()
+                .any(|n| n.iter().zip(name).all(|(a, b)| a == b))
+        })
+    }
 
     fn request(path: &str, headers: &[(&str, &str)]) -> Request {
         Request {
@@ -897,6 +1035,259 @@ mod tests {
         assert_eq!(count, 27);
         for other in [&b"keys"[..], b"ke", b"", b"xauthorizations", b"bearel"] {
             assert!(!is_credential_squashed(other));
+        }
+    }
+
+    /// The name test as it was before the prefilter: every letter and digit squashed (up to 32),
+    /// then looked up among the names of its length.
+    fn reference_is_credential_name(name: &str) -> bool {
+        let squashed: Vec<u8> = name
+            .bytes()
+            .filter(u8::is_ascii_alphanumeric)
+            .map(|b| b.to_ascii_lowercase())
+            .collect();
+        squashed.len() <= 32 && is_credential_squashed(&squashed)
+    }
+
+    /// The names by first two letters are the names by length: each listed once, under its own
+    /// first two letters, and none more.
+    #[test]
+    fn names_by_prefix_are_the_names_by_length() {
+        let mut by_length: Vec<&[u8]> = CREDENTIAL_NAMES
+            .iter()
+            .flat_map(|s| s.iter().copied())
+            .collect();
+        let squashed_bytes: Vec<u8> = (b'a'..=b'z').chain(b'0'..=b'9').collect();
+        let mut by_prefix: Vec<&[u8]> = Vec::new();
+        for &a in &squashed_bytes {
+            for &b in &squashed_bytes {
+                for listed in credential_names(a, b) {
+                    assert_eq!(listed.get(..2), Some(&[a, b][..]), "{listed:?}");
+                    by_prefix.push(listed);
+                }
+            }
+        }
+        by_length.sort();
+        by_prefix.sort();
+        assert_eq!(by_prefix, by_length);
+        assert_eq!(by_prefix.len(), 27);
+        for name in &by_length {
+            assert!(is_credential_name(std::str::from_utf8(name).unwrap()));
+        }
+        // The old lookup capped names at this length; exact matches never exceed it.
+        assert_eq!(CREDENTIAL_NAMES.len() - 1, b"xauthorization".len());
+    }
+
+    /// Every spelling the old squash-and-compare accepted is accepted, and nothing else: the two
+    /// compared on each listed name in many spellings, odd names, and 60,000 generated ones.
+    #[test]
+    fn credential_names_as_before() {
+        let mut names: Vec<String> = [
+            "X_API-KEY",
+            "Api-Key",
+            "api_key",
+            "API__KEY",
+            "x-api-key",
+            "X-Auth-Token",
+            "x-access-token",
+            "Authorization",
+            "AUTHORISATION",
+            "proxy-authorization",
+            "x-csrf-token",
+            "x-auth-diagnosis-token",
+            "-apikey",
+            "_token",
+            "k-e-y",
+            "ke",
+            "keys",
+            "x-authorizations",
+            "api\u{e9}key",
+            "\u{e9}apikey",
+            "apikey\u{e9}",
+            "\u{a0}token",
+            "tok\u{2013}en",
+            "api key",
+            "api\tkey",
+            "ID_TOKEN",
+            "Id-Token",
+            "session-token",
+            "X-Session-Token",
+            "xsessiontoken1",
+            "0token",
+            "token0",
+            "",
+            "-",
+            "a",
+            "x",
+            "xx",
+            "user-agent",
+            "accept",
+            "accept-encoding",
+            "accept-language",
+            "x-request-id",
+            "traceparent",
+            "x-forwarded-for",
+            "x-forwarded-proto",
+            "cache-control",
+            "cookie",
+            "BIGipServerpool_orders",
+            "session",
+            "jwt",
+            "JWT",
+            "x-jwt",
+            "bearer",
+            "secret",
+            "x-secret",
+            "x-id-token",
+            "x-api-auth",
+            "x-api-token",
+            "auth-token",
+            "x-auth-token",
+            "access_token",
+            "x-access_token",
+            "x-authorization",
+        ]
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+        names.push(format!("x-{}", "a".repeat(62)));
+        names.push(format!("{}-token", "-".repeat(70)));
+        names.push(format!("api{}key", "_".repeat(64)));
+        names.push(format!("apikey{}", "\u{e9}".repeat(40)));
+        for listed in CREDENTIAL_NAMES.iter().flat_map(|same| same.iter()) {
+            let listed = std::str::from_utf8(listed).unwrap();
+            let spaced: String = listed.chars().flat_map(|c| [c, '-']).collect();
+            let upper_odd: String = listed
+                .chars()
+                .enumerate()
+                .map(|(i, c)| {
+                    if i % 2 == 1 {
+                        c.to_ascii_uppercase()
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            names.extend([
+                listed.to_string(),
+                listed.to_ascii_uppercase(),
+                spaced,
+                upper_odd,
+                format!("_{listed}_"),
+                format!("{listed}s"),
+                format!("x{listed}"),
+                format!("\u{e9}{listed}"),
+                listed.get(1..).unwrap_or_default().to_string(),
+                listed
+                    .get(..listed.len() - 1)
+                    .unwrap_or_default()
+                    .to_string(),
+            ]);
+        }
+        // Names glued from pieces of the listed ones, so that many are near hits and some hits.
+        let pieces = [
+            "x",
+            "-",
+            "_",
+            "api",
+            "Api",
+            "KEY",
+            "key",
+            "auth",
+            "Auth",
+            "token",
+            "access",
+            "session",
+            "id",
+            "jwt",
+            "bearer",
+            "secret",
+            "orization",
+            "orisation",
+            "ac",
+            "ce",
+            "\u{e9}",
+            "0",
+            "s",
+            " ",
+            "X",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            usize::try_from(seed >> 33).unwrap()
+        };
+        for _ in 0..60_000 {
+            let count = 1 + next() % 5;
+            let name: String = (0..count).map(|_| pieces[next() % pieces.len()]).collect();
+            names.push(name);
+        }
+        let mut accepted = 0;
+        for name in &names {
+            let old = reference_is_credential_name(name);
+            assert_eq!(is_credential_name(name), old, "{name:?}");
+            accepted += usize::from(old);
+        }
+        // Both answers are well represented: the comparison is not of two constant functions.
+        assert!(accepted > 1_000, "{accepted} of {}", names.len());
+        assert!(names.len() - accepted > 10_000);
+        for yes in [
+            "X_API-KEY",
+            "Api-Key",
+            "api\u{e9}key",
+            "x-access_token",
+            "ID_TOKEN",
+        ] {
+            assert!(is_credential_name(yes), "{yes}");
+        }
+        for no in [
+            "user-agent",
+            "accept-encoding",
+            "keys",
+            "x-authorizations",
+            "",
+        ] {
+            assert!(!is_credential_name(no), "{no}");
+        }
+    }
+
+    /// Every value `looks_like_jwt(strip_bearer(_))` takes passes the first-byte test.
+    #[test]
+    fn may_be_jwt_lets_every_jwt_through() {
+        let mut jwts = 0;
+        for lead in ["", " ", "\t ", "\x0b"] {
+            for scheme in ["", "Bearer ", "bearer  ", "BEARER\t", "Token ", "b", "e"] {
+                for token in [
+                    JWT,
+                    "eyJhbGciOiJIUzI1NiJ9.e30.",
+                    "eyJ.a.b",
+                    "eyJhbGciOi.x",
+                    "eyJ",
+                    "abc.def.ghi",
+                    "",
+                    " ",
+                ] {
+                    let value = format!("{lead}{scheme}{token} ");
+                    let looks = looks_like_jwt(strip_bearer(value.as_bytes()));
+                    assert!(!looks || may_be_jwt(value.as_bytes()), "{value:?}");
+                    jwts += usize::from(looks);
+                }
+            }
+        }
+        assert!(jwts > 10);
+        assert!(!may_be_jwt(b"  gzip, deflate"));
+        assert!(!may_be_jwt(b""));
+    }
+
+    #[test]
+    fn not_credentials_by_length() {
+        for name in NOT_CREDENTIALS {
+            assert!(is_not_credential(name), "{name}");
+        }
+        for name in ["x-request-id", "x-csrf-tokens", "", &"x".repeat(40)] {
+            assert!(!is_not_credential(name), "{name}");
         }
     }
 

@@ -289,50 +289,80 @@ pub struct Param<'a> {
 
 impl Request {
     /// The query string's parameters, at most [`MAX_PARAMS`], decoded as Kong decodes them.
+    #[cfg(test)]
     pub fn query(&self) -> Vec<Param<'_>> {
+        self.query_params().collect()
+    }
+
+    /// [`Request::query`] one parameter at a time, for a reader that keeps none of them: no
+    /// list is built (the credential search asks this of every annotated request).
+    pub fn query_params(&self) -> impl Iterator<Item = Param<'_>> {
         let query = match &self.raw_query {
             Some(raw) => raw.as_str(),
-            None => match self.path.split_once('?') {
-                Some((_, query)) => query,
-                None => return Vec::new(),
-            },
+            None => self.path.split_once('?').map_or("", |(_, query)| query),
         };
-        query
-            .split('&')
-            .filter(|p| !p.is_empty())
-            .take(MAX_PARAMS)
-            .map(|pair| {
-                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-                Param {
-                    name: match query_decode(name) {
-                        Cow::Borrowed(raw) => String::from_utf8_lossy(raw),
-                        Cow::Owned(bytes) => {
-                            Cow::Owned(String::from_utf8_lossy(&bytes).into_owned())
-                        }
-                    },
-                    value: query_decode(value),
-                }
-            })
-            .collect()
+        // `split('&')` without the empty pieces, cut by byte: a char pattern's searcher costs more
+        // than the few bytes of a query at the filter's size-optimised level.
+        let mut rest = query;
+        let pairs = std::iter::from_fn(move || loop {
+            if rest.is_empty() {
+                return None;
+            }
+            let end = rest.bytes().position(|b| b == b'&').unwrap_or(rest.len());
+            let pair = rest.get(..end).unwrap_or_default();
+            rest = rest.get(end + 1..).unwrap_or_default();
+            if !pair.is_empty() {
+                return Some(pair);
+            }
+        });
+        pairs.take(MAX_PARAMS).map(|pair| {
+            // At the first `=`, an ASCII byte: both sides are str.
+            let (name, value) = match pair.bytes().position(|b| b == b'=') {
+                Some(eq) => (
+                    pair.get(..eq).unwrap_or_default(),
+                    pair.get(eq + 1..).unwrap_or_default(),
+                ),
+                None => (pair, ""),
+            };
+            Param {
+                name: match query_decode(name) {
+                    // Nothing decoded: the name as it is, already UTF-8.
+                    Cow::Borrowed(_) => Cow::Borrowed(name),
+                    Cow::Owned(bytes) => Cow::Owned(String::from_utf8_lossy(&bytes).into_owned()),
+                },
+                value: query_decode(value),
+            }
+        })
     }
 
     /// Every cookie of every Cookie header, at most [`MAX_PARAMS`].
     pub fn cookies(&self) -> Vec<Param<'_>> {
-        self.headers
-            .all("cookie")
-            .flat_map(|v| v.split(|&b| b == b';'))
-            .filter_map(|pair| {
-                let eq = pair.iter().position(|&b| b == b'=')?;
-                let (name, value) = pair.split_at_checked(eq)?;
-                let name = std::str::from_utf8(name).ok()?.trim();
-                let value = value.get(1..).unwrap_or_default();
-                (!name.is_empty()).then_some(Param {
-                    name: Cow::Borrowed(name),
-                    value: Cow::Borrowed(value),
-                })
-            })
-            .take(MAX_PARAMS)
-            .collect()
+        let mut out = Vec::new();
+        // Plain loops: iterator adapters are calls each at the filter's size-optimised level.
+        for header in self.headers.all("cookie") {
+            for pair in header.split(|&b| b == b';') {
+                if out.len() == MAX_PARAMS {
+                    return out;
+                }
+                let Some(eq) = pair.iter().position(|&b| b == b'=') else {
+                    continue;
+                };
+                let (Some(name), Some(value)) = (pair.get(..eq), pair.get(eq + 1..)) else {
+                    continue;
+                };
+                let Ok(name) = std::str::from_utf8(name) else {
+                    continue;
+                };
+                let name = trim(name);
+                if !name.is_empty() {
+                    out.push(Param {
+                        name: Cow::Borrowed(name),
+                        value: Cow::Borrowed(value),
+                    });
+                }
+            }
+        }
+        out
     }
 
     /// The host name the client sent the request to, lowercase, without port, and where it was
@@ -348,6 +378,19 @@ impl Request {
                 ":authority",
             ),
         }
+    }
+}
+
+/// `str::trim`, without its char decoding when both ends are plain ASCII (as almost always).
+fn trim(text: &str) -> &str {
+    // The ASCII chars `char::is_whitespace` takes: U+0009..=U+000D and the space.
+    let plain =
+        |b: Option<&u8>| b.is_some_and(|&b| b.is_ascii() && !matches!(b, b'\t'..=b'\r' | b' '));
+    let bytes = text.as_bytes();
+    if plain(bytes.first()) && plain(bytes.last()) {
+        text
+    } else {
+        text.trim()
     }
 }
 
@@ -528,7 +571,15 @@ fn contains_kong(value: &[u8]) -> bool {
 /// by two hex digits stays as it is. Borrowed when there is nothing to decode.
 pub(super) fn query_decode(raw: &str) -> Cow<'_, [u8]> {
     let bytes = raw.as_bytes();
-    if !bytes.iter().any(|&b| b == b'+' || b == b'%') {
+    // A plain loop: iterator adapters are calls each at opt-level z.
+    let mut plain = true;
+    for &b in bytes {
+        if b == b'+' || b == b'%' {
+            plain = false;
+            break;
+        }
+    }
+    if plain {
         return Cow::Borrowed(bytes);
     }
     let hex = |b: Option<&u8>| b.and_then(|&b| char::from(b).to_digit(16));
@@ -605,6 +656,119 @@ mod tests {
         // A cookie is read as sent.
         let r = req("/", &[("cookie", "k=a+b%20c")]);
         assert_eq!(&*r.cookies()[0].value, b"a+b%20c");
+    }
+
+    /// The cookies as the iterator chain read them before the plain loop.
+    fn reference_cookies(r: &Request) -> Vec<Param<'_>> {
+        r.headers
+            .all("cookie")
+            .flat_map(|v| v.split(|&b| b == b';'))
+            .filter_map(|pair| {
+                let eq = pair.iter().position(|&b| b == b'=')?;
+                let (name, value) = pair.split_at_checked(eq)?;
+                let name = std::str::from_utf8(name).ok()?.trim();
+                let value = value.get(1..).unwrap_or_default();
+                (!name.is_empty()).then_some(Param {
+                    name: Cow::Borrowed(name),
+                    value: Cow::Borrowed(value),
+                })
+            })
+            .take(MAX_PARAMS)
+            .collect()
+    }
+
+    /// The query as split and decoded before `query_params`.
+    fn reference_query(query: &str) -> Vec<Param<'_>> {
+        query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .take(MAX_PARAMS)
+            .map(|pair| {
+                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                Param {
+                    name: match query_decode(name) {
+                        Cow::Borrowed(raw) => String::from_utf8_lossy(raw),
+                        Cow::Owned(bytes) => {
+                            Cow::Owned(String::from_utf8_lossy(&bytes).into_owned())
+                        }
+                    },
+                    value: query_decode(value),
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn query_as_before() {
+        let many = (0..MAX_PARAMS + 3)
+            .map(|i| format!("p{i}=v"))
+            .collect::<Vec<_>>()
+            .join("&");
+        for query in [
+            "",
+            "a",
+            "a=1&b=2",
+            "&&a==1=&=b&c=",
+            "api%5Fkey=ab%2Bc+d%2f&k%=100%&x=%zz%4",
+            "n%ff=1&%C3%A9t%C3%A9=caf%C3%A9&\u{e9}=\u{e9}",
+            many.as_str(),
+        ] {
+            let r = Request {
+                raw_query: Some(query.into()),
+                ..Request::default()
+            };
+            assert_eq!(r.query(), reference_query(query), "{query:?}");
+            let r = req(&format!("/p?{query}"), &[]);
+            assert_eq!(r.query(), reference_query(query), "{query:?}");
+        }
+        assert!(req("/p", &[]).query().is_empty());
+    }
+
+    #[test]
+    fn cookies_as_before() {
+        let many = (0..MAX_PARAMS + 3)
+            .map(|i| format!("c{i}=v"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let values = [
+            "a=1; b=2",
+            " a = 1 ;b=;=c; ;;d",
+            "\u{a0}nbsp\u{a0}=1; \u{3000}wide=2;\x0bvt\x0b=3; \x1cfs=4",
+            "\u{e9}t\u{e9}=caf\u{e9}; x\u{2028}=1",
+            "\t\r\n=1; \x0c =2",
+            "name==a=b; ==",
+            many.as_str(),
+        ];
+        for (i, first) in values.iter().enumerate() {
+            for second in values.iter().skip(i) {
+                let mut r = req("/", &[("cookie", first), ("x", "y"), ("Cookie", second)]);
+                assert_eq!(r.cookies(), reference_cookies(&r), "{first:?} {second:?}");
+                r.headers.push("cookie", b"bad\xff=1; ok=\xff");
+                assert_eq!(r.cookies(), reference_cookies(&r), "{first:?} {second:?}");
+            }
+        }
+        let r = req("/", &[("cookie", " a = 1 ;b=;=c")]);
+        let names: Vec<_> = r.cookies().into_iter().map(|c| c.name).collect();
+        assert_eq!(names, ["a", "b"]);
+    }
+
+    /// The shortcut trims what `str::trim` trims, on every ASCII char at either end.
+    #[test]
+    fn trim_as_str_trim() {
+        for b in 0u8..=0x7f {
+            let c = char::from(b);
+            for text in [
+                format!("{c}x{c}"),
+                format!("{c}"),
+                format!("x{c}"),
+                format!("{c}x"),
+            ] {
+                assert_eq!(trim(&text), text.trim(), "{b:#04x}");
+            }
+        }
+        for text in ["\u{a0}x", "x\u{3000}", "\u{e9}", "", "\u{85}x\u{85}"] {
+            assert_eq!(trim(text), text.trim(), "{text:?}");
+        }
     }
 
     #[test]

@@ -70,42 +70,96 @@ fn push_replaced(out: &mut String, input: &str, first: usize, max: usize) {
 /// Whether Kong's `kong.request.get_headers()[configured]` finds the request header `header`:
 /// names compare case-insensitively, and the lookup is retried with every `_` of the configured
 /// name turned into `-` (lua-nginx-module's normalisation) — not the other way round.
+#[inline(always)]
 pub fn kong_reads_header(configured: &str, header: &str) -> bool {
+    // Asked of every header for every configured name: most differ in length or in their first
+    // byte, and that is answered where it is asked, without a call.
+    let (c, h) = (configured.as_bytes(), header.as_bytes());
+    c.len() == h.len()
+        && match (c.first(), h.first()) {
+            // Either look-up: as it is, or `_` as `-`.
+            (Some(&c), Some(&h)) => c.eq_ignore_ascii_case(&h) || c == b'_' && h == b'-',
+            _ => true,
+        }
+        && same_as_kong_reads(c, h)
+}
+
+/// [`kong_reads_header`] for names of the same length: as they are, or with every `_` of the
+/// configured one a `-`. Plain loops: iterator adapters are calls each at opt-level z.
+fn same_as_kong_reads(c: &[u8], h: &[u8]) -> bool {
     let same = |dash: bool| {
-        configured.len() == header.len()
-            && configured.bytes().zip(header.bytes()).all(|(c, h)| {
-                let c = match c {
-                    b'_' if dash => b'-',
-                    other => other.to_ascii_lowercase(),
-                };
-                c == h.to_ascii_lowercase()
-            })
+        let mut i = 0;
+        while let (Some(&c), Some(&h)) = (c.get(i), h.get(i)) {
+            // In the retried look-up (`dash`) every `_` is a `-`, and only that.
+            let c = if dash && c == b'_' { b'-' } else { c };
+            if !c.eq_ignore_ascii_case(&h) {
+                return false;
+            }
+            i += 1;
+        }
+        true
     };
     same(false) || same(true)
 }
 
-/// A name's letters and digits, lowercased, for near-miss comparisons (`X-Api_Key` → `xapikey`).
-fn squashed(name: &str) -> impl Iterator<Item = u8> + '_ {
-    name.bytes()
-        .filter(u8::is_ascii_alphanumeric)
-        .map(|b| b.to_ascii_lowercase())
-}
-
-/// Whether two names are the same once reduced to lowercase letters and digits, without
-/// allocating (this runs for every header of an annotated request).
-pub fn same_squashed(a: &str, b: &str) -> bool {
-    squashed(a).eq(squashed(b))
-}
-
-/// A name squashed into a stack buffer, for comparing one name against many already-squashed
-/// ones; `None` when it is longer than any name worth comparing.
-pub fn squash_into<'b>(name: &str, buffer: &'b mut [u8; 32]) -> Option<&'b [u8]> {
-    let mut len = 0;
-    for b in squashed(name) {
-        *buffer.get_mut(len)? = b;
-        len += 1;
+/// One byte of a squashed name: ASCII letters lowercased, digits as they are, anything else
+/// (punctuation, every byte of a non-ASCII char) left out. Setting bit 5 lowercases exactly the
+/// letters `A-Z` and maps no other byte onto `a-z`.
+#[inline(always)]
+pub fn squashed_byte(b: u8) -> Option<u8> {
+    let lower = b | 0x20;
+    if lower.is_ascii_lowercase() {
+        Some(lower)
+    } else if b.is_ascii_digit() {
+        Some(b)
+    } else {
+        None
     }
-    buffer.get(..len)
+}
+
+/// The next squashed byte of `name` from `at` on, `at` moved past it.
+#[inline(always)]
+pub fn next_squashed(name: &[u8], at: &mut usize) -> Option<u8> {
+    while let Some(&b) = name.get(*at) {
+        *at += 1;
+        if let Some(squashed) = squashed_byte(b) {
+            return Some(squashed);
+        }
+    }
+    None
+}
+
+/// Whether two names are the same once reduced to lowercase letters and digits
+/// (`X-Api_Key` = `xapikey`), without allocating: this runs for every header of an annotated
+/// request, and most differ at their first letter. A plain loop: iterator adapters are calls
+/// each at the size-optimised level the filter is built with.
+#[inline(always)]
+pub fn same_squashed(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    // Two names starting with different letters or digits differ: answered where asked (no
+    // Option combinators: at opt-level z they are calls through memory).
+    if let (Some(&x), Some(&y)) = (a.first(), b.first()) {
+        if let (Some(x), Some(y)) = (squashed_byte(x), squashed_byte(y)) {
+            if x != y {
+                return false;
+            }
+        }
+    }
+    same_squashed_bytes(a, b)
+}
+
+/// [`same_squashed`] in full.
+fn same_squashed_bytes(a: &[u8], b: &[u8]) -> bool {
+    let (mut i, mut j) = (0, 0);
+    loop {
+        let next = next_squashed(a, &mut i);
+        if next != next_squashed(b, &mut j) {
+            return false;
+        }
+        if next.is_none() {
+            return true;
+        }
+    }
 }
 
 /// Appends `value` with `"` and `\` backslash-escaped and each char outside printable ASCII
@@ -551,9 +605,83 @@ mod tests {
         assert!(!kong_reads_header("a_b_c", "a-b_c"));
         assert!(!kong_reads_header("apikey", "api-key"));
         assert!(same_squashed("X-Api_Key", "xapikey"));
-        let mut buffer = [0u8; 32];
-        assert_eq!(squash_into("X-Api_Key", &mut buffer), Some(&b"xapikey"[..]));
-        assert_eq!(squash_into(&"a".repeat(33), &mut buffer), None);
+        assert!(same_squashed("X-Api_Key", "x\u{e9}apikey"));
+        assert!(!same_squashed("X-Api_Key", "xapikeys"));
+    }
+
+    /// The length compared once, up front, answers as the two full passes did; the squashed
+    /// comparison as comparing the two names squashed into lists.
+    #[test]
+    fn kong_reads_header_as_before() {
+        let reference = |configured: &str, header: &str| {
+            let same = |dash: bool| {
+                configured.len() == header.len()
+                    && configured.bytes().zip(header.bytes()).all(|(c, h)| {
+                        let c = match c {
+                            b'_' if dash => b'-',
+                            other => other.to_ascii_lowercase(),
+                        };
+                        c == h.to_ascii_lowercase()
+                    })
+            };
+            same(false) || same(true)
+        };
+        let names = [
+            "apikey",
+            "ApiKey",
+            "api_key",
+            "api-key",
+            "API_KEY",
+            "Api-Key",
+            "a_b-c",
+            "a-b-c",
+            "a_b_c",
+            "A-B_C",
+            "authorization",
+            "Authorization",
+            "x_api_key",
+            "x-api-key",
+            "X-API_KEY",
+            "_x_y",
+            "-x-y",
+            "_x-y",
+            "-X_Y",
+            "_X-Y",
+            "",
+            "_",
+            "-",
+            "\u{e9}",
+            "\u{c9}",
+            "k\u{e9}y",
+            "K\u{e9}Y",
+        ];
+        let (mut matches, mut squashed_matches) = (0, 0);
+        for configured in names {
+            for header in names {
+                let old = reference(configured, header);
+                assert_eq!(
+                    kong_reads_header(configured, header),
+                    old,
+                    "{configured} {header}"
+                );
+                matches += usize::from(old);
+                let squash = |n: &str| -> Vec<u8> {
+                    n.bytes()
+                        .filter(u8::is_ascii_alphanumeric)
+                        .map(|b| b.to_ascii_lowercase())
+                        .collect()
+                };
+                let old = squash(configured) == squash(header);
+                assert_eq!(
+                    same_squashed(configured, header),
+                    old,
+                    "{configured} {header}"
+                );
+                squashed_matches += usize::from(old);
+            }
+        }
+        assert!(matches > names.len());
+        assert!(squashed_matches > matches);
     }
 
     #[test]
@@ -602,5 +730,15 @@ mod tests {
             }
         }
         assert!(is_printable_ascii(b""));
+    }
+
+    /// Bit 5 lowercases the letters and nothing else: the same bytes as filtering alphanumerics
+    /// and lowercasing them, on every byte.
+    #[test]
+    fn squashed_byte_is_alphanumeric_lowercased() {
+        for b in 0..=u8::MAX {
+            let expected = b.is_ascii_alphanumeric().then(|| b.to_ascii_lowercase());
+            assert_eq!(squashed_byte(b), expected, "{b:#04x}");
+        }
     }
 }
