@@ -58,7 +58,15 @@ pub(super) fn request(source: &impl Source, config: &Config) -> (Request, Option
     // schemes are kept without a copy (every allocation costs, on every 401).
     let [mut method, mut path, mut scheme, mut authority]: [Option<Cow<'static, str>>; 4] =
         Default::default();
-    for (name, value) in pairs.iter().filter(|(name, _)| name.first() == Some(&b':')) {
+    let mut found = 0;
+    for (name, value) in pairs.iter() {
+        // ngx_wasm_module and Envoy hand the four over first: the rest is not read.
+        if found == 4 {
+            break;
+        }
+        if name.first() != Some(&b':') {
+            continue;
+        }
         let (slot, usual) = match name {
             b":method" => (&mut method, METHODS),
             b":path" => (&mut path, &[][..]),
@@ -67,6 +75,7 @@ pub(super) fn request(source: &impl Source, config: &Config) -> (Request, Option
             _ => continue,
         };
         if slot.is_none() {
+            found += 1;
             *slot = Some(match usual.iter().find(|u| u.as_bytes() == value) {
                 Some(u) => Cow::Borrowed(*u),
                 None => Cow::Owned(String::from_utf8_lossy(value).into_owned()),

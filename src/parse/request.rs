@@ -53,26 +53,27 @@ impl Headers {
     /// The names are copied into one string and lowercased there in one pass: per-byte work
     /// costs ~10 wasm instructions a byte, per name it would cost a pass and a check each.
     pub fn from_wire(pairs: Pairs) -> Self {
-        let (bytes, spans) = pairs.into_parts();
-        let mut names = Vec::with_capacity(spans.len() * 16);
-        let mut list = Vec::with_capacity(spans.len().min(MAX_HEADERS));
+        let (bytes, mut list) = pairs.into_parts();
+        let mut names = Vec::with_capacity(list.len() * 16);
         let mut ignored = 0;
-        for span in spans {
+        let mut kept = 0;
+        // The pairs' own list becomes the headers' (the name spans moved into `names`): no
+        // second list.
+        list.retain_mut(|span| {
             let name = bytes.get(span.name.0..span.name.1).unwrap_or_default();
             if name.first() == Some(&b':') {
-                continue;
+                return false;
             }
-            if list.len() >= MAX_HEADERS {
+            if kept >= MAX_HEADERS {
                 ignored += 1;
-                continue;
+                return false;
             }
+            kept += 1;
             let start = names.len();
             names.extend_from_slice(name);
-            list.push(Span {
-                name: (start, names.len()),
-                value: span.value,
-            });
-        }
+            span.name = (start, names.len());
+            true
+        });
         lowercase_ascii(&mut names);
         match String::from_utf8(names) {
             Ok(names) => Headers {
