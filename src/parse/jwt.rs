@@ -238,7 +238,13 @@ fn base64url(input: &[u8], out: &mut Vec<u8>) -> Option<()> {
     while let (Some(&[a, b, c, d]), Some([x, y, z])) =
         (quads.get(at..at + 4), written.get_mut(to..to + 3))
     {
-        let n = symbol(a)? << 18 | symbol(b)? << 12 | symbol(c)? << 6 | symbol(d)?;
+        // One test for the four: a symbol's value has its high bit clear, 0xff has it set.
+        let v = |b: u8| u32::from(BASE64URL.get(usize::from(b)).copied().unwrap_or(0xff));
+        let (a, b, c, d) = (v(a), v(b), v(c), v(d));
+        if (a | b | c | d) & 0x80 != 0 {
+            return None;
+        }
+        let n = a << 18 | b << 12 | c << 6 | d;
         (*x, *y, *z) = ((n >> 16) as u8, (n >> 8) as u8, n as u8);
         at += 4;
         to += 3;
