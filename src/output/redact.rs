@@ -29,9 +29,11 @@ const FEW_PIECES: usize = 32;
 const FILTER_WORDS: usize = 128;
 
 enum Index {
-    /// The usual request (one credential of a few hundred bytes): two bits per piece in a
-    /// 1 KiB filter. Building it is a multiply and two ORs per piece, with no allocation; a
-    /// piece of a sentence that passes is confirmed against the credentials themselves.
+    /// The usual request (one credential of a few hundred bytes): two bits per gram (see
+    /// [`GRAM`]) in a 1 KiB filter (boxed: moving it on the stack costs more than the
+    /// allocation, measured). Building it is a load, a multiply and an OR
+    /// per four bytes of credential; a gram of a sentence that passes is confirmed against the
+    /// credentials themselves.
     Filter(Box<[u64; FILTER_WORDS]>),
     /// A few pieces, or more than the filter takes up to [`MAX_INDEXED_PIECES`]: every piece
     /// in a table.
@@ -48,13 +50,10 @@ impl<'a> Secrets<'a> {
             for credential in credentials {
                 // Written out: the filter is built on every 401, and the .wasm (built for size)
                 // calls rather than inlines an iterator's `next`.
-                for_each_piece(credential, |key| {
-                    let (a, b) = filter_bits(key);
-                    if let Some(word) = filter.get_mut(a / 64) {
-                        *word |= 1 << (a % 64);
-                    }
-                    if let Some(word) = filter.get_mut(b / 64) {
-                        *word |= 1 << (b % 64);
+                for_each_gram(credential, |_, gram| {
+                    let (word, bits) = filter_bits(gram);
+                    if let Some(w) = filter.get_mut(word) {
+                        *w |= bits;
                     }
                 });
             }
@@ -84,12 +83,12 @@ impl<'a> Secrets<'a> {
         !matches!(self.index, Index::PerSentence)
     }
 
-    /// What tells, for `text`, whether one of its pieces is a credential piece.
-    fn matcher(&self, text: &[u8]) -> Matcher<'_> {
+    /// The credential pieces that `text` could hold, in a table: for the indexes other than
+    /// the filter.
+    fn table(&self, text: &[u8]) -> Cow<'_, PieceSet> {
         match &self.index {
-            Index::Filter(filter) => Matcher::Filter(filter, self.credentials),
-            Index::Table(set) => Matcher::Table(Cow::Borrowed(set)),
-            Index::PerSentence => {
+            Index::Table(set) => Cow::Borrowed(set),
+            Index::Filter(_) | Index::PerSentence => {
                 let mut in_text = PieceSet::with_room_for(pieces_in([text]));
                 for_each_piece(text, |key| in_text.insert(key));
                 // At most the text's own pieces: never more than it has room for.
@@ -101,45 +100,76 @@ impl<'a> Secrets<'a> {
                         }
                     });
                 }
-                Matcher::Table(Cow::Owned(shared))
+                Cow::Owned(shared)
             }
         }
     }
 }
 
-/// The two filter bits of a piece: two 13-bit slices of one Fibonacci hash.
+/// Bytes of a gram: the filter holds the grams that start at every [`STRIDE`]th byte of a
+/// credential. A piece starting at `p` holds the gram at the first multiple of the stride from
+/// `p` (at most `p + 3`, so it ends by `p + 8`): a sentence sharing a piece with a credential
+/// shares that gram with it, and only the grams of the credential need indexing (a quarter of
+/// its pieces).
+const GRAM: usize = 5;
+const STRIDE: usize = PIECE + 1 - GRAM;
+const GRAM_MASK: u64 = (1 << (8 * GRAM)) - 1;
+
+/// The filter word of a gram and its two bits in it: slices of one Fibonacci hash, one load
+/// per look-up.
 #[inline(always)]
-fn filter_bits(key: u64) -> (usize, usize) {
-    let h = key.wrapping_mul(HASH);
-    ((h >> 51) as usize, (h >> 38) as usize & 0x1fff)
+fn filter_bits(gram: u64) -> (usize, u64) {
+    let h = gram.wrapping_mul(HASH);
+    (
+        (h >> 57) as usize,
+        // Shifts by the low six bits of the amount, as the machine's own shift does.
+        1u64.wrapping_shl((h >> 51) as u32) | 1u64.wrapping_shl((h >> 45) as u32),
+    )
 }
 
-enum Matcher<'s> {
-    Filter(&'s [u64; FILTER_WORDS], &'s [&'s [u8]]),
-    Table(Cow<'s, PieceSet>),
-}
-
-impl Matcher<'_> {
-    // Inlined: it runs for every byte of every sentence.
-    #[inline(always)]
-    fn contains(&self, key: u64) -> bool {
-        match self {
-            Matcher::Filter(filter, credentials) => {
-                let (a, b) = filter_bits(key);
-                let word = |bit: usize| filter.get(bit / 64).copied().unwrap_or(0) >> (bit % 64);
-                word(a) & word(b) & 1 == 1 && credentials.iter().any(|c| has_piece(c, key))
-            }
-            Matcher::Table(set) => set.contains(key),
-        }
+/// Calls `f` with the offset and the key (little-endian) of every gram of `bytes` at a multiple
+/// of [`STRIDE`].
+#[inline(always)]
+fn for_each_gram(bytes: &[u8], mut f: impl FnMut(usize, u64)) {
+    let mut at = 0usize;
+    while let Some(gram) = bytes.get(at..at + GRAM) {
+        // One 8-byte load where the bytes run on, else the tail byte by byte.
+        let key = match bytes.get(at..at + 8).map(<[u8; 8]>::try_from) {
+            Some(Ok(word)) => u64::from_le_bytes(word) & GRAM_MASK,
+            _ => gram.iter().rev().fold(0, |k, &b| (k << 8) | u64::from(b)),
+        };
+        f(at, key);
+        at += STRIDE;
     }
 }
 
-/// Whether `key` is one of the 8-byte windows of `credential`: the filter's confirmation.
+/// Marks in `leaked` the pieces of `text` around its gram at `at` (key `gram`) that are pieces
+/// of a credential: the filter's confirmation, by the credentials' own grams.
 #[inline(never)]
-fn has_piece(credential: &[u8], key: u64) -> bool {
-    let mut found = false;
-    for_each_piece(credential, |k| found |= k == key);
-    found
+fn confirm(text: &[u8], at: usize, gram: u64, credentials: &[&[u8]], leaked: &mut Vec<bool>) {
+    for credential in credentials {
+        for_each_gram(credential, |q, g| {
+            if g != gram {
+                return;
+            }
+            // The piece of the credential starting `d` before this gram, against the text's.
+            for d in 0..STRIDE {
+                let (Some(s), Some(p)) = (at.checked_sub(d), q.checked_sub(d)) else {
+                    break;
+                };
+                if let (Some(a), Some(c)) = (text.get(s..s + PIECE), credential.get(p..p + PIECE)) {
+                    if a == c {
+                        if leaked.is_empty() {
+                            *leaked = vec![false; text.len()];
+                        }
+                        for flag in leaked.iter_mut().skip(s).take(PIECE) {
+                            *flag = true;
+                        }
+                    }
+                }
+            }
+        });
+    }
 }
 
 fn pieces_in<'c>(values: impl IntoIterator<Item = &'c [u8]>) -> usize {
@@ -255,22 +285,38 @@ pub fn scrub<'t>(text: &'t str, secrets: &Secrets) -> Cow<'t, str> {
     if bytes.len() < PIECE || secrets.is_empty() {
         return Cow::Borrowed(text);
     }
-    let found = secrets.matcher(bytes);
     let mut leaked: Vec<bool> = Vec::new();
-    // The rolling key by hand: this loop runs for every byte of every sentence.
-    let mut key = 0u64;
-    let mut end = 0usize;
-    for &b in bytes {
-        key = (key << 8) | u64::from(b);
-        end += 1;
-        if end < PIECE || !found.contains(key) {
-            continue;
+    if let Index::Filter(filter) = &secrets.index {
+        // The gram ending at each byte, little-endian, rolled in: the first four bytes only
+        // start it (no test per byte for them).
+        let (Some(head), Some(rest)) = (bytes.get(..GRAM - 1), bytes.get(GRAM - 1..)) else {
+            return Cow::Borrowed(text);
+        };
+        let mut gram = head.iter().rev().fold(0, |k, &b| (k << 8) | u64::from(b)) << 8;
+        for (at, &b) in rest.iter().enumerate() {
+            gram = (gram >> 8) | (u64::from(b) << (8 * (GRAM - 1)));
+            let (word, bits) = filter_bits(gram);
+            if filter.get(word).copied().unwrap_or(0) & bits == bits {
+                confirm(bytes, at, gram, secrets.credentials, &mut leaked);
+            }
         }
-        if leaked.is_empty() {
-            leaked = vec![false; bytes.len()];
-        }
-        for flag in leaked.iter_mut().skip(end - PIECE).take(PIECE) {
-            *flag = true;
+    } else {
+        let found = secrets.table(bytes);
+        // The rolling key by hand: this loop runs for every byte of every sentence.
+        let mut key = 0u64;
+        let mut end = 0usize;
+        for &b in bytes {
+            key = (key << 8) | u64::from(b);
+            end += 1;
+            if end < PIECE || !found.contains(key) {
+                continue;
+            }
+            if leaked.is_empty() {
+                leaked = vec![false; bytes.len()];
+            }
+            for flag in leaked.iter_mut().skip(end - PIECE).take(PIECE) {
+                *flag = true;
+            }
         }
     }
     if leaked.is_empty() {

@@ -97,21 +97,18 @@ pub fn decode_for(token: &[u8], key_claim: Option<&str>) -> Result<Jwt, Malforme
     if token.len() > MAX_JWT_BYTES {
         return Err(Malformed::TooLong(token.len()));
     }
-    // The dots found in one pass, without a list.
-    let (mut dots, mut first, mut second) = (0usize, 0usize, 0usize);
-    for (at, &b) in token.iter().enumerate() {
-        if b == b'.' {
-            dots += 1;
-            if dots == 1 {
-                first = at;
-            } else if dots == 2 {
-                second = at;
-            }
-        }
-    }
-    let (Some(header), Some(payload), 2) = (token.get(..first), token.get(first + 1..second), dots)
+    // The first three dots, a word at a time; all of them counted only for a token that has
+    // more than two.
+    let first = dot_from(token, 0);
+    let second = first.and_then(|at| dot_from(token, at + 1));
+    let (Some(first), Some(second), None) =
+        (first, second, second.and_then(|at| dot_from(token, at + 1)))
     else {
+        let dots = token.iter().filter(|&&b| b == b'.').count();
         return Err(Malformed::Segments(dots + 1));
+    };
+    let (Some(header), Some(payload)) = (token.get(..first), token.get(first + 1..second)) else {
+        return Err(Malformed::Segments(3));
     };
     // Both segments into one buffer: one allocation for the token.
     let mut json = Vec::with_capacity((header.len() + payload.len()) / 4 * 3 + 6);
@@ -157,6 +154,28 @@ pub fn decode_for(token: &[u8], key_claim: Option<&str>) -> Result<Jwt, Malforme
         nbf: nbf.unwrap_or(NumericClaim::Missing),
         key_claim: in_payload.or(in_header),
     })
+}
+
+/// Where the first `.` at or after `from` is: eight bytes a step while none of them is one
+/// (the classic exact test for a zero byte, on the word XOR dots), then byte by byte.
+fn dot_from(token: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut at = from;
+    while let Some(Ok(word)) = token.get(at..at + 8).map(<[u8; 8]>::try_from) {
+        let x = u64::from_le_bytes(word) ^ (ONES * u64::from(b'.'));
+        if x.wrapping_sub(ONES) & !x & HIGH != 0 {
+            break;
+        }
+        at += 8;
+    }
+    while let Some(&b) = token.get(at) {
+        if b == b'.' {
+            return Some(at);
+        }
+        at += 1;
+    }
+    None
 }
 
 /// `alg` as kept: borrowed when it is a name the diagnosis compares against anyway.
@@ -219,7 +238,13 @@ fn base64url(input: &[u8], out: &mut Vec<u8>) -> Option<()> {
     while let (Some(&[a, b, c, d]), Some([x, y, z])) =
         (quads.get(at..at + 4), written.get_mut(to..to + 3))
     {
-        let n = symbol(a)? << 18 | symbol(b)? << 12 | symbol(c)? << 6 | symbol(d)?;
+        // One test for the four: a symbol's value has its high bit clear, 0xff has it set.
+        let v = |b: u8| u32::from(BASE64URL.get(usize::from(b)).copied().unwrap_or(0xff));
+        let (a, b, c, d) = (v(a), v(b), v(c), v(d));
+        if (a | b | c | d) & 0x80 != 0 {
+            return None;
+        }
+        let n = a << 18 | b << 12 | c << 6 | d;
         (*x, *y, *z) = ((n >> 16) as u8, (n >> 8) as u8, n as u8);
         at += 4;
         to += 3;
@@ -777,6 +802,15 @@ pub mod tests {
                 _ => raw,
             };
             agree(&t);
+        }
+
+        #[test]
+        fn dots_found_as_split_finds_them(t in "[a.]{0,40}") {
+            agree(t.as_bytes());
+            let at = |from: usize| t.bytes().skip(from).position(|b| b == b'.').map(|i| i + from);
+            for from in 0..=t.len() {
+                prop_assert_eq!(dot_from(t.as_bytes(), from), at(from));
+            }
         }
     }
 
