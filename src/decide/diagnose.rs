@@ -103,7 +103,7 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
     let hops = || {
         let mut hops = forwarding::hops(request, &cookies);
         if let Some(r) = response {
-            hops.extend(forwarding::response_hops(&r.headers));
+            forwarding::response_hops(&r.headers, &mut hops);
         }
         hops
     };
@@ -393,7 +393,7 @@ fn push_intermediaries(out: &mut String, hops: &[Hop]) {
             if j > 0 {
                 out.push_str("; ");
             }
-            out.push_str(&h.mark);
+            h.mark.push_to(out);
         }
         out.push(')');
     }
