@@ -16,16 +16,12 @@ pub struct Hop<'a> {
 /// sentence is, with no String of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mark<'a> {
-    /// `<before> <name><after>`: `cookie BIGipServerpool`, `header cf-ray`, `Set-Cookie TS01ab
-    /// on the response`; the name made printable and cut at 60 bytes.
-    Name {
-        /// `cookie`, `header` or `Set-Cookie`.
-        before: &'static str,
-        /// The header or cookie name as sent.
-        name: &'a [u8],
-        /// Written after the name (` on the response` or nothing).
-        after: &'static str,
-    },
+    /// `cookie <name>`, the name made printable and cut at 60 bytes.
+    Cookie(&'a [u8]),
+    /// `header <name>`.
+    Header(&'a str),
+    /// `Set-Cookie <name> on the response`, the name made printable and cut at 60 bytes.
+    SetCookie(&'a [u8]),
     /// `Via: <value>`, the value made printable and cut at 60 bytes.
     Via(&'a [u8]),
     /// `X-Forwarded-For with <n> address(es)`.
@@ -36,15 +32,19 @@ impl Mark<'_> {
     /// Appends the mark to `out`.
     pub fn push_to(self, out: &mut String) {
         match self {
-            Mark::Name {
-                before,
-                name,
-                after,
-            } => {
-                out.push_str(before);
-                out.push(' ');
+            Mark::Cookie(name) => {
+                out.push_str("cookie ");
                 push_printable_bytes(out, name, 60);
-                out.push_str(after);
+            }
+            // One of the names listed here: printable and short.
+            Mark::Header(name) => {
+                out.push_str("header ");
+                out.push_str(name);
+            }
+            Mark::SetCookie(name) => {
+                out.push_str("Set-Cookie ");
+                push_printable_bytes(out, name, 60);
+                out.push_str(" on the response");
             }
             Mark::Via(value) => {
                 out.push_str("Via: ");
@@ -226,15 +226,6 @@ fn marks(headers: &Headers) -> (u32, Option<&[u8]>) {
     (seen, forwarded_for)
 }
 
-/// `<before> <name>`: a header or cookie name as a mark.
-fn mark<'a>(before: &'static str, name: &'a str) -> Mark<'a> {
-    Mark::Name {
-        before,
-        name: name.as_bytes(),
-        after: "",
-    }
-}
-
 /// Whether `needle` (lowercase) is in `value` without regard to case.
 fn contains_ignoring_case(value: &[u8], needle: &[u8]) -> bool {
     value
@@ -257,7 +248,7 @@ pub fn hops<'a>(request: &'a Request, cookies: &'a [Param<'_>]) -> Hops<'a> {
         };
         hops.push(Hop {
             what,
-            mark: mark("cookie", &cookie.name),
+            mark: Mark::Cookie(cookie.name.as_bytes()),
         });
     }
     let (seen, forwarded_for) = marks(h);
@@ -268,7 +259,7 @@ pub fn hops<'a>(request: &'a Request, cookies: &'a [Param<'_>]) -> Hops<'a> {
         if seen & (1 << i) != 0 {
             hops.push(Hop {
                 what,
-                mark: mark("header", name),
+                mark: Mark::Header(name),
             });
         }
     }
@@ -293,7 +284,7 @@ pub fn hops<'a>(request: &'a Request, cookies: &'a [Param<'_>]) -> Hops<'a> {
     if seen & FORWARDED != 0 {
         hops.push(Hop {
             what: "a proxy",
-            mark: mark("header", "forwarded"),
+            mark: Mark::Header("forwarded"),
         });
     }
     if let Some(xff) = forwarded_for {
@@ -311,7 +302,7 @@ pub fn hops<'a>(request: &'a Request, cookies: &'a [Param<'_>]) -> Hops<'a> {
         {
             hops.push(Hop {
                 what: "a proxy",
-                mark: mark("header", name),
+                mark: Mark::Header(name),
             });
         }
     }
@@ -338,11 +329,7 @@ pub fn response_hops<'a>(headers: &'a Headers, hops: &mut Hops<'a>) {
         };
         hops.push(Hop {
             what,
-            mark: Mark::Name {
-                before: "Set-Cookie",
-                name,
-                after: " on the response",
-            },
+            mark: Mark::SetCookie(name),
         });
     }
 }
