@@ -308,7 +308,7 @@ impl Request {
             if rest.is_empty() {
                 return None;
             }
-            let end = rest.bytes().position(|b| b == b'&').unwrap_or(rest.len());
+            let end = position_of(rest.as_bytes(), b'&').unwrap_or(rest.len());
             let pair = rest.get(..end).unwrap_or_default();
             rest = rest.get(end + 1..).unwrap_or_default();
             if !pair.is_empty() {
@@ -317,7 +317,7 @@ impl Request {
         });
         pairs.take(MAX_PARAMS).map(|pair| {
             // At the first `=`, an ASCII byte: both sides are str.
-            let (name, value) = match pair.bytes().position(|b| b == b'=') {
+            let (name, value) = match position_of(pair.as_bytes(), b'=') {
                 Some(eq) => (
                     pair.get(..eq).unwrap_or_default(),
                     pair.get(eq + 1..).unwrap_or_default(),
