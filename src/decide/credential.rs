@@ -56,18 +56,19 @@ impl Kind {
     }
 }
 
-/// Where a credential was found.
+/// Where a credential was found. The name is borrowed from the request (a query parameter's is
+/// owned only when it was percent-decoded): a find costs no copy of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Place {
+pub enum Place<'a> {
     /// A request header (lowercase name).
-    Header(String),
+    Header(Cow<'a, str>),
     /// A query-string parameter.
-    Query(String),
+    Query(Cow<'a, str>),
     /// A cookie.
-    Cookie(String),
+    Cookie(Cow<'a, str>),
 }
 
-impl Place {
+impl Place<'_> {
     /// The header, parameter or cookie name.
     pub fn name(&self) -> &str {
         match self {
@@ -106,19 +107,95 @@ pub enum Miss {
     },
 }
 
+/// The plugins of the route that read a credential, in order, at most one of each: on the stack,
+/// not in a list of its own (an allocation costs more in wasm than the whole search of a header).
+/// Read as a slice of [`Plugin`].
+#[derive(Debug, Clone, Copy)]
+pub struct Readers {
+    /// The plugins, the first `len` of them.
+    plugins: [Plugin; Readers::ROOM],
+    /// How many there are.
+    len: usize,
+}
+
+impl Readers {
+    /// One of each plugin.
+    const ROOM: usize = 8;
+
+    /// No reader.
+    pub const NONE: Readers = Readers {
+        plugins: [Plugin::Jwt; Readers::ROOM],
+        len: 0,
+    };
+
+    /// The one plugin.
+    pub const fn one(plugin: Plugin) -> Readers {
+        Readers {
+            plugins: [plugin; Readers::ROOM],
+            len: 1,
+        }
+    }
+
+    /// Adds a plugin at the end (each plugin at most once: there is room for every one).
+    pub fn push(&mut self, plugin: Plugin) {
+        if let Some(slot) = self.plugins.get_mut(self.len) {
+            *slot = plugin;
+            self.len += 1;
+        }
+    }
+
+    /// Keeps only the plugins `keep` says yes to, in order.
+    pub fn retain(&mut self, keep: impl Fn(&Plugin) -> bool) {
+        let mut kept = Readers::NONE;
+        for plugin in self.iter() {
+            if keep(plugin) {
+                kept.push(*plugin);
+            }
+        }
+        *self = kept;
+    }
+
+    /// Leaves no reader.
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+}
+
+impl std::ops::Deref for Readers {
+    type Target = [Plugin];
+
+    fn deref(&self) -> &[Plugin] {
+        self.plugins.get(..self.len).unwrap_or_default()
+    }
+}
+
+impl PartialEq for Readers {
+    fn eq(&self, other: &Readers) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Readers {}
+
+impl<const N: usize> PartialEq<[Plugin; N]> for Readers {
+    fn eq(&self, other: &[Plugin; N]) -> bool {
+        **self == *other
+    }
+}
+
 /// One credential found on the request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found<'a> {
     /// What it looks like.
     pub kind: Kind,
     /// Where it was.
-    pub place: Place,
+    pub place: Place<'a>,
     /// The Authorization scheme as sent, for header credentials that have one.
-    pub scheme: Option<String>,
+    pub scheme: Option<Cow<'a, str>>,
     /// The credential itself (after the scheme), as Kong's plugin gets it. Never printed.
     pub value: Cow<'a, [u8]>,
     /// Plugins of the route that read it here.
-    pub readers: Vec<Plugin>,
+    pub readers: Readers,
     /// Why none does, when `readers` is empty.
     pub miss: Option<Miss>,
 }
@@ -225,21 +302,21 @@ pub fn find<'a>(request: &'a Request, cookies: &[Param<'a>], auth: &Auth) -> Vec
         {
             out.push(Found {
                 kind: shape(strip_bearer(value)),
-                place: Place::Header(name.to_string()),
+                place: Place::Header(Cow::Borrowed(name)),
                 scheme: None,
                 value: Cow::Borrowed(strip_bearer(value)),
-                readers: Vec::new(),
+                readers: Readers::NONE,
                 miss: Some(Miss::Name),
             });
         }
     }
     for param in request.query_params() {
-        if let Some(found) = query_param(&param.name, param.value, auth) {
+        if let Some(found) = query_param(param.name, param.value, auth) {
             out.push(found);
         }
     }
     for cookie in cookies {
-        if let Some(found) = cookie_credential(&cookie.name, cookie.value.clone(), auth) {
+        if let Some(found) = cookie_credential(&cookie.name, &cookie.value, auth) {
             out.push(found);
         }
     }
@@ -412,7 +489,7 @@ fn takes_scheme(plugin: Plugin, scheme: &[u8], auth: &Auth) -> bool {
     }
 }
 
-fn authorization<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Found<'a> {
+fn authorization<'a>(name: &'a str, value: &'a [u8], auth: &Auth) -> Found<'a> {
     let trimmed = value.trim_ascii_start();
     let split = trimmed.iter().position(|b| b.is_ascii_whitespace());
     let (scheme, rest) = match split {
@@ -426,7 +503,7 @@ fn authorization<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Found<'a> {
         }
         None => (&b""[..], trimmed.trim_ascii_end()),
     };
-    let scheme_text = String::from_utf8_lossy(scheme).into_owned();
+    let scheme_text = String::from_utf8_lossy(scheme);
     // Compared without case in place, not through a lowercased copy.
     let is = |word: &str| scheme.eq_ignore_ascii_case(word.as_bytes());
     let kind = if is("basic") {
@@ -452,16 +529,14 @@ fn authorization<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Found<'a> {
         }
     }
     let plugins = reading.get(..count).unwrap_or_default();
-    let mut readers: Vec<Plugin> = if trimmed.trim_ascii().is_empty() {
-        // An empty header is judged by the plugins that read it: malformed, not a new scheme.
-        plugins.to_vec()
-    } else {
-        plugins
-            .iter()
-            .copied()
-            .filter(|&p| takes_scheme(p, scheme, auth))
-            .collect()
-    };
+    // An empty header is judged by the plugins that read it: malformed, not a new scheme.
+    let empty = trimmed.trim_ascii().is_empty();
+    let mut readers = Readers::NONE;
+    for &plugin in plugins {
+        if empty || takes_scheme(plugin, scheme, auth) {
+            readers.push(plugin);
+        }
+    }
     // A JWT is meant for the jwt plugin: `BEARER <jwt>` or `Token <jwt>` is a scheme mistake even
     // where oauth2 would take the scheme (it would then fail to find the token as its own).
     if kind == Kind::Jwt && plugins.contains(&Plugin::Jwt) && !readers.contains(&Plugin::Jwt) {
@@ -480,7 +555,7 @@ fn authorization<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Found<'a> {
     };
     Found {
         kind,
-        place: Place::Header(name.to_string()),
+        place: Place::Header(Cow::Borrowed(name)),
         scheme: (!scheme.is_empty()).then_some(scheme_text),
         value: if scheme.is_empty() {
             Cow::Borrowed(trimmed.trim_ascii_end())
@@ -519,7 +594,7 @@ fn signature(params: &[u8]) -> &[u8] {
     value.get(..end).unwrap_or(value)
 }
 
-fn key_header<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Option<Found<'a>> {
+fn key_header<'a>(name: &'a str, value: &'a [u8], auth: &Auth) -> Option<Found<'a>> {
     let key_auth = auth.key_auth.as_ref()?;
     let mut read = false;
     for key_name in &key_auth.key_names {
@@ -532,10 +607,10 @@ fn key_header<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Option<Found<'a>>
         return None;
     }
     let (readers, miss) = if key_auth.key_in_header {
-        (vec![Plugin::KeyAuth], None)
+        (Readers::one(Plugin::KeyAuth), None)
     } else {
         (
-            Vec::new(),
+            Readers::NONE,
             Some(Miss::Location {
                 plugin: Plugin::KeyAuth,
                 why: "key_in_header is false",
@@ -544,7 +619,7 @@ fn key_header<'a>(name: &str, value: &'a [u8], auth: &Auth) -> Option<Found<'a>>
     };
     Some(Found {
         kind: shape(value),
-        place: Place::Header(name.to_string()),
+        place: Place::Header(Cow::Borrowed(name)),
         scheme: None,
         value: Cow::Borrowed(value),
         readers,
@@ -572,11 +647,11 @@ fn is_credential_name(name: &str) -> bool {
     false
 }
 
-fn query_param<'a>(name: &str, value: Cow<'a, [u8]>, auth: &Auth) -> Option<Found<'a>> {
-    // The place is named only for a parameter found: most parameters are not credentials.
-    let found = |readers: Vec<Plugin>, miss: Option<Miss>| Found {
+fn query_param<'a>(name_cow: Cow<'a, str>, value: Cow<'a, [u8]>, auth: &Auth) -> Option<Found<'a>> {
+    let name: &str = &name_cow;
+    let found = |readers: Readers, miss: Option<Miss>| Found {
         kind: shape(&value),
-        place: Place::Query(name.to_string()),
+        place: Place::Query(name_cow.clone()),
         scheme: None,
         value: value.clone(),
         readers,
@@ -585,10 +660,10 @@ fn query_param<'a>(name: &str, value: Cow<'a, [u8]>, auth: &Auth) -> Option<Foun
     if let Some(key_auth) = &auth.key_auth {
         if is_one_of(&key_auth.key_names, name) {
             return Some(if key_auth.key_in_query {
-                found(vec![Plugin::KeyAuth], None)
+                found(Readers::one(Plugin::KeyAuth), None)
             } else {
                 found(
-                    Vec::new(),
+                    Readers::NONE,
                     Some(Miss::Location {
                         plugin: Plugin::KeyAuth,
                         why: "key_in_query is false",
@@ -599,31 +674,36 @@ fn query_param<'a>(name: &str, value: Cow<'a, [u8]>, auth: &Auth) -> Option<Foun
     }
     if let Some(jwt) = &auth.jwt {
         if is_one_of(&jwt.uri_param_names, name) {
-            let mut f = found(vec![Plugin::Jwt], None);
+            let mut f = found(Readers::one(Plugin::Jwt), None);
             f.kind = Kind::Jwt;
             return Some(f);
         }
     }
     if auth.oauth2.is_some() && name == "access_token" {
-        return Some(found(vec![Plugin::Oauth2], None));
+        return Some(found(Readers::one(Plugin::Oauth2), None));
     }
     if is_credential_name(name) || looks_like_jwt(&value) {
-        return Some(found(Vec::new(), Some(Miss::Name)));
+        return Some(found(Readers::NONE, Some(Miss::Name)));
     }
     None
 }
 
-fn cookie_credential<'a>(name: &str, value: Cow<'a, [u8]>, auth: &Auth) -> Option<Found<'a>> {
-    // The place is named only for a cookie found: most cookies are not credentials.
-    let place = || Place::Cookie(name.to_string());
+fn cookie_credential<'a>(
+    name_cow: &Cow<'a, str>,
+    value: &Cow<'a, [u8]>,
+    auth: &Auth,
+) -> Option<Found<'a>> {
+    let name: &str = name_cow;
+    // The place and value are cloned (borrowed, no copy) only for a cookie found.
+    let place = || Place::Cookie(name_cow.clone());
     // The session plugin reads its cookie by name, whatever the value looks like.
     if matches!(&auth.session, Some(session) if session.cookie_name == name) {
         return Some(Found {
             kind: Kind::Session,
             place: place(),
             scheme: None,
-            value,
-            readers: vec![Plugin::Session],
+            value: value.clone(),
+            readers: Readers::one(Plugin::Session),
             miss: None,
         });
     }
@@ -633,36 +713,36 @@ fn cookie_credential<'a>(name: &str, value: Cow<'a, [u8]>, auth: &Auth) -> Optio
                 kind: Kind::Jwt,
                 place: place(),
                 scheme: None,
-                value,
-                readers: vec![Plugin::Jwt],
+                value: value.clone(),
+                readers: Readers::one(Plugin::Jwt),
                 miss: None,
             });
         }
     }
-    if !is_credential_name(name) && !looks_like_jwt(&value) {
+    if !is_credential_name(name) && !looks_like_jwt(value) {
         return None;
     }
     let is_key_name = is_squashed_key_name(name, auth);
-    let (plugin, why) = if looks_like_jwt(&value) && auth.jwt.is_some() {
+    let (plugin, why) = if looks_like_jwt(value) && auth.jwt.is_some() {
         (Plugin::Jwt, "the cookie is not in jwt's cookie_names")
     } else if is_key_name || auth.key_auth.is_some() {
         (Plugin::KeyAuth, "key-auth never reads cookies")
     } else {
         return Some(Found {
-            kind: shape(&value),
+            kind: shape(value),
             place: place(),
             scheme: None,
-            value,
-            readers: Vec::new(),
+            value: value.clone(),
+            readers: Readers::NONE,
             miss: Some(Miss::Name),
         });
     };
     Some(Found {
-        kind: shape(&value),
+        kind: shape(value),
         place: place(),
         scheme: None,
-        value,
-        readers: Vec::new(),
+        value: value.clone(),
+        readers: Readers::NONE,
         miss: Some(Miss::Location { plugin, why }),
     })
 }
@@ -736,7 +816,7 @@ mod tests {
             &'a str,
             Vec<(&'a str, &'a str)>,
             Kind,
-            Place,
+            Place<'a>,
             Vec<Plugin>,
             Option<Miss>,
         );
@@ -875,7 +955,7 @@ mod tests {
             assert_eq!(found.len(), 1, "case {i}: {found:?}");
             let f = &found[0];
             assert_eq!(
-                (f.kind, &f.place, &f.readers, &f.miss),
+                (f.kind, &f.place, &f.readers.to_vec(), &f.miss),
                 (kind, &place, &readers, &miss),
                 "case {i}"
             );
@@ -1015,7 +1095,7 @@ mod tests {
             assert_eq!(found.len(), 1, "case {i}: {found:?}");
             let f = &found[0];
             assert_eq!(
-                (f.kind, &f.readers, &f.miss),
+                (f.kind, &f.readers.to_vec(), &f.miss),
                 (kind, &readers, &miss),
                 "case {i}"
             );

@@ -103,7 +103,7 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
     let hops = || {
         let mut hops = forwarding::hops(request, &cookies);
         if let Some(r) = response {
-            hops.extend(forwarding::response_hops(&r.headers));
+            forwarding::response_hops(&r.headers, &mut hops);
         }
         hops
     };
@@ -393,7 +393,7 @@ fn push_intermediaries(out: &mut String, hops: &[Hop]) {
             if j > 0 {
                 out.push_str("; ");
             }
-            out.push_str(&h.mark);
+            h.mark.push_to(out);
         }
         out.push(')');
     }
@@ -420,30 +420,28 @@ fn judge_found(
     from_upstream: bool,
     out: &mut Vec<Diagnosis>,
 ) {
-    let read: Vec<&Found<'_>> = found.iter().filter(|f| !f.readers.is_empty()).collect();
-    for f in &read {
+    // The finds some plugin reads, then the others, each picked out as it is iterated: no list
+    // of either is built.
+    let is_read = |f: &&Found<'_>| !f.readers.is_empty();
+    for f in found.iter().filter(is_read) {
         // A session cookie matters only when Kong refused: past Kong, something authenticated.
         if f.kind == Kind::Session && !kong_answered {
             continue;
         }
         out.extend(judge::judge(f, request, config, now, kong_answered));
     }
-    if let Some(d) = duplicates(&read) {
+    if let Some(d) = duplicates(found) {
         out.push(d);
     }
     // When Kong forwarded a credential it read and the upstream refused, credential-like
     // leftovers (an x-auth-token for another system, a token cookie) are not why.
-    if from_upstream && !read.is_empty() {
-        return;
-    }
-    let unread: Vec<&Found<'_>> = found.iter().filter(|f| f.readers.is_empty()).collect();
-    if unread.is_empty() {
+    if from_upstream && found.iter().any(|f| is_read(&f)) {
         return;
     }
     let places = config.places.as_str();
-    for f in unread {
+    for f in found.iter().filter(|f| !is_read(f)) {
         let Some(miss) = &f.miss else { continue };
-        if matches!(miss, Miss::Scheme { .. }) && other_authorization_read(f, &read) {
+        if matches!(miss, Miss::Scheme { .. }) && other_authorization_read(f, found) {
             continue;
         }
         let what = f.kind.with_article();
@@ -484,14 +482,15 @@ fn judge_found(
 
 /// basic-auth and ldap-auth try Proxy-Authorization, then Authorization: an unknown scheme in one
 /// of the two (a corporate proxy's own credential) is no cause when the other one is read.
-fn other_authorization_read(f: &Found<'_>, read: &[&Found<'_>]) -> bool {
+fn other_authorization_read(f: &Found<'_>, found: &[Found<'_>]) -> bool {
     let other = match f.place.name() {
         "authorization" => "proxy-authorization",
         "proxy-authorization" => "authorization",
         _ => return false,
     };
-    read.iter()
-        .any(|r| matches!(&r.place, Place::Header(name) if name == other))
+    found
+        .iter()
+        .any(|r| !r.readers.is_empty() && matches!(&r.place, Place::Header(name) if name == other))
 }
 
 /// The next step after a scheme mismatch; ldap-auth's scheme is one no HTTP client sends by
@@ -519,9 +518,14 @@ fn scheme_hint(f: &Found<'_>, accepted: &[Cow<'static, str>], config: &Config) -
 /// ("Duplicate API key found"; a key in a header and in the query is not a duplicate, the header
 /// wins), jwt refuses two different tokens ("Multiple tokens provided"; the same token twice is
 /// fine).
-fn duplicates(read: &[&Found<'_>]) -> Option<Diagnosis> {
+fn duplicates(found: &[Found<'_>]) -> Option<Diagnosis> {
     // Iterated again rather than collected: lists cost on every 401 that carries a credential.
-    let keys = || read.iter().filter(|f| f.readers.contains(&Plugin::KeyAuth));
+    // Only finds key-auth or jwt reads count.
+    let keys = || {
+        found
+            .iter()
+            .filter(|f| f.readers.contains(&Plugin::KeyAuth))
+    };
     if let Some(repeated) = keys().find(|f| keys().filter(|g| g.place == f.place).count() > 1) {
         return Some(
             Diagnosis::new(
@@ -536,7 +540,7 @@ fn duplicates(read: &[&Found<'_>]) -> Option<Diagnosis> {
             .at(At::Client),
         );
     }
-    let tokens = || read.iter().filter(|f| f.readers.contains(&Plugin::Jwt));
+    let tokens = || found.iter().filter(|f| f.readers.contains(&Plugin::Jwt));
     let distinct = tokens()
         .enumerate()
         .filter(|&(i, f)| !tokens().take(i).any(|g| g.value == f.value))

@@ -1,15 +1,132 @@
 //! Intermediaries in front of Kong, recognised from the marks they leave on a request.
 
 use crate::parse::request::{Headers, Param, Request};
-use crate::parse::text::{printable_bytes, push_decimal};
+use crate::parse::text::{push_decimal, push_printable_bytes};
 
 /// One sign that the request passed through a proxy, CDN or load balancer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hop {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hop<'a> {
     /// What the intermediary is, as precisely as the mark allows.
     pub what: &'static str,
     /// The mark itself (a header or cookie name, with a harmless value where it helps).
-    pub mark: String,
+    pub mark: Mark<'a>,
+}
+
+/// A mark, borrowed from the request or response: written into its sentence only when the
+/// sentence is, with no String of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark<'a> {
+    /// `cookie <name>`, the name made printable and cut at 60 bytes.
+    Cookie(&'a [u8]),
+    /// `header <name>`.
+    Header(&'a str),
+    /// `Set-Cookie <name> on the response`, the name made printable and cut at 60 bytes.
+    SetCookie(&'a [u8]),
+    /// `Via: <value>`, the value made printable and cut at 60 bytes.
+    Via(&'a [u8]),
+    /// `X-Forwarded-For with <n> address(es)`.
+    Addresses(usize),
+}
+
+impl Mark<'_> {
+    /// Appends the mark to `out`.
+    pub fn push_to(self, out: &mut String) {
+        match self {
+            Mark::Cookie(name) => {
+                out.push_str("cookie ");
+                push_printable_bytes(out, name, 60);
+            }
+            // One of the names listed here: printable and short.
+            Mark::Header(name) => {
+                out.push_str("header ");
+                out.push_str(name);
+            }
+            Mark::SetCookie(name) => {
+                out.push_str("Set-Cookie ");
+                push_printable_bytes(out, name, 60);
+                out.push_str(" on the response");
+            }
+            Mark::Via(value) => {
+                out.push_str("Via: ");
+                push_printable_bytes(out, value, 60);
+            }
+            Mark::Addresses(count) => {
+                out.push_str("X-Forwarded-For with ");
+                push_decimal(out, u64::try_from(count).unwrap_or(u64::MAX), 1);
+                out.push_str(if count == 1 { " address" } else { " addresses" });
+            }
+        }
+    }
+
+    /// The mark as text.
+    #[cfg(test)]
+    pub fn text(self) -> String {
+        let mut out = String::new();
+        self.push_to(&mut out);
+        out
+    }
+}
+
+/// The hops found, in order: the first few on the stack (a request rarely has more than two),
+/// a list of their own only past those.
+#[derive(Debug, Clone)]
+pub struct Hops<'a> {
+    /// The first hops, the first `len` of them.
+    inline: [Hop<'a>; Hops::ROOM],
+    /// How many of `inline` are hops.
+    len: usize,
+    /// Every hop, once there are more than `inline` holds.
+    spilled: Vec<Hop<'a>>,
+}
+
+impl<'a> Hops<'a> {
+    /// Hops kept on the stack.
+    const ROOM: usize = 2;
+
+    /// No hop.
+    pub fn new() -> Hops<'a> {
+        let empty = Hop {
+            what: "",
+            mark: Mark::Addresses(0),
+        };
+        Hops {
+            inline: [empty; Hops::ROOM],
+            len: 0,
+            spilled: Vec::new(),
+        }
+    }
+
+    /// Adds a hop at the end.
+    pub fn push(&mut self, hop: Hop<'a>) {
+        if !self.spilled.is_empty() {
+            self.spilled.push(hop);
+        } else if let Some(slot) = self.inline.get_mut(self.len) {
+            *slot = hop;
+            self.len += 1;
+        } else {
+            self.spilled.reserve(self.len + 1);
+            self.spilled.extend_from_slice(&self.inline);
+            self.spilled.push(hop);
+        }
+    }
+}
+
+impl Default for Hops<'_> {
+    fn default() -> Self {
+        Hops::new()
+    }
+}
+
+impl<'a> std::ops::Deref for Hops<'a> {
+    type Target = [Hop<'a>];
+
+    fn deref(&self) -> &[Hop<'a>] {
+        if self.spilled.is_empty() {
+            self.inline.get(..self.len).unwrap_or_default()
+        } else {
+            &self.spilled
+        }
+    }
 }
 
 /// Headers vendors add, and what each says is in front of Kong.
@@ -109,23 +226,16 @@ fn marks(headers: &Headers) -> (u32, Option<&[u8]>) {
     (seen, forwarded_for)
 }
 
-/// `<what> <name>`, the name made printable and cut at 60 bytes as [`printable_bytes`] does,
-/// without a copy when it already is (as almost every name is).
-fn mark(what: &str, name: &str) -> String {
-    let mut mark = String::with_capacity(what.len() + 1 + name.len().min(60));
-    mark.push_str(what);
-    mark.push(' ');
-    if name.len() <= 60 && name.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
-        mark.push_str(name);
-    } else {
-        mark.push_str(&printable_bytes(name.as_bytes(), 60));
-    }
-    mark
+/// Whether `needle` (lowercase) is in `value` without regard to case.
+fn contains_ignoring_case(value: &[u8], needle: &[u8]) -> bool {
+    value
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 /// Every intermediary mark on the request, vendor-specific ones first.
-pub fn hops(request: &Request, cookies: &[Param<'_>]) -> Vec<Hop> {
-    let mut hops = Vec::new();
+pub fn hops<'a>(request: &'a Request, cookies: &'a [Param<'_>]) -> Hops<'a> {
+    let mut hops = Hops::new();
     let h = &request.headers;
     for cookie in cookies {
         // The first byte before the prefixes (each a memcmp call in wasm).
@@ -138,7 +248,7 @@ pub fn hops(request: &Request, cookies: &[Param<'_>]) -> Vec<Hop> {
         };
         hops.push(Hop {
             what,
-            mark: mark("cookie", &cookie.name),
+            mark: Mark::Cookie(cookie.name.as_bytes()),
         });
     }
     let (seen, forwarded_for) = marks(h);
@@ -149,26 +259,24 @@ pub fn hops(request: &Request, cookies: &[Param<'_>]) -> Vec<Hop> {
         if seen & (1 << i) != 0 {
             hops.push(Hop {
                 what,
-                mark: mark("header", name),
+                mark: Mark::Header(name),
             });
         }
     }
     if seen & VIA != 0 {
         for via in h.all("via") {
-            let text = printable_bytes(via, 60);
+            // What the mark shows, the first 60 bytes: the words below are printable, so found
+            // in them exactly where the printable text shows them.
+            let shown = via.get(..60).unwrap_or(via);
             // Kong names itself in Via: that hop is Kong, not something in front of it.
-            let is_kong = text
-                .as_bytes()
-                .windows(5)
-                .any(|w| w.eq_ignore_ascii_case(b"kong/"));
-            if !is_kong {
+            if !contains_ignoring_case(shown, b"kong/") {
                 hops.push(Hop {
-                    what: if text.contains("cloudfront") {
+                    what: if shown.windows(10).any(|w| w == b"cloudfront") {
                         "Amazon CloudFront"
                     } else {
                         "a proxy"
                     },
-                    mark: format!("Via: {text}"),
+                    mark: Mark::Via(via),
                 });
             }
         }
@@ -176,18 +284,13 @@ pub fn hops(request: &Request, cookies: &[Param<'_>]) -> Vec<Hop> {
     if seen & FORWARDED != 0 {
         hops.push(Hop {
             what: "a proxy",
-            mark: "header forwarded".into(),
+            mark: Mark::Header("forwarded"),
         });
     }
     if let Some(xff) = forwarded_for {
-        let count = xff.split(|&b| b == b',').count();
-        let mut mark = String::with_capacity(40);
-        mark.push_str("X-Forwarded-For with ");
-        push_decimal(&mut mark, u64::try_from(count).unwrap_or(u64::MAX), 1);
-        mark.push_str(if count == 1 { " address" } else { " addresses" });
         hops.push(Hop {
             what: "a proxy",
-            mark,
+            mark: Mark::Addresses(xff.split(|&b| b == b',').count()),
         });
     }
     // Only the first weak mark, and only on a request nothing else marks.
@@ -199,7 +302,7 @@ pub fn hops(request: &Request, cookies: &[Param<'_>]) -> Vec<Hop> {
         {
             hops.push(Hop {
                 what: "a proxy",
-                mark: mark("header", name),
+                mark: Mark::Header(name),
             });
         }
     }
@@ -210,26 +313,25 @@ pub fn hops(request: &Request, cookies: &[Param<'_>]) -> Vec<Hop> {
 /// `BIGipServer<pool>` cookie (ASM its `TS01…`) into the responses it passes on. Kong never sets
 /// such a cookie, so one on the 401 means a BIG-IP sits in the path (seen by explain in the
 /// client's transcript; in Kong, one between Kong and the upstream).
-pub fn response_hops(headers: &Headers) -> Vec<Hop> {
-    headers
-        .all("set-cookie")
-        .filter_map(|v| {
-            let name = v.split(|&b| b == b'=').next()?.trim_ascii();
-            let what = if name.starts_with(b"BIGipServer") {
-                "F5 BIG-IP"
-            } else if name.starts_with(b"TS01") || name.starts_with(b"TS00") {
-                "F5 BIG-IP ASM"
-            } else {
-                return None;
-            };
-            let mut mark = match std::str::from_utf8(name) {
-                Ok(name) => mark("Set-Cookie", name),
-                Err(_) => format!("Set-Cookie {}", printable_bytes(name, 60)),
-            };
-            mark.push_str(" on the response");
-            Some(Hop { what, mark })
-        })
-        .collect()
+/// Added to `hops`, after the request's.
+pub fn response_hops<'a>(headers: &'a Headers, hops: &mut Hops<'a>) {
+    for v in headers.all("set-cookie") {
+        let Some(name) = v.split(|&b| b == b'=').next() else {
+            continue;
+        };
+        let name = name.trim_ascii();
+        let what = if name.starts_with(b"BIGipServer") {
+            "F5 BIG-IP"
+        } else if name.starts_with(b"TS01") || name.starts_with(b"TS00") {
+            "F5 BIG-IP ASM"
+        } else {
+            continue;
+        };
+        hops.push(Hop {
+            what,
+            mark: Mark::SetCookie(name),
+        });
+    }
 }
 
 /// The forwarding headers Kong ignores from an untrusted peer (it substitutes its own values).
@@ -245,8 +347,9 @@ pub const KONG_TRUSTED_ONLY: [&str; 5] = [
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::text::printable_bytes;
 
-    fn hops_of(headers: &[(&str, &str)]) -> Vec<Hop> {
+    fn hops_of(headers: &[(&str, &str)]) -> Vec<(&'static str, String)> {
         let request = Request {
             headers: Headers::from_pairs(
                 headers
@@ -255,7 +358,12 @@ mod tests {
             ),
             ..Request::default()
         };
-        hops(&request, &request.cookies())
+        as_text(&hops(&request, &request.cookies()))
+    }
+
+    /// Each hop as its kind and its mark's text.
+    fn as_text(hops: &[Hop<'_>]) -> Vec<(&'static str, String)> {
+        hops.iter().map(|h| (h.what, h.mark.text())).collect()
     }
 
     #[test]
@@ -264,9 +372,9 @@ mod tests {
             ("x-forwarded-for", "203.0.113.9, 10.0.0.2"),
             ("cookie", "BIGipServerpool_api=123.456.0000"),
         ]);
-        assert_eq!(h[0].what, "F5 BIG-IP");
-        assert_eq!(h[0].mark, "cookie BIGipServerpool_api");
-        assert_eq!(h[1].mark, "X-Forwarded-For with 2 addresses");
+        assert_eq!(h[0].0, "F5 BIG-IP");
+        assert_eq!(h[0].1, "cookie BIGipServerpool_api");
+        assert_eq!(h[1].1, "X-Forwarded-For with 2 addresses");
     }
 
     #[test]
@@ -289,7 +397,7 @@ mod tests {
         ];
         for (name, value, what) in cases {
             let h = hops_of(&[(name, value)]);
-            assert_eq!(h.first().map(|h| h.what), *what, "{name}: {value}");
+            assert_eq!(h.first().map(|h| h.0), *what, "{name}: {value}");
         }
     }
 
@@ -307,65 +415,56 @@ mod tests {
     }
 
     /// The marks as the sixteen look-ups found them before the one pass.
-    fn reference_hops(request: &Request, cookies: &[Param<'_>]) -> Vec<Hop> {
+    fn reference_hops(request: &Request, cookies: &[Param<'_>]) -> Vec<(&'static str, String)> {
         let mut hops = Vec::new();
         let h = &request.headers;
         for cookie in cookies {
             if cookie.name.starts_with("BIGipServer") {
-                hops.push(Hop {
-                    what: "F5 BIG-IP",
-                    mark: format!("cookie {}", printable_bytes(cookie.name.as_bytes(), 60)),
-                });
+                hops.push((
+                    "F5 BIG-IP",
+                    format!("cookie {}", printable_bytes(cookie.name.as_bytes(), 60)),
+                ));
             } else if cookie.name.starts_with("TS01") || cookie.name.starts_with("TS00") {
-                hops.push(Hop {
-                    what: "F5 BIG-IP ASM",
-                    mark: format!("cookie {}", printable_bytes(cookie.name.as_bytes(), 60)),
-                });
+                hops.push((
+                    "F5 BIG-IP ASM",
+                    format!("cookie {}", printable_bytes(cookie.name.as_bytes(), 60)),
+                ));
             }
         }
         for (name, what) in VENDOR_HEADERS {
             if h.has(name) {
-                hops.push(Hop {
-                    what,
-                    mark: format!("header {name}"),
-                });
+                hops.push((what, format!("header {name}")));
             }
         }
         for via in h.all("via") {
             let text = printable_bytes(via, 60);
             if !text.to_ascii_lowercase().contains("kong/") {
-                hops.push(Hop {
-                    what: if text.contains("cloudfront") {
+                hops.push((
+                    if text.contains("cloudfront") {
                         "Amazon CloudFront"
                     } else {
                         "a proxy"
                     },
-                    mark: format!("Via: {text}"),
-                });
+                    format!("Via: {text}"),
+                ));
             }
         }
         if h.has("forwarded") {
-            hops.push(Hop {
-                what: "a proxy",
-                mark: "header forwarded".into(),
-            });
+            hops.push(("a proxy", "header forwarded".into()));
         }
         if let Some(xff) = h.first("x-forwarded-for") {
             let count = xff.split(|&b| b == b',').count();
-            hops.push(Hop {
-                what: "a proxy",
-                mark: format!(
+            hops.push((
+                "a proxy",
+                format!(
                     "X-Forwarded-For with {count} address{}",
                     if count == 1 { "" } else { "es" }
                 ),
-            });
+            ));
         }
         for name in WEAK_HEADERS {
             if h.has(name) && hops.is_empty() {
-                hops.push(Hop {
-                    what: "a proxy",
-                    mark: format!("header {name}"),
-                });
+                hops.push(("a proxy", format!("header {name}")));
             }
         }
         hops
@@ -377,6 +476,11 @@ mod tests {
     fn hops_as_before() {
         let long = format!("BIGipServer{}", "p\u{e9}".repeat(40));
         let cookie_long = format!("{long}=1; TS00ab=2");
+        // `kong/` and `cloudfront` across the 60 bytes a Via mark shows, and after a non-ASCII byte.
+        let via_kong_late = format!("1.1 {}Kong/3.9", "x".repeat(54));
+        let via_kong_cut = format!("1.1 {}kong/3.9", "x".repeat(56));
+        let via_cloudfront_cut = format!("1.1 {} cloudfront", "y".repeat(48));
+        let via_cloudfront_in = format!("1.1 \u{e9}{}.cloudfront.net", "z".repeat(30));
         let pool: Vec<(&str, &str)> = MARK_HEADERS
             .iter()
             .map(|&n| (n, "1.1 edge, 10.0.0.1"))
@@ -384,6 +488,10 @@ mod tests {
                 ("via", "1.1 Kong/3.9.1"),
                 ("via", "1.1 abc.cloudfront.net (CloudFront)"),
                 ("via", "1.1 \u{e9}dge \x01"),
+                ("via", &via_kong_late),
+                ("via", &via_kong_cut),
+                ("via", &via_cloudfront_cut),
+                ("via", &via_cloudfront_in),
                 ("x-forwarded-for", ""),
                 ("x-forwarded-for", "a,b,c"),
                 ("x-amz-cf-i", "x"),
@@ -417,7 +525,7 @@ mod tests {
             };
             let cookies = request.cookies();
             let old = reference_hops(&request, &cookies);
-            assert_eq!(hops(&request, &cookies), old, "{headers:?}");
+            assert_eq!(as_text(&hops(&request, &cookies)), old, "{headers:?}");
             marked += usize::from(old.len() > 1);
         }
         assert!(marked > 500, "{marked}");
@@ -437,16 +545,17 @@ mod tests {
             ]
             .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec())),
         );
-        let h = response_hops(&headers);
-        let got: Vec<(&str, &str)> = h.iter().map(|h| (h.what, h.mark.as_str())).collect();
+        let mut h = Hops::new();
+        response_hops(&headers, &mut h);
+        let got = as_text(&h);
         assert_eq!(
             got,
             [
                 (
                     "F5 BIG-IP",
-                    "Set-Cookie BIGipServer~api~pool on the response"
+                    "Set-Cookie BIGipServer~api~pool on the response".to_string()
                 ),
-                ("F5 BIG-IP ASM", "Set-Cookie TS01ab on the response"),
+                ("F5 BIG-IP ASM", "Set-Cookie TS01ab on the response".into()),
             ]
         );
     }
