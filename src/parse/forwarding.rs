@@ -349,15 +349,19 @@ mod tests {
     use super::*;
     use crate::parse::text::printable_bytes;
 
-    fn hops_of(headers: &[(&str, &str)]) -> Vec<(&'static str, String)> {
-        let request = Request {
+    fn request_of(headers: &[(&str, &str)]) -> Request {
+        Request {
             headers: Headers::from_pairs(
                 headers
                     .iter()
                     .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec())),
             ),
             ..Request::default()
-        };
+        }
+    }
+
+    fn hops_of(headers: &[(&str, &str)]) -> Vec<(&'static str, String)> {
+        let request = request_of(headers);
         as_text(&hops(&request, &request.cookies()))
     }
 
@@ -515,14 +519,7 @@ mod tests {
             let count = next() % 7;
             let headers: Vec<(&str, &str)> =
                 (0..count).map(|_| pool[next() % pool.len()]).collect();
-            let request = Request {
-                headers: Headers::from_pairs(
-                    headers
-                        .iter()
-                        .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec())),
-                ),
-                ..Request::default()
-            };
+            let request = request_of(&headers);
             let cookies = request.cookies();
             let old = reference_hops(&request, &cookies);
             assert_eq!(as_text(&hops(&request, &cookies)), old, "{headers:?}");
