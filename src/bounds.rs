@@ -88,7 +88,7 @@ mod tests {
         let query = |n: usize| {
             let params: Vec<String> = (0..n).map(|i| format!("p{i}=1")).collect();
             Request {
-                path: format!("/?{}", params.join("&")),
+                path: format!("/?{}", params.join("&")).into(),
                 ..Request::default()
             }
         };

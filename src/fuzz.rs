@@ -61,9 +61,9 @@ fn request() -> impl Strategy<Value = Request> {
         .prop_map(
             |(method, path, scheme, authority, headers, peer, raw_query)| Request {
                 method: method.into(),
-                path,
+                path: path.into(),
                 scheme: scheme.into(),
-                authority,
+                authority: authority.into(),
                 headers: Headers::from_pairs(headers),
                 peer,
                 raw_query,
@@ -122,8 +122,8 @@ proptest! {
             // Planted in the query string, every byte percent-encoded: only its decoded form
             // reaches the diagnosis, and that must not leak either.
             let encoded: String = secret.bytes().map(|b| format!("%{b:02X}")).collect();
-            let sep = if request.path.contains('?') { '&' } else { '?' };
-            request.path = format!("{}{sep}apikey={encoded}", request.path);
+            let sep = if request.path().contains('?') { '&' } else { '?' };
+            request.path = format!("{}{sep}apikey={encoded}", request.path()).into();
         } else {
             // A planted credential, in the header every default plugin reads.
             request.headers.push("apikey", secret.as_bytes());

@@ -159,7 +159,7 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
                 Code::PreflightRejected,
                 format!(
                     "a CORS preflight (OPTIONS {} from an Origin with Access-Control-Request-Method) got the {}; browsers never send credentials on a preflight",
-                    printable(path_only(&request.path), 80),
+                    printable(path_only(request.path()), 80),
                     response.map_or(401, |r| r.status)
                 ),
                 hint,

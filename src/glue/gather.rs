@@ -7,7 +7,7 @@
 use crate::decide::config::Config;
 use crate::decide::exposure::{self, Tier};
 use crate::parse::pairs::Pairs;
-use crate::parse::request::{Headers, PairsLimit, Request, Response};
+use crate::parse::request::{Headers, PairsLimit, Pseudo, Request, Response};
 use std::borrow::Cow;
 
 /// Header a request carries to see the diagnosis when `expose = "token"`.
@@ -86,11 +86,12 @@ pub(super) fn request(source: &impl Source, config: &Config) -> (Request, Option
         usize::try_from(pairs.declared).unwrap_or(usize::MAX),
     );
     // One pass for the four pseudo-headers; the first of each counts. The usual methods and
-    // schemes are kept without a copy (every allocation costs, on every 401).
-    let [mut method, mut path, mut scheme, mut authority]: [Option<Cow<'static, str>>; 4] =
-        Default::default();
+    // schemes are kept without a copy, the path and authority where they lie in the host's
+    // buffer (every allocation costs, on every 401).
+    let [mut method, mut scheme]: [Option<Cow<'static, str>>; 2] = Default::default();
+    let [mut path, mut authority]: [Option<Pseudo>; 2] = Default::default();
     let mut found = 0;
-    for (name, value) in pairs.iter() {
+    for (name, span) in pairs.iter_spans() {
         // ngx_wasm_module and Envoy hand the four over first: the rest is not read.
         if found == 4 {
             break;
@@ -98,23 +99,41 @@ pub(super) fn request(source: &impl Source, config: &Config) -> (Request, Option
         if name.first() != Some(&b':') {
             continue;
         }
-        let (slot, usual) = match name {
-            b":method" => (&mut method, METHODS),
-            b":path" => (&mut path, &[][..]),
-            b":scheme" => (&mut scheme, &["https", "http"][..]),
-            b":authority" => (&mut authority, &[][..]),
-            _ => continue,
-        };
-        if slot.is_none() {
-            found += 1;
-            *slot = Some(match usual.iter().find(|u| u.as_bytes() == value) {
-                Some(u) => Cow::Borrowed(*u),
-                None => Cow::Owned(text(value.to_vec())),
-            });
+        let value = pairs.value(span);
+        match name {
+            b":method" | b":scheme" => {
+                let (slot, usual) = if name == b":method" {
+                    (&mut method, METHODS)
+                } else {
+                    (&mut scheme, &["https", "http"][..])
+                };
+                if slot.is_none() {
+                    found += 1;
+                    *slot = Some(match usual.iter().find(|u| u.as_bytes() == value) {
+                        Some(u) => Cow::Borrowed(*u),
+                        None => Cow::Owned(text(value.to_vec())),
+                    });
+                }
+            }
+            b":path" | b":authority" => {
+                let slot = if name == b":path" {
+                    &mut path
+                } else {
+                    &mut authority
+                };
+                if slot.is_none() {
+                    found += 1;
+                    *slot = Some(match std::str::from_utf8(value) {
+                        Ok(_) => Pseudo::At(span.0, span.1),
+                        Err(_) => Pseudo::Text(text(value.to_vec())),
+                    });
+                }
+            }
+            _ => {}
         }
     }
-    let [method, path, scheme, authority] =
-        [method, path, scheme, authority].map(Option::unwrap_or_default);
+    let [method, scheme] = [method, scheme].map(Option::unwrap_or_default);
+    let [path, authority] = [path, authority].map(Option::unwrap_or_default);
     let client = source.property(Property::SOURCE_ADDRESS);
     // The TCP peer: with Kong's trusted_ips set, source.address is already the client that
     // X-Real-IP named, and ngx.realip_remote_addr keeps the proxy's own address.
@@ -129,17 +148,17 @@ pub(super) fn request(source: &impl Source, config: &Config) -> (Request, Option
     // Without a '?' in :path there is no query to find: ngx_wasm_module's :path carries
     // r->args after a '?' whenever there are any (ngx_proxy_wasm_maps.c:481-517), and other
     // hosts hand over the raw target. Two property reads saved on most 401s.
-    let raw_query = if path.contains('?') {
-        raw_query(source)
-    } else {
-        None
+    let has_query = match &path {
+        Pseudo::At(start, end) => pairs.value((*start, *end)).contains(&b'?'),
+        Pseudo::Text(text) => text.contains('?'),
     };
+    let raw_query = if has_query { raw_query(source) } else { None };
     let request = Request {
         method,
-        path: path.into_owned(),
+        path,
         raw_query,
         scheme,
-        authority: authority.into_owned(),
+        authority,
         headers: Headers::from_wire(pairs),
         peer,
         limit,
@@ -264,6 +283,68 @@ fn constant_time_eq(expected: &[u8], given: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A host that hands over only a header map.
+    struct Wire(Vec<u8>);
+
+    impl Source for Wire {
+        fn request_pairs(&self) -> Pairs {
+            crate::parse::pairs::parse(self.0.clone())
+        }
+        fn request_header(&self, _: &str) -> Option<Vec<u8>> {
+            None
+        }
+        fn response_header(&self, _: &str) -> Option<Vec<u8>> {
+            None
+        }
+        fn property_bytes(&self, _: Property) -> Option<Vec<u8>> {
+            None
+        }
+    }
+
+    /// `:path` and `:authority` are read where they lie in the host's buffer when they are
+    /// UTF-8, and lossily copied when not; the first of each counts.
+    #[test]
+    fn pseudo_headers() {
+        let config = crate::decide::config::load(b"{}").unwrap();
+        // Pairs; the path, authority and method read.
+        type Case<'a> = (&'a [(&'a [u8], &'a [u8])], &'a str, &'a str, &'a str);
+        let cases: &[Case] = &[
+            (
+                &[
+                    (b":path", b"/a?b=1"),
+                    (b":method", b"GET"),
+                    (b":authority", b"kong:8000"),
+                    (b":path", b"/second"),
+                ],
+                "/a?b=1",
+                "kong:8000",
+                "GET",
+            ),
+            (
+                &[
+                    (b":authority", b"h\xffst"),
+                    (b":path", b"/\xc3"),
+                    (b":method", b"BREW"),
+                ],
+                "/\u{fffd}",
+                "h\u{fffd}st",
+                "BREW",
+            ),
+            (&[(b"host", b"x")], "", "", ""),
+        ];
+        for (pairs, path, authority, method) in cases {
+            let wire = crate::parse::pairs::tests::serialize(pairs);
+            let (request, _) = request(&Wire(wire), &config);
+            assert_eq!(request.path(), *path);
+            assert_eq!(request.authority(), *authority);
+            assert_eq!(request.method, *method);
+        }
+        let wire = crate::parse::pairs::tests::serialize(&[(b":path", b"/p"), (b"x-a", b"1")]);
+        let (request, _) = request(&Wire(wire), &config);
+        assert!(matches!(request.path, Pseudo::At(..)), "{:?}", request.path);
+        assert_eq!(request.headers.text("x-a"), Some("1"));
+    }
 
     #[test]
     fn constant_time() {

@@ -34,10 +34,24 @@ impl Pairs {
     }
 
     /// Every complete pair, in order, as raw bytes.
+    #[cfg(test)]
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
         self.spans
             .iter()
             .map(|span| (self.slice(span.name), self.slice(span.value)))
+    }
+
+    /// Every complete pair: its name, and where its value lies in the buffer (which
+    /// [`crate::parse::request::Headers`] keeps).
+    pub fn iter_spans(&self) -> impl Iterator<Item = (&[u8], (usize, usize))> + '_ {
+        self.spans
+            .iter()
+            .map(|span| (self.slice(span.name), span.value))
+    }
+
+    /// The value at `span`.
+    pub fn value(&self, span: (usize, usize)) -> &[u8] {
+        self.slice(span)
     }
 
     /// The buffer and the spans, for [`crate::parse::request::Headers`] to keep.

@@ -153,6 +153,11 @@ impl Headers {
         });
     }
 
+    /// Bytes of the buffer the host handed over (a pseudo-header's value).
+    fn raw(&self, start: usize, end: usize) -> &[u8] {
+        self.bytes.get(start..end).unwrap_or_default()
+    }
+
     /// How many headers past [`MAX_HEADERS`] were not examined.
     pub fn ignored(&self) -> usize {
         self.ignored
@@ -225,24 +230,53 @@ impl std::fmt::Debug for Headers {
 pub struct Request {
     /// `:method`; the usual ones without a copy of their own.
     pub method: Cow<'static, str>,
-    /// `:path`, with the query string. ngx_wasm_module hands over the decoded URI plus the raw
-    /// query (src/common/proxy_wasm/ngx_proxy_wasm_maps.c:481-517), so the query is taken from
-    /// [`Request::query`] when the host gives it raw.
-    pub path: String,
+    /// `:path`, with the query string (read with [`Request::path`]). ngx_wasm_module hands over
+    /// the decoded URI plus the raw query (src/common/proxy_wasm/ngx_proxy_wasm_maps.c:481-517),
+    /// so the query is taken from [`Request::query`] when the host gives it raw.
+    pub path: Pseudo,
     /// The raw query string (`ngx.args`, or what follows `?` in `ngx.request_uri`), when the
     /// host gives it: what Kong's plugins parse. `None`: split it out of `path`.
     pub raw_query: Option<String>,
     /// `:scheme`: how the request reached Kong; `http` and `https` without a copy of their own.
     pub scheme: Cow<'static, str>,
-    /// `:authority`: in ngx_wasm_module nginx's `server_name:port` (`kong:8000`), never the
-    /// client's Host (ngx_proxy_wasm_maps.c:619-673); other hosts put the client's host here.
-    pub authority: String,
+    /// `:authority` (read with [`Request::authority`]): in ngx_wasm_module nginx's
+    /// `server_name:port` (`kong:8000`), never the client's Host (ngx_proxy_wasm_maps.c:619-673);
+    /// other hosts put the client's host here.
+    pub authority: Pseudo,
     /// Every other header.
     pub headers: Headers,
     /// The peer's address (`source.address`), when the host gives it.
     pub peer: Option<IpAddr>,
     /// The host handed over fewer headers than the request may hold.
     pub limit: Option<PairsLimit>,
+}
+
+/// A pseudo-header's value: where it lies in the header map's buffer, as the host handed it over
+/// (no copy of its own: each costs an allocation on every 401), or text of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pseudo {
+    /// At these offsets of [`Request::headers`]' buffer; UTF-8 (checked when it was read).
+    At(usize, usize),
+    /// Text of its own.
+    Text(String),
+}
+
+impl Default for Pseudo {
+    fn default() -> Self {
+        Pseudo::Text(String::new())
+    }
+}
+
+impl From<&str> for Pseudo {
+    fn from(text: &str) -> Self {
+        Pseudo::Text(text.to_owned())
+    }
+}
+
+impl From<String> for Pseudo {
+    fn from(text: String) -> Self {
+        Pseudo::Text(text)
+    }
 }
 
 /// Why the filter may not have seen every request header.
@@ -300,6 +334,25 @@ pub struct Param<'a> {
 }
 
 impl Request {
+    /// `:path`, with the query string.
+    pub fn path(&self) -> &str {
+        self.pseudo(&self.path)
+    }
+
+    /// `:authority`.
+    pub fn authority(&self) -> &str {
+        self.pseudo(&self.authority)
+    }
+
+    fn pseudo<'a>(&'a self, value: &'a Pseudo) -> &'a str {
+        match value {
+            Pseudo::At(start, end) => {
+                std::str::from_utf8(self.headers.raw(*start, *end)).unwrap_or_default()
+            }
+            Pseudo::Text(text) => text,
+        }
+    }
+
     /// The query string's parameters, at most [`MAX_PARAMS`], decoded as Kong decodes them.
     #[cfg(test)]
     pub fn query(&self) -> Vec<Param<'_>> {
@@ -311,7 +364,7 @@ impl Request {
     pub fn query_params(&self) -> impl Iterator<Item = Param<'_>> {
         let query = match &self.raw_query {
             Some(raw) => raw.as_str(),
-            None => self.path.split_once('?').map_or("", |(_, query)| query),
+            None => self.path().split_once('?').map_or("", |(_, query)| query),
         };
         // `split('&')` without the empty pieces, cut by byte: a char pattern's searcher costs more
         // than the few bytes of a query at the filter's size-optimised level.
@@ -397,7 +450,7 @@ impl Request {
         match self.headers.text("host") {
             Some(host) => (strip_port(host).to_ascii_lowercase(), "Host header"),
             None => (
-                strip_port(&self.authority).to_ascii_lowercase(),
+                strip_port(self.authority()).to_ascii_lowercase(),
                 ":authority",
             ),
         }

@@ -25,9 +25,9 @@ fn wire(shape: &Shape) -> Vec<u8> {
 fn one(config: &Config, shape: &Shape, wire: &[u8]) -> (String, String) {
     let request = Request {
         method: shape.request.method.clone().into(),
-        path: shape.request.path.clone(),
+        path: shape.request.path.clone().into(),
         scheme: shape.request.scheme.clone().into(),
-        authority: shape.request.authority.clone(),
+        authority: shape.request.authority.clone().into(),
         headers: Headers::from_wire(crate::parse::pairs::parse(wire.to_vec())),
         ..Request::default()
     };
