@@ -235,10 +235,16 @@ fn base64url(input: &[u8], out: &mut Vec<u8>) -> Option<()> {
         (v != 0xff).then_some(u32::from(v))
     };
     // Whole quads first, then the last one to four bytes (padding may only be there), as the
-    // crate splits them.
+    // crate splits them; a last quad of four bytes not ending in `=` goes with the whole ones,
+    // which decode it as the crate's last-quad rules do (four symbols carry three bytes and no
+    // spare bits; a `=` inside it is refused either way).
     let rem = input.len() % 4;
-    let bulk = input.len() - rem - if rem == 0 { 4.min(input.len()) } else { 0 };
-    let (quads, suffix) = input.split_at_checked(bulk)?;
+    let last = if rem == 0 && input.last() == Some(&b'=') {
+        4
+    } else {
+        rem
+    };
+    let (quads, suffix) = input.split_at_checked(input.len() - last)?;
     // The whole quads, eight at a time into a block on the stack that is appended in one copy:
     // `resize` zeroes the output a byte at a time in the .wasm, and a push checks the capacity
     // for every byte.
@@ -262,6 +268,9 @@ fn base64url(input: &[u8], out: &mut Vec<u8>) -> Option<()> {
         }
         out.extend_from_slice(block.get(..to).unwrap_or_default());
     }
+    if suffix.is_empty() {
+        return Some(());
+    }
     let (mut n, mut morsels, mut padding, mut i) = (0u32, 0u32, false, 0usize);
     for &b in suffix {
         if b == b'=' {
@@ -279,7 +288,7 @@ fn base64url(input: &[u8], out: &mut Vec<u8>) -> Option<()> {
         }
         i += 1;
     }
-    if !input.is_empty() && morsels < 2 {
+    if morsels < 2 {
         return None;
     }
     // 2, 3 or 4 symbols carry 1, 2 or 3 bytes; the bits left over must be zero.
