@@ -423,6 +423,37 @@ fn short_pairs_buffers_do_not_poison_the_instance() {
     }
 }
 
+/// The same bug with a long `:path`: the module writes as far past the buffer as the path is
+/// long (here ~6 KB, under nginx's 8k request-line buffer). The filter must survive that too.
+#[test]
+fn long_paths_past_short_pairs_buffers_do_not_poison_the_instance() {
+    let host = real_host();
+    let mut plugin = host
+        .instantiate(PluginOptions {
+            clock_nanos: 1_764_331_200_000_000_000,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(plugin.configure(), Ok(true));
+    let properties = [("ngx.upstream_status".to_string(), b"401".to_vec())].into();
+    let long = format!("/orders/{}", "x".repeat(6000));
+    for i in 0..300 {
+        let mut headers: Vec<(&str, Vec<u8>)> = vec![("host", b"x".to_vec())];
+        headers.extend((0..96 + i % 14).map(|_| ("a", Vec::new())));
+        if i % 3 == 0 {
+            headers = vec![("authorization", format!("Bearer {SECRET_JWT}").into_bytes())];
+        }
+        let mut req = request(headers);
+        req.path = if i % 2 == 0 {
+            long.clone()
+        } else {
+            "/orders?id=7".into()
+        };
+        let outcome = plugin.run_request(&req, Some(&unauthorized()), &properties);
+        assert_eq!(outcome.trap, None, "request {i}");
+    }
+}
+
 /// A host that refuses the filter's writes (header, metric) gets one error line per kind of
 /// write, with its status, however many requests follow; the requests go on without a trap.
 #[test]
