@@ -28,6 +28,15 @@ const FEW_PIECES: usize = 32;
 /// Words of the filter: 8192 bits, 1 KiB, cleared in one go.
 const FILTER_WORDS: usize = 128;
 
+/// Credential pieces up to which the small filter does (the usual token, ~64 grams at most, two
+/// bits each of 2048: a sentence's gram passes by chance about one time in 250). Clearing
+/// memory costs about a wasm instruction a byte: the small filter's 256 bytes save ~750 on the
+/// usual 401 over the kilobyte.
+const SMALL_FILTERED_PIECES: usize = 256;
+
+/// Words of the small filter: 2048 bits, 256 bytes.
+const SMALL_FILTER_WORDS: usize = 32;
+
 enum Index {
     /// The usual request (one credential of a few hundred bytes): two bits per gram (see
     /// [`GRAM`]) in a 1 KiB filter (boxed: moving it on the stack costs more than the
@@ -35,6 +44,8 @@ enum Index {
     /// per four bytes of credential; a gram of a sentence that passes is confirmed against the
     /// credentials themselves.
     Filter(Box<[u64; FILTER_WORDS]>),
+    /// The same for up to [`SMALL_FILTERED_PIECES`], smaller.
+    SmallFilter(Box<[u64; SMALL_FILTER_WORDS]>),
     /// A few pieces, or more than the filter takes up to [`MAX_INDEXED_PIECES`]: every piece
     /// in a table.
     Table(PieceSet),
@@ -45,19 +56,10 @@ enum Index {
 impl<'a> Secrets<'a> {
     pub fn new(credentials: &'a [&'a [u8]]) -> Self {
         let pieces = pieces_in(credentials.iter().copied());
-        let index = if (FEW_PIECES + 1..=FILTERED_PIECES).contains(&pieces) {
-            let mut filter = Box::new([0u64; FILTER_WORDS]);
-            for credential in credentials {
-                // Written out: the filter is built on every 401, and the .wasm (built for size)
-                // calls rather than inlines an iterator's `next`.
-                for_each_gram(credential, |_, gram| {
-                    let (word, bits) = filter_bits(gram);
-                    if let Some(w) = filter.get_mut(word) {
-                        *w |= bits;
-                    }
-                });
-            }
-            Index::Filter(filter)
+        let index = if (FEW_PIECES + 1..=SMALL_FILTERED_PIECES).contains(&pieces) {
+            Index::SmallFilter(filter(credentials))
+        } else if (FEW_PIECES + 1..=FILTERED_PIECES).contains(&pieces) {
+            Index::Filter(filter(credentials))
         } else if pieces <= MAX_INDEXED_PIECES {
             let mut set = PieceSet::with_room_for(pieces);
             for credential in credentials {
@@ -88,7 +90,7 @@ impl<'a> Secrets<'a> {
     fn table(&self, text: &[u8]) -> Cow<'_, PieceSet> {
         match &self.index {
             Index::Table(set) => Cow::Borrowed(set),
-            Index::Filter(_) | Index::PerSentence => {
+            Index::Filter(_) | Index::SmallFilter(_) | Index::PerSentence => {
                 let mut in_text = PieceSet::with_room_for(pieces_in([text]));
                 for_each_piece(text, |key| in_text.insert(key));
                 // At most the text's own pieces: never more than it has room for.
@@ -115,13 +117,29 @@ const GRAM: usize = 5;
 const STRIDE: usize = PIECE + 1 - GRAM;
 const GRAM_MASK: u64 = (1 << (8 * GRAM)) - 1;
 
-/// The filter word of a gram and its two bits in it: slices of one Fibonacci hash, one load
-/// per look-up.
+/// A filter of `N` words (a power of two up to 128) holding the grams of `credentials`.
+fn filter<const N: usize>(credentials: &[&[u8]]) -> Box<[u64; N]> {
+    let mut filter = Box::new([0u64; N]);
+    for credential in credentials {
+        // Written out: the filter is built on every 401, and the .wasm (built for size)
+        // calls rather than inlines an iterator's `next`.
+        for_each_gram(credential, |_, gram| {
+            let (word, bits) = filter_bits::<N>(gram);
+            if let Some(w) = filter.get_mut(word) {
+                *w |= bits;
+            }
+        });
+    }
+    filter
+}
+
+/// The word of a gram in a filter of `N` words and its two bits in it: slices of one Fibonacci
+/// hash, one load per look-up (the word from the top bits, above the two bits' 45 to 56).
 #[inline(always)]
-fn filter_bits(gram: u64) -> (usize, u64) {
+fn filter_bits<const N: usize>(gram: u64) -> (usize, u64) {
     let h = gram.wrapping_mul(HASH);
     (
-        (h >> 57) as usize,
+        (h >> (64 - N.trailing_zeros())) as usize,
         // Shifts by the low six bits of the amount, as the machine's own shift does.
         1u64.wrapping_shl((h >> 51) as u32) | 1u64.wrapping_shl((h >> 45) as u32),
     )
@@ -140,6 +158,29 @@ fn for_each_gram(bytes: &[u8], mut f: impl FnMut(usize, u64)) {
         };
         f(at, key);
         at += STRIDE;
+    }
+}
+
+/// Marks in `leaked` the pieces of `bytes` that are pieces of `credentials`, by their grams in
+/// `filter`, each gram that passes confirmed.
+fn filtered<const N: usize>(
+    bytes: &[u8],
+    filter: &[u64; N],
+    credentials: &[&[u8]],
+    leaked: &mut Vec<bool>,
+) {
+    // The gram ending at each byte, little-endian, rolled in: the first four bytes only
+    // start it (no test per byte for them).
+    let (Some(head), Some(rest)) = (bytes.get(..GRAM - 1), bytes.get(GRAM - 1..)) else {
+        return;
+    };
+    let mut gram = head.iter().rev().fold(0, |k, &b| (k << 8) | u64::from(b)) << 8;
+    for (at, &b) in rest.iter().enumerate() {
+        gram = (gram >> 8) | (u64::from(b) << (8 * (GRAM - 1)));
+        let (word, bits) = filter_bits::<N>(gram);
+        if filter.get(word).copied().unwrap_or(0) & bits == bits {
+            confirm(bytes, at, gram, credentials, leaked);
+        }
     }
 }
 
@@ -286,20 +327,10 @@ pub fn scrub<'t>(text: &'t str, secrets: &Secrets) -> Cow<'t, str> {
         return Cow::Borrowed(text);
     }
     let mut leaked: Vec<bool> = Vec::new();
-    if let Index::Filter(filter) = &secrets.index {
-        // The gram ending at each byte, little-endian, rolled in: the first four bytes only
-        // start it (no test per byte for them).
-        let (Some(head), Some(rest)) = (bytes.get(..GRAM - 1), bytes.get(GRAM - 1..)) else {
-            return Cow::Borrowed(text);
-        };
-        let mut gram = head.iter().rev().fold(0, |k, &b| (k << 8) | u64::from(b)) << 8;
-        for (at, &b) in rest.iter().enumerate() {
-            gram = (gram >> 8) | (u64::from(b) << (8 * (GRAM - 1)));
-            let (word, bits) = filter_bits(gram);
-            if filter.get(word).copied().unwrap_or(0) & bits == bits {
-                confirm(bytes, at, gram, secrets.credentials, &mut leaked);
-            }
-        }
+    if let Index::SmallFilter(filter) = &secrets.index {
+        filtered(bytes, filter, secrets.credentials, &mut leaked);
+    } else if let Index::Filter(filter) = &secrets.index {
+        filtered(bytes, filter, secrets.credentials, &mut leaked);
     } else {
         let found = secrets.table(bytes);
         // The rolling key by hand: this loop runs for every byte of every sentence.
@@ -402,17 +433,28 @@ mod tests {
 
     #[test]
     fn each_index_redacts_the_same() {
-        // One credential under the filter's bound, one past it (the table), the same pieces.
+        // One credential under the small filter's bound, one under the filter's, one past it
+        // (the table), the same pieces.
         let secret = b"k3y-9f8e7d6c5b4a-tail0001-0123456789abcdefghijklmnopqrstuvwxyz".to_vec();
+        let mut middle = vec![b'q'; SMALL_FILTERED_PIECES + 100];
+        middle.extend_from_slice(&secret);
         let mut long = vec![b'q'; FILTERED_PIECES + 100];
         long.extend_from_slice(&secret);
-        for credential in [secret.clone(), long] {
+        for credential in [secret.clone(), middle, long] {
             let credentials: &[&[u8]] = &[&credential];
             let secrets = Secrets::new(credentials);
-            assert_eq!(
-                matches!(secrets.index, Index::Filter(_)),
-                credential.len() < FILTERED_PIECES
-            );
+            let expected = match credential.len() {
+                n if n < SMALL_FILTERED_PIECES => "small",
+                n if n < FILTERED_PIECES => "filter",
+                _ => "table",
+            };
+            let index = match secrets.index {
+                Index::SmallFilter(_) => "small",
+                Index::Filter(_) => "filter",
+                Index::Table(_) => "table",
+                Index::PerSentence => "per sentence",
+            };
+            assert_eq!(index, expected);
             let short: &[&[u8]] = &[b"k3y-9f8e7d6c5b4a"];
             assert!(matches!(Secrets::new(short).index, Index::Table(_)));
             for text in [
@@ -437,10 +479,10 @@ mod tests {
             many in 0usize..3,
             text in "[ab8\0x]{0,60}",
         ) {
-            // Sometimes a long credential, so that the table is used too.
+            // Sometimes a longer credential, so that the filter and the table are used too.
             let mut credentials = credentials;
             if many > 0 {
-                credentials.push(b"ab".repeat(many * FILTERED_PIECES / 2));
+                credentials.push(b"ab".repeat(many * FILTERED_PIECES / 2 - 60));
             }
             let refs: Vec<&[u8]> = credentials.iter().map(Vec::as_slice).collect();
             let secrets = Secrets::new(&refs);

@@ -4,6 +4,7 @@
 
 use crate::bounds::{MAX_JSON_DEPTH, MAX_JWT_BYTES};
 use crate::parse::shape::{self, Scalar};
+use crate::parse::text::{find, Class};
 use std::borrow::Cow;
 
 /// Algorithms Kong's jwt plugin accepts (3.9).
@@ -113,14 +114,21 @@ pub fn decode_for(token: &[u8], key_claim: Option<&str>) -> Result<Jwt, Malforme
     // Both segments into one buffer: one allocation for the token.
     let mut json = Vec::with_capacity((header.len() + payload.len()) / 4 * 3 + 6);
     append_decoded(header, &mut json, "header")?;
+    // The first byte and the length before the bytes: most keys are told apart without a call
+    // to memcmp.
+    let is_key_claim = |key: &str| {
+        key_claim.is_some_and(|k| {
+            k.len() == key.len() && k.as_bytes().first() == key.as_bytes().first() && k == key
+        })
+    };
     // `Some(None)`: present, not a string; `None`: absent.
     let mut alg: Option<Option<Cow<'static, str>>> = None;
     let mut in_header = None;
     read_object(&json, "header", &mut |key, value| {
-        if in_header.is_none() && key_claim == Some(&*key) {
+        if in_header.is_none() && is_key_claim(&key) {
             in_header = Some(ClaimValue::of(&value));
         }
-        if alg.is_none() && key == "alg" {
+        if alg.is_none() && matches!(key.as_bytes(), [b'a', b'l', b'g']) {
             alg = Some(match value {
                 Scalar::Str(name) => Some(known_alg(name)),
                 _ => None,
@@ -134,12 +142,13 @@ pub fn decode_for(token: &[u8], key_claim: Option<&str>) -> Result<Jwt, Malforme
         json.get(header_len..).unwrap_or_default(),
         "payload",
         &mut |key, value| {
-            if in_payload.is_none() && key_claim == Some(&*key) {
+            if in_payload.is_none() && is_key_claim(&key) {
                 in_payload = Some(ClaimValue::of(&value));
             }
-            let slot = match &*key {
-                "exp" => &mut exp,
-                "nbf" => &mut nbf,
+            // Byte patterns, not `"exp"`: a string comparison is a call to memcmp in the .wasm.
+            let slot = match key.as_bytes() {
+                [b'e', b'x', b'p'] => &mut exp,
+                [b'n', b'b', b'f'] => &mut nbf,
                 _ => return,
             };
             if slot.is_none() {
@@ -226,28 +235,41 @@ fn base64url(input: &[u8], out: &mut Vec<u8>) -> Option<()> {
         (v != 0xff).then_some(u32::from(v))
     };
     // Whole quads first, then the last one to four bytes (padding may only be there), as the
-    // crate splits them.
+    // crate splits them; a last quad of four bytes not ending in `=` goes with the whole ones,
+    // which decode it as the crate's last-quad rules do (four symbols carry three bytes and no
+    // spare bits; a `=` inside it is refused either way).
     let rem = input.len() % 4;
-    let bulk = input.len() - rem - if rem == 0 { 4.min(input.len()) } else { 0 };
-    let (quads, suffix) = input.split_at_checked(bulk)?;
-    // The whole quads written in place, three bytes at a time.
-    let start = out.len();
-    out.resize(start + quads.len() / 4 * 3, 0);
-    let written = out.get_mut(start..).unwrap_or_default();
-    let (mut at, mut to) = (0, 0);
-    while let (Some(&[a, b, c, d]), Some([x, y, z])) =
-        (quads.get(at..at + 4), written.get_mut(to..to + 3))
-    {
-        // One test for the four: a symbol's value has its high bit clear, 0xff has it set.
-        let v = |b: u8| u32::from(BASE64URL.get(usize::from(b)).copied().unwrap_or(0xff));
-        let (a, b, c, d) = (v(a), v(b), v(c), v(d));
-        if (a | b | c | d) & 0x80 != 0 {
-            return None;
+    let last = if rem == 0 && input.last() == Some(&b'=') {
+        4
+    } else {
+        rem
+    };
+    let (quads, suffix) = input.split_at_checked(input.len() - last)?;
+    // The whole quads, eight at a time into a block on the stack that is appended in one copy:
+    // `resize` zeroes the output a byte at a time in the .wasm, and a push checks the capacity
+    // for every byte.
+    let mut at = 0;
+    while at < quads.len() {
+        let mut block = [0u8; 24];
+        let mut to = 0;
+        while let (Some(&[a, b, c, d]), Some([x, y, z])) =
+            (quads.get(at..at + 4), block.get_mut(to..to + 3))
+        {
+            // One test for the four: a symbol's value has its high bit clear, 0xff has it set.
+            let v = |b: u8| u32::from(BASE64URL.get(usize::from(b)).copied().unwrap_or(0xff));
+            let (a, b, c, d) = (v(a), v(b), v(c), v(d));
+            if (a | b | c | d) & 0x80 != 0 {
+                return None;
+            }
+            let n = a << 18 | b << 12 | c << 6 | d;
+            (*x, *y, *z) = ((n >> 16) as u8, (n >> 8) as u8, n as u8);
+            at += 4;
+            to += 3;
         }
-        let n = a << 18 | b << 12 | c << 6 | d;
-        (*x, *y, *z) = ((n >> 16) as u8, (n >> 8) as u8, n as u8);
-        at += 4;
-        to += 3;
+        out.extend_from_slice(block.get(..to).unwrap_or_default());
+    }
+    if suffix.is_empty() {
+        return Some(());
     }
     let (mut n, mut morsels, mut padding, mut i) = (0u32, 0u32, false, 0usize);
     for &b in suffix {
@@ -266,7 +288,7 @@ fn base64url(input: &[u8], out: &mut Vec<u8>) -> Option<()> {
         }
         i += 1;
     }
-    if !input.is_empty() && morsels < 2 {
+    if morsels < 2 {
         return None;
     }
     // 2, 3 or 4 symbols carry 1, 2 or 3 bytes; the bits left over must be zero.
@@ -285,12 +307,17 @@ fn base64url(input: &[u8], out: &mut Vec<u8>) -> Option<()> {
 }
 
 /// Checks one decoded segment is a JSON object nested at most [`MAX_JSON_DEPTH`] deep, handing
-/// `member` its top-level members.
+/// `member` its top-level members. `member` must keep the first value of each key it looks at
+/// (as every claim is read): the compact reader may hand it the first members of an object
+/// before it gives up on it, and the general reader then hands them again, read the same way.
 fn read_object<'a>(
     json: &'a [u8],
     part: &'static str,
     member: &mut dyn FnMut(Cow<'a, str>, Scalar<'a>),
 ) -> Result<(), Malformed> {
+    if compact_members(json, member) {
+        return Ok(());
+    }
     shape::members(json, MAX_JSON_DEPTH, member).ok_or_else(|| {
         // The reader stops at the bound as at any error: which one it was, the nesting says
         // (valid JSON up to where it stopped nests no deeper than the bound).
@@ -300,6 +327,89 @@ fn read_object<'a>(
             Malformed::NotJsonObject(part)
         }
     })
+}
+
+/// Reads an object as issuers write it: `{"k":v,...}` without whitespace, keys and string values
+/// without escapes (printable ASCII), integers of at most 18 digits, handing `member` each
+/// member on the way. `false` as soon as the object is anything else, which the general reader
+/// then decides: the general reader costs about twice this one in the .wasm (a call and a `Cow`
+/// per key and value). What this reads, it reads as [`shape::members`] does (held together in
+/// the tests).
+fn compact_members<'a>(json: &'a [u8], member: &mut dyn FnMut(Cow<'a, str>, Scalar<'a>)) -> bool {
+    let Ok(text) = std::str::from_utf8(json) else {
+        return false;
+    };
+    let bytes = text.as_bytes();
+    if bytes.first() != Some(&b'{') {
+        return false;
+    }
+    if bytes.get(1) == Some(&b'}') {
+        return bytes.len() == 2;
+    }
+    let mut at = 1;
+    loop {
+        let Some(key) = plain_string(text, &mut at) else {
+            return false;
+        };
+        if bytes.get(at) != Some(&b':') {
+            return false;
+        }
+        at += 1;
+        let value = if bytes.get(at) == Some(&b'"') {
+            plain_string(text, &mut at).map(|s| Scalar::Str(Cow::Borrowed(s)))
+        } else {
+            plain_integer(bytes, &mut at).map(Scalar::Number)
+        };
+        let Some(value) = value else {
+            return false;
+        };
+        // Only a member followed by what ends it is handed on.
+        match bytes.get(at) {
+            Some(b',') => at += 1,
+            Some(b'}') if at + 1 == bytes.len() => {
+                member(Cow::Borrowed(key), value);
+                return true;
+            }
+            _ => return false,
+        }
+        member(Cow::Borrowed(key), value);
+    }
+}
+
+/// The string at `at` when it is quoted printable ASCII without escapes; `at` moved past it.
+fn plain_string<'a>(text: &'a str, at: &mut usize) -> Option<&'a str> {
+    let bytes = text.as_bytes();
+    if bytes.get(*at) != Some(&b'"') {
+        return None;
+    }
+    let start = *at + 1;
+    // Eight bytes a step to the first quote, backslash, control or non-ASCII byte: it must be
+    // the closing quote.
+    let end = start + find(bytes.get(start..)?, Class::Unescaped);
+    if bytes.get(end) != Some(&b'"') {
+        return None;
+    }
+    *at = end + 1;
+    text.get(start..end)
+}
+
+/// The integer at `at` (`-`, then `0` or up to 18 digits not starting with `0`); `at` moved
+/// past it. A fraction or an exponent after it is left to the general reader (the caller
+/// accepts only `,` or `}` next).
+fn plain_integer(bytes: &[u8], at: &mut usize) -> Option<i64> {
+    let negative = bytes.get(*at) == Some(&b'-');
+    let start = *at + usize::from(negative);
+    let (mut end, mut n) = (start, 0i64);
+    while let Some(&d @ b'0'..=b'9') = bytes.get(end) {
+        n = n.wrapping_mul(10).wrapping_add(i64::from(d - b'0'));
+        end += 1;
+    }
+    let digits = end - start;
+    if digits == 0 || digits > 18 || (digits > 1 && bytes.get(start) == Some(&b'0')) {
+        return None;
+    }
+    *at = end;
+    Some(if negative { -n } else { n })
 }
 
 /// Deepest nesting of `[`/`{` outside strings, whether or not the JSON is valid.
@@ -638,7 +748,7 @@ pub mod tests {
 
     proptest! {
         #[test]
-        fn base64url_agrees_on_longer_input(input in "[A-Za-z0-9_=+/-]{0,40}") {
+        fn base64url_agrees_on_longer_input(input in "[A-Za-z0-9_=+/-]{0,120}") {
             let mut out = Vec::new();
             let ours = base64url(input.as_bytes(), &mut out).map(|()| out);
             prop_assert_eq!(ours, URL_SAFE_LENIENT.decode(&input).ok());
@@ -811,6 +921,111 @@ pub mod tests {
             for from in 0..=t.len() {
                 prop_assert_eq!(dot_from(t.as_bytes(), from), at(from));
             }
+        }
+    }
+
+    /// The compact reader against the general one: what it reads whole, it reads as
+    /// `shape::members` does; where it gives up, it has handed on only the general reader's
+    /// first members, read the same way (the claims keep the first value, so they are read
+    /// again harmlessly).
+    fn compact_agrees(doc: &[u8]) {
+        let mut compact: Vec<(String, Scalar)> = Vec::new();
+        let whole = compact_members(doc, &mut |k, v| compact.push((k.into_owned(), v)));
+        let mut general: Vec<(String, Scalar)> = Vec::new();
+        let read = shape::members(doc, MAX_JSON_DEPTH, &mut |k, v| {
+            general.push((k.into_owned(), v))
+        });
+        let show = String::from_utf8_lossy(doc);
+        if whole {
+            assert_eq!(read, Some(()), "{show}");
+            assert_eq!(compact, general, "{show}");
+        } else if read.is_some() {
+            assert_eq!(compact[..], general[..compact.len()], "{show}");
+        }
+    }
+
+    #[test]
+    fn compact_reads_as_the_general_reader() {
+        let docs: &[&[u8]] = &[
+            b"{}",
+            b"{} ",
+            b"{ }",
+            b"{",
+            b"",
+            b"{\"alg\":\"HS256\",\"typ\":\"JWT\"}",
+            b"{\"iss\":\"orders-app\",\"iat\":1764324000,\"exp\":1764327600}",
+            b"{\"exp\":1,\"exp\":2}",
+            b"{\"exp\":0,\"nbf\":-0,\"iat\":-12}",
+            b"{\"exp\":01}",
+            b"{\"exp\":-}",
+            b"{\"exp\":1.5}",
+            b"{\"exp\":1e3}",
+            b"{\"exp\":1E3}",
+            b"{\"exp\":999999999999999999}",
+            b"{\"exp\":9999999999999999999}",
+            b"{\"exp\":-9223372036854775809}",
+            b"{\"exp\":18446744073709551616}",
+            b"{\"exp\":1 }",
+            b"{\"exp\":1,\"nbf\":2 }",
+            b"{\"exp\":1,\"nbf\":2}x",
+            b"{\"exp\":1,}",
+            b"{\"exp\":1,,\"a\":2}",
+            b"{\"exp\" :1}",
+            b"{\"exp\":true}",
+            b"{\"exp\":null,\"nbf\":1}",
+            b"{\"iss\":1,\"kid\":{\"a\":1}}",
+            b"{\"a\\u0062\":1}",
+            b"{\"a\":\"b\\\"c\"}",
+            b"{\"a\":\"\xc3\xa9\"}",
+            b"{\"a\":\"\xff\"}",
+            b"{\"a\":\"\x7f\"}",
+            b"{\"a\":\"\x01\"}",
+            b"{\"a\":\"\"}",
+            b"{\"\":\"\"}",
+            b"{\"a\":\"b}",
+            b"{\"a\"",
+            b"{\"a\":",
+            b"{\"a\":\"",
+            b"[1]",
+            b"{\"a\":[1,2],\"exp\":5}",
+        ];
+        for doc in docs {
+            compact_agrees(doc);
+        }
+        for doc in TRICKY {
+            compact_agrees(doc);
+        }
+        // Every cut of a compact payload, and every byte of it replaced by a few others.
+        let payload =
+            br#"{"iss":"a\"b","sub":"user-4711","iat":1764324000,"exp":-1764327600,"k":""}"#;
+        for cut in 0..=payload.len() {
+            compact_agrees(&payload[..cut]);
+            for b in [
+                b' ', b'"', b'\\', b'.', b'e', b'0', b'-', b'}', b',', 0x80, 0x1f,
+            ] {
+                let mut doc = payload.to_vec();
+                if let Some(at) = doc.get_mut(cut) {
+                    *at = b;
+                }
+                compact_agrees(&doc);
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn compact_agrees_on_generated_objects(
+            members in prop::collection::vec(("\"[a-z\\\\\" ]{0,4}\"", json()), 0..5),
+            spaced in any::<bool>(),
+        ) {
+            let m: Vec<String> = members.iter().map(|(k, v)| format!("{k}:{v}")).collect();
+            let doc = format!("{{{}}}", m.join(if spaced { ", " } else { "," }));
+            compact_agrees(doc.as_bytes());
+        }
+
+        #[test]
+        fn compact_agrees_on_any_bytes(doc in prop::collection::vec(any::<u8>(), 0..40)) {
+            compact_agrees(&doc);
         }
     }
 
