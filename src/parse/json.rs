@@ -3,6 +3,7 @@
 //! grammar and nesting bound), so what is refused is what serde_json refuses; a refusal says
 //! where, as the path of the value being read, like every other config error.
 
+use crate::parse::decimal;
 use crate::parse::shape::{Number, Reader, SERDE_MAX_DEPTH};
 use crate::parse::text::printable;
 
@@ -117,7 +118,7 @@ fn value(reader: &mut Reader<'_>, depth: usize, steps: &mut Vec<Step>) -> Option
         b'-' | b'0'..=b'9' => match reader.number_token()? {
             Number::Unsigned(n) => Json::Integer(n),
             // serde_json refuses a number past f64's range even where no float is wanted.
-            Number::Float(text) if !text.parse::<f64>().is_ok_and(f64::is_finite) => return None,
+            Number::Float(text) if !decimal::fits_f64(text) => return None,
             Number::Negative(_) | Number::Float(_) => Json::OtherNumber,
         },
         b't' => reader.literal("true").map(|()| Json::Bool(true))?,

@@ -2,13 +2,14 @@
 //! looks into: a JWT's header and payload (only their top-level members, read in place) and, once
 //! at configure time, the config (read whole by `parse::json` with this module's [`Reader`]). A
 //! reader of just this much keeps serde out of the `.wasm` and reads a JWT without an allocation
-//! per member. The rare number forms (fractions, exponents, past 64 bits) are read by core's
-//! correctly rounded float reading.
+//! per member. The rare number forms (fractions, exponents, past 64 bits) are read exactly from
+//! their digits (`parse::decimal`), as the nearest f64 would have them.
 //!
 //! What it accepts is serde_json's (1.0: no `arbitrary_precision`) rule for rule; the tests hold
-//! serde_json's reading (with `float_roundtrip`, correctly rounded too) as the oracle
+//! serde_json's reading (with `float_roundtrip`: correctly rounded) as the oracle
 //! (`tests::agree`, and `jwt::tests` for whole tokens), so a change of either shows there.
 
+use crate::parse::decimal;
 use std::borrow::Cow;
 
 /// One JSON value, reduced to what a JWT's reader looks at: the form the tests' serde_json
@@ -117,15 +118,6 @@ pub(crate) enum Number<'a> {
     Float(&'a str),
 }
 
-/// The f64 nearest a JSON number's text (core's reading is correctly rounded, as the strtod
-/// behind Kong's cjson is); `None` past f64's range, which serde_json refuses too.
-///
-/// serde_json without `float_roundtrip` may miss the nearest f64 by a last bit; the tests'
-/// oracle reads with `float_roundtrip`, which is correctly rounded, so the two agree exactly.
-fn float(text: &str) -> Option<f64> {
-    text.parse::<f64>().ok().filter(|f| f.is_finite())
-}
-
 /// A cursor over a document already known to be UTF-8.
 pub(crate) struct Reader<'a> {
     text: &'a str,
@@ -207,19 +199,21 @@ impl<'a> Reader<'a> {
     }
 
     /// A number, as serde_json reads it and `Shape` kept it: an integer that fits 64 bits as
-    /// itself (saturated into i64), anything else read as the nearest f64, then truncated (`as`
-    /// saturates; NaN cannot come out of JSON).
+    /// itself (saturated into i64), anything else as the integer part of the nearest f64
+    /// (saturated; past f64's range refused, as serde_json refuses it).
     fn number(&mut self) -> Option<i64> {
         Some(match self.number_token()? {
             Number::Unsigned(n) => i64::try_from(n).unwrap_or(i64::MAX),
             // serde_json reads -n as an i64 when it fits, else (and -0) as a float.
             Number::Negative(n) => 0i64.checked_sub_unsigned(n).unwrap_or(i64::MIN),
-            Number::Float(text) => float(text)? as i64,
+            Number::Float(text) => decimal::truncated(text)?,
         })
     }
 
     /// A number's text, checked against JSON's grammar (serde_json's: no leading zeros, digits
-    /// after `.` and `e`), sorted the way serde_json sorts it.
+    /// after `.` and `e`), sorted the way serde_json sorts it. Inlined: a JWT's `iat`/`exp`/`nbf`
+    /// are read on the 401 path, and the call costs ~100 wasm instructions per token (measured).
+    #[inline(always)]
     pub(crate) fn number_token(&mut self) -> Option<Number<'a>> {
         let start = self.at;
         let negative = self.eat(b'-');
