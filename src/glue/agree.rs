@@ -7,7 +7,7 @@
 //! the tier the scenario's config gives. Left out, with the reason counted: scenarios nginx
 //! refuses (no filter runs) and configs the filter refuses (nothing to decide).
 
-use super::gather::{self, Source};
+use super::gather::{self, Property, Source};
 use super::{parse_status, sentences};
 use crate::decide::config::{self, Config, Expose, Mode};
 use crate::decide::diagnose::{diagnose, Input, Verdict};
@@ -39,8 +39,8 @@ impl Source for Handed {
             .map(<[u8]>::to_vec)
     }
 
-    fn property_bytes(&self, path: &[&str]) -> Option<Vec<u8>> {
-        self.properties.get(&path.join(".")).cloned()
+    fn property_bytes(&self, path: Property) -> Option<Vec<u8>> {
+        self.properties.get(&path.dotted()).cloned()
     }
 }
 

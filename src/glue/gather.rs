@@ -17,6 +17,37 @@ const UPSTREAM_LATENCY: &str = "x-kong-upstream-latency";
 /// Kong's sign that it answered itself.
 const RESPONSE_LATENCY: &str = "x-kong-response-latency";
 
+/// A property the filter reads, named as the ABI names it: the path's segments joined by NUL,
+/// written out once here rather than joined on every read (every instruction counts, on
+/// every 401).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Property(pub &'static str);
+
+impl Property {
+    /// The client's address as Kong sees it (after its trusted_ips/real_ip_header).
+    pub const SOURCE_ADDRESS: Property = Property("source\0address");
+    /// The TCP peer, when nginx's realip module replaced the address.
+    pub const REALIP_REMOTE_ADDR: Property = Property("ngx\0realip_remote_addr");
+    /// nginx's raw query string.
+    pub const ARGS: Property = Property("ngx\0args");
+    /// nginx's raw request target.
+    pub const REQUEST_URI: Property = Property("ngx\0request_uri");
+    /// The status the upstream answered, when one did.
+    pub const UPSTREAM_STATUS: Property = Property("ngx\0upstream_status");
+    /// Kong's request id, which its own logs carry.
+    pub const KONG_REQUEST_ID: Property = Property("ngx\0kong_request_id");
+    /// The route's name.
+    pub const ROUTE_NAME: Property = Property("kong\0route_name");
+    /// Kong's version (3.6 and later, inside a request).
+    pub const KONG_VERSION: Property = Property("kong\0version");
+
+    /// The dotted form (`ngx.kong_request_id`), as hosts' configuration and tests name it.
+    #[cfg(test)]
+    pub fn dotted(self) -> String {
+        self.0.replace('\0', ".")
+    }
+}
+
 /// What the host answers. `None` when it has no such value or refuses.
 pub(super) trait Source {
     /// The request's header map, pseudo-headers first, read with every length checked.
@@ -26,11 +57,11 @@ pub(super) trait Source {
     /// One response header's value.
     fn response_header(&self, name: &str) -> Option<Vec<u8>>;
     /// A property's raw value.
-    fn property_bytes(&self, path: &[&str]) -> Option<Vec<u8>>;
+    fn property_bytes(&self, path: Property) -> Option<Vec<u8>>;
 
     /// A property as printable text, at most 128 bytes: the host's own buffer when it already
     /// is (the usual case; a copy costs on every 401).
-    fn property(&self, path: &[&str]) -> Option<String> {
+    fn property(&self, path: Property) -> Option<String> {
         let printable =
             |bytes: &[u8]| bytes.len() <= 128 && crate::parse::text::is_printable_ascii(bytes);
         self.property_bytes(path).map(|bytes| {
@@ -78,20 +109,20 @@ pub(super) fn request(source: &impl Source, config: &Config) -> (Request, Option
             found += 1;
             *slot = Some(match usual.iter().find(|u| u.as_bytes() == value) {
                 Some(u) => Cow::Borrowed(*u),
-                None => Cow::Owned(String::from_utf8_lossy(value).into_owned()),
+                None => Cow::Owned(text(value.to_vec())),
             });
         }
     }
     let [method, path, scheme, authority] =
         [method, path, scheme, authority].map(Option::unwrap_or_default);
-    let client = source.property(&["source", "address"]);
+    let client = source.property(Property::SOURCE_ADDRESS);
     // The TCP peer: with Kong's trusted_ips set, source.address is already the client that
     // X-Real-IP named, and ngx.realip_remote_addr keeps the proxy's own address.
     let peer = if config.trusted_ips.is_empty() {
         None
     } else {
         source
-            .property(&["ngx", "realip_remote_addr"])
+            .property(Property::REALIP_REMOTE_ADDR)
             .or_else(|| client.clone())
             .and_then(|a| crate::parse::cidr::peer_ip(&a))
     };
@@ -116,6 +147,12 @@ pub(super) fn request(source: &impl Source, config: &Config) -> (Request, Option
     (request, client)
 }
 
+/// Bytes as text, lossily where they are not UTF-8. Checked whole first and kept without a
+/// copy: the lossy reader walks every value byte by byte (~300 wasm instructions on a path).
+fn text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 /// The methods most requests use: kept without a copy of their own.
 const METHODS: &[&str] = &["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"];
 
@@ -126,10 +163,10 @@ const METHODS: &[&str] = &["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "
 /// ngx_proxy_wasm_properties.c:770-800), and then `ngx.request_uri` (the raw target) settles
 /// it. `None` on hosts with neither: the query is then split out of `:path`.
 fn raw_query(source: &impl Source) -> Option<String> {
-    if let Some(args) = source.property_bytes(&["ngx", "args"]) {
-        return Some(String::from_utf8_lossy(&args).into_owned());
+    if let Some(args) = source.property_bytes(Property::ARGS) {
+        return Some(text(args));
     }
-    let target = source.property_bytes(&["ngx", "request_uri"])?;
+    let target = source.property_bytes(Property::REQUEST_URI)?;
     let query = target
         .iter()
         .position(|&b| b == b'?')
@@ -164,9 +201,9 @@ pub(super) fn response(source: &impl Source, status: u16) -> (Response, Option<S
     let mut request_id = None;
     if !headers.has(UPSTREAM_LATENCY) {
         read(&mut headers, &[RESPONSE_LATENCY]);
-        upstream_status = source.property(&["ngx", "upstream_status"]);
+        upstream_status = source.property(Property::UPSTREAM_STATUS);
         if upstream_status.is_none() && !headers.has(RESPONSE_LATENCY) {
-            request_id = source.property(&["ngx", "kong_request_id"]);
+            request_id = source.property(Property::KONG_REQUEST_ID);
             read(&mut headers, &["via", "server"]);
         }
     }

@@ -180,26 +180,10 @@ pub fn remove_map_value(map_type: MapType, key: &str) -> Result<(), Status> {
     result(unsafe { proxy_remove_header_map_value(map_type as u32, key.as_ptr(), key.len()) })
 }
 
-pub fn get_property(path: &[&str]) -> Result<Option<Bytes>, Status> {
-    // Segments joined by NUL, as the ABI names a property path: on the stack, since every
-    // allocation costs on every 401. The filter's own paths are constants well within it.
-    let mut stack = [0u8; 64];
-    let mut len = 0;
-    for (i, segment) in path.iter().enumerate() {
-        let separator: &[u8] = if i == 0 { b"" } else { b"\0" };
-        for &b in separator.iter().chain(segment.as_bytes()) {
-            match stack.get_mut(len) {
-                Some(slot) => *slot = b,
-                None => return Err(Status::BadArgument),
-            }
-            len += 1;
-        }
-    }
-    let serialized = stack.get(..len).unwrap_or_default();
-    // SAFETY: a live slice, and out-pointers to live locals (see take_buffer).
-    take_buffer(|data, size| unsafe {
-        proxy_get_property(serialized.as_ptr(), serialized.len(), data, size)
-    })
+/// `path` is the ABI's form of a property path: its segments joined by NUL.
+pub fn get_property(path: &str) -> Result<Option<Bytes>, Status> {
+    // SAFETY: a live str, and out-pointers to live locals (see take_buffer).
+    take_buffer(|data, size| unsafe { proxy_get_property(path.as_ptr(), path.len(), data, size) })
 }
 
 pub fn send_http_response(

@@ -17,7 +17,7 @@ use crate::output::log_gate::LogGate;
 use crate::output::logline::{self, Correlation};
 use crate::output::metrics;
 use crate::parse::pairs::Pairs;
-use gather::Source as _;
+use gather::{Property, Source as _};
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType, MetricType, Status};
 use std::cell::{Cell, RefCell};
@@ -393,7 +393,7 @@ impl Http {
         // Kong 3.4 - 3.7 trap on the metric hostcalls, and they cannot be told apart before a
         // request: `kong.version` only answers inside one (and not at all before 3.6).
         let available = *counters.available.get_or_insert_with(|| {
-            kong_has_metrics(&property(&["kong", "version"]).unwrap_or_default())
+            kong_has_metrics(&property(Property::KONG_VERSION).unwrap_or_default())
         });
         if !available {
             return;
@@ -404,7 +404,7 @@ impl Http {
         let route_name = match correlation {
             Some(c) => c.route.as_deref(),
             None => {
-                read = property(&["kong", "route_name"]);
+                read = property(Property::ROUTE_NAME);
                 read.as_deref()
             }
         };
@@ -489,21 +489,21 @@ impl gather::Source for Host {
             .flatten()
     }
 
-    fn property_bytes(&self, path: &[&str]) -> Option<Vec<u8>> {
-        hostcalls::get_property(path).ok().flatten()
+    fn property_bytes(&self, path: Property) -> Option<Vec<u8>> {
+        hostcalls::get_property(path.0).ok().flatten()
     }
 }
 
 /// A property as printable text; `None` when the host has none or refuses.
-fn property(path: &[&str]) -> Option<String> {
+fn property(path: Property) -> Option<String> {
     Host.property(path)
 }
 
 /// The properties that join the log line to Kong's logs; `request_id` when already read.
 fn correlation(client: Option<String>, request_id: Option<String>) -> Correlation {
     Correlation {
-        request_id: request_id.or_else(|| property(&["ngx", "kong_request_id"])),
-        route: property(&["kong", "route_name"]),
+        request_id: request_id.or_else(|| property(Property::KONG_REQUEST_ID)),
+        route: property(Property::ROUTE_NAME),
         client,
     }
 }
