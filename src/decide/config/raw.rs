@@ -516,8 +516,8 @@ fn boolean(v: Json, at: &At<'_>) -> Result<bool, ConfigError> {
     }
 }
 
-/// A whole number from 0 to `max`, written without a fraction or an exponent (`30.0` and `3e1`
-/// are refused, as serde refused them).
+/// A whole number from 0 to `max`, written without a fraction or an exponent: `30.0` and `3e1`
+/// are refused (cjson re-encodes Kong's integers without either; tests/config-fixtures/README.md).
 fn integer(v: Json, at: &At<'_>, max: u64) -> Result<u64, ConfigError> {
     match v {
         Json::Integer(n) if n <= max => Ok(n),
