@@ -287,11 +287,11 @@ proptest! {
     }
 
     #[test]
-    fn fuzz_parsers(text in any::<String>(), line in 0usize..5, column in 0usize..200) {
+    fn fuzz_parsers(text in any::<String>()) {
         let _ = crate::parse::challenge::parse(&text);
         let _ = crate::parse::httpdate::parse(&text);
         let _ = crate::parse::cidr::Cidr::parse(&text);
         let _ = crate::parse::cidr::peer_ip(&text);
-        let _ = crate::parse::jsonpath::at(text.as_bytes(), line, column);
+        let _ = crate::parse::json::read(text.as_bytes());
     }
 }

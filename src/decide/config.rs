@@ -1,18 +1,19 @@
-//! Filter configuration, in two steps: serde reads the JSON into [`RawConfig`] (unknown fields and
-//! wrong types are parse errors), then [`Config::check`] turns it into a checked [`Config`]
-//! (values out of range are check errors). Both errors name the field.
+//! Filter configuration, in two steps: [`raw`] reads the JSON into [`RawConfig`] (bad JSON,
+//! unknown fields and wrong types are parse errors), then [`Config::check`] turns it into a
+//! checked [`Config`] (values out of range are check errors). Both errors name the field.
+
+mod raw;
+
+pub use raw::{
+    RawAuth, RawConfig, RawHmacAuth, RawJwt, RawKeyAuth, RawLdapAuth, RawOauth2, RawSession,
+};
 
 use crate::parse::cidr::Cidr;
-use crate::parse::shape::Shape;
 use crate::parse::text::{is_tchar, printable};
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
 use std::fmt;
-use std::marker::PhantomData;
 
 /// Where the filter sits and what it may do (SPEC section 2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Mode {
     /// After Kong's auth plugins: annotates the 401s that reach it, never changes a response.
     #[default]
@@ -24,8 +25,7 @@ pub enum Mode {
 }
 
 /// How much of the diagnosis a client is shown (the log line always carries all of it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Expose {
     /// Code, plugin, where, and a hint fixed per code: nothing taken from the request, the
     /// config or the host but the credential names and schemes the route accepts.
@@ -40,8 +40,7 @@ pub enum Expose {
 }
 
 /// Level of the diagnosis log line, as proxy-wasm names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LogLevel {
     /// proxy-wasm debug.
     Debug,
@@ -56,117 +55,8 @@ pub enum LogLevel {
     Critical,
 }
 
-/// The config exactly as JSON gives it.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawConfig {
-    /// `observe`, `enforce` or `edge`.
-    #[serde(default)]
-    pub mode: Mode,
-    /// Response statuses that get annotated.
-    #[serde(default, deserialize_with = "optional_list")]
-    pub statuses: Option<Vec<u16>>,
-    /// `summary`, `full`, `token` or `never`.
-    #[serde(default)]
-    pub expose: Expose,
-    /// CIDRs of clients shown the full diagnosis whatever `expose` says (unless `never`).
-    #[serde(default, deserialize_with = "list")]
-    pub expose_to: Vec<String>,
-    /// Secret a request must carry in `X-Auth-Diagnosis-Token` when `expose = "token"`.
-    pub token: Option<String>,
-    /// Name of the response header.
-    pub header_name: Option<String>,
-    /// The Kong auth plugins guarding the route, with their config.
-    pub auth: Option<RawAuth>,
-    /// Username of Kong's anonymous consumer (enforce).
-    pub anonymous: Option<String>,
-    /// Seconds of leeway when judging `exp` and `nbf`.
-    #[serde(default)]
-    pub clock_skew: u64,
-    /// CIDRs of the proxies in front of Kong.
-    #[serde(default, deserialize_with = "list")]
-    pub trusted_ips: Vec<String>,
-    /// Hosts the route should be reached with.
-    #[serde(default, deserialize_with = "list")]
-    pub expected_hosts: Vec<String>,
-    /// The client is meant to reach the service over TLS.
-    #[serde(default)]
-    pub require_https: bool,
-    /// Level of the diagnosis log line.
-    #[serde(default)]
-    pub log_level: LogLevel,
-    /// Diagnosis lines per second per worker before the rest are held back and summed up.
-    #[serde(default = "default_log_rate")]
-    pub log_rate: u32,
-}
-
-/// 20 lines a second per worker: every 401 of a person debugging shows up, and a flood of 15,000
-/// a second writes ~10 KB/s per worker instead of ~6 MB/s.
-pub const DEFAULT_LOG_RATE: u32 = 20;
-
-/// The most `log_rate` may say (beyond that, 0 means unlimited).
-const MAX_LOG_RATE: u32 = 100_000;
-
-fn default_log_rate() -> u32 {
-    DEFAULT_LOG_RATE
-}
-
-/// The `auth` object: one optional entry per Kong auth plugin, with the plugin's own field names.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawAuth {
-    /// key-auth.
-    pub key_auth: Option<RawKeyAuth>,
-    /// jwt.
-    pub jwt: Option<RawJwt>,
-    /// basic-auth (no options matter to the diagnosis).
-    pub basic_auth: Option<Empty>,
-    /// hmac-auth.
-    pub hmac_auth: Option<RawHmacAuth>,
-    /// oauth2.
-    pub oauth2: Option<RawOauth2>,
-    /// openid-connect (bearer tokens; no options matter to the diagnosis).
-    pub openid_connect: Option<Empty>,
-    /// ldap-auth.
-    pub ldap_auth: Option<RawLdapAuth>,
-    /// session.
-    pub session: Option<RawSession>,
-}
-
-/// A plugin entry without options.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Empty {}
-
-/// key-auth's options, with Kong's defaults.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RawKeyAuth {
-    /// Header and query parameter names the key is read from.
-    #[serde(deserialize_with = "list")]
-    pub key_names: Vec<String>,
-    /// Read the key from headers.
-    pub key_in_header: bool,
-    /// Read the key from the query string.
-    pub key_in_query: bool,
-    /// Read the key from the body.
-    pub key_in_body: bool,
-}
-
-impl Default for RawKeyAuth {
-    fn default() -> Self {
-        Self {
-            key_names: vec!["apikey".into()],
-            key_in_header: true,
-            key_in_query: true,
-            key_in_body: false,
-        }
-    }
-}
-
 /// Claims the jwt plugin can be asked to verify.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Claim {
     /// Expiry.
     Exp,
@@ -174,106 +64,8 @@ pub enum Claim {
     Nbf,
 }
 
-/// jwt's options, with Kong's defaults.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RawJwt {
-    /// Headers the token is read from (`Bearer <token>`).
-    #[serde(deserialize_with = "list")]
-    pub header_names: Vec<String>,
-    /// Query parameters the token is read from.
-    #[serde(deserialize_with = "list")]
-    pub uri_param_names: Vec<String>,
-    /// Cookies the token is read from.
-    #[serde(deserialize_with = "list")]
-    pub cookie_names: Vec<String>,
-    /// Claim that names the consumer's jwt credential.
-    pub key_claim_name: String,
-    /// Registered claims to verify.
-    #[serde(deserialize_with = "list")]
-    pub claims_to_verify: Vec<Claim>,
-    /// Longest lifetime accepted, in seconds (0: no limit).
-    pub maximum_expiration: u64,
-}
-
-impl Default for RawJwt {
-    fn default() -> Self {
-        Self {
-            header_names: vec!["authorization".into()],
-            uri_param_names: vec!["jwt".into()],
-            cookie_names: Vec::new(),
-            key_claim_name: "iss".into(),
-            claims_to_verify: Vec::new(),
-            maximum_expiration: 0,
-        }
-    }
-}
-
-/// hmac-auth's options, with Kong's defaults.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RawHmacAuth {
-    /// Seconds a request's Date may differ from Kong's clock.
-    pub clock_skew: u64,
-}
-
-impl Default for RawHmacAuth {
-    fn default() -> Self {
-        Self { clock_skew: 300 }
-    }
-}
-
-/// oauth2's options, with Kong's defaults.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RawOauth2 {
-    /// Header the access token is read from.
-    pub auth_header_name: String,
-}
-
-impl Default for RawOauth2 {
-    fn default() -> Self {
-        Self {
-            auth_header_name: "authorization".into(),
-        }
-    }
-}
-
-/// ldap-auth's options, with Kong's defaults (kong/plugins/ldap-auth/schema.lua, 3.9.3).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RawLdapAuth {
-    /// The Authorization scheme ldap-auth reads (matched case-insensitively), then base64 of
-    /// `user:password`; also the scheme of its `WWW-Authenticate` challenge.
-    pub header_type: String,
-    /// The `realm` of its challenge, when set.
-    pub realm: Option<String>,
-}
-
-impl Default for RawLdapAuth {
-    fn default() -> Self {
-        Self {
-            header_type: "ldap".into(),
-            realm: None,
-        }
-    }
-}
-
-/// session's options, with Kong's defaults (kong/plugins/session/schema.lua, 3.9.3).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RawSession {
-    /// Name of the cookie that carries Kong's session.
-    pub cookie_name: String,
-}
-
-impl Default for RawSession {
-    fn default() -> Self {
-        Self {
-            cookie_name: "session".into(),
-        }
-    }
-}
+/// The most `log_rate` may say (beyond that, 0 means unlimited).
+const MAX_LOG_RATE: u32 = 100_000;
 
 /// The checked configuration the filter runs with.
 #[derive(Debug)]
@@ -372,7 +164,7 @@ pub enum ConfigError {
     Parse {
         /// Dotted path of the field (`.` for the document itself).
         field: String,
-        /// What serde said.
+        /// What is wrong and what is expected.
         problem: String,
     },
     /// Well-formed JSON with a value out of range.
@@ -409,87 +201,14 @@ fn check_error(field: &str, problem: impl Into<String>) -> ConfigError {
 
 /// Reads the bytes Kong passes to `on_configure`. Empty (or whitespace) means all defaults.
 pub fn parse(bytes: &[u8]) -> Result<RawConfig, ConfigError> {
-    // Empty means `{}`: the same defaults, from the same serde attributes.
-    let bytes = if bytes.iter().all(u8::is_ascii_whitespace) {
-        b"{}"
-    } else {
-        bytes
-    };
-    // serde would also take a JSON array as a struct, by position: only an object is a config.
-    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return Err(ConfigError::Parse {
+    // Only an object is a config: not an array of the fields by position, as serde took them.
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => Ok(RawConfig::default()),
+        Some(b'{') => raw::read(bytes),
+        Some(_) => Err(ConfigError::Parse {
             field: ".".into(),
             problem: "the configuration must be a JSON object".into(),
-        });
-    }
-    objects_are_objects(bytes)?;
-    serde_json::from_slice(bytes).map_err(|e| {
-        let problem = printable(&e.to_string(), 200).into_owned();
-        let path = crate::parse::jsonpath::at(bytes, e.line(), e.column());
-        let field = unknown_field_path(&path, &problem);
-        // serde quotes the value it refuses: never the token's, which is a secret.
-        let problem = if field == "token" {
-            "must be a string (the value is not shown)".into()
-        } else {
-            problem
-        };
-        ConfigError::Parse { field, problem }
-    })
-}
-
-/// serde also reads a struct from a JSON array, by position: `"auth": []` would pass. The auth
-/// entries must be objects, as Kong's schema says.
-fn objects_are_objects(bytes: &[u8]) -> Result<(), ConfigError> {
-    let Some(top) = crate::parse::shape::object(bytes) else {
-        return Ok(());
-    };
-    let not_object = |field: String| ConfigError::Parse {
-        field,
-        problem: "must be a JSON object".into(),
-    };
-    // serde also reads a unit enum variant from a one-key object (`{"edge": null}`).
-    let not_string = |field: String| ConfigError::Parse {
-        field,
-        problem: "must be a string".into(),
-    };
-    for key in ["mode", "expose", "log_level"] {
-        if top.get(key).is_some_and(Shape::is_object) {
-            return Err(not_string(key.into()));
-        }
-    }
-    let claims = top
-        .get("auth")
-        .and_then(|a| a.get("jwt"))
-        .and_then(|j| j.get("claims_to_verify"));
-    if let Some(Shape::Array(items)) = claims {
-        if let Some(i) = items.iter().position(Shape::is_object) {
-            return Err(not_string(format!("auth.jwt.claims_to_verify[{i}]")));
-        }
-    }
-    match top.get("auth") {
-        None | Some(Shape::Null) => Ok(()),
-        Some(Shape::Object(plugins)) => {
-            for (name, entry) in plugins {
-                if !matches!(entry, Shape::Object(_) | Shape::Null) {
-                    return Err(not_object(format!("auth.{name}")));
-                }
-            }
-            Ok(())
-        }
-        Some(_) => Err(not_object("auth".into())),
-    }
-}
-
-/// serde reports an unknown field just after its key, where the path ends at the parent object
-/// when the key is the first one: make sure the path names the field itself.
-fn unknown_field_path(path: &str, problem: &str) -> String {
-    let unknown = problem
-        .strip_prefix("unknown field `")
-        .and_then(|rest| rest.split('`').next());
-    match unknown {
-        Some(name) if path == "." => name.to_string(),
-        Some(name) if !path.ends_with(name) => format!("{path}.{name}"),
-        _ => path.to_string(),
+        }),
     }
 }
 
@@ -544,7 +263,7 @@ impl Config {
         line
     }
 
-    /// Checks the values serde cannot: ranges, combinations, syntax of names and CIDRs.
+    /// Checks what the JSON's types cannot say: ranges, combinations, syntax of names and CIDRs.
     pub fn check(raw: RawConfig) -> Result<Config, ConfigError> {
         let statuses = raw.statuses.unwrap_or_else(|| vec![401]);
         if statuses.is_empty() {
@@ -812,66 +531,6 @@ fn check_names(field: &str, names: &[String], may_be_empty: bool) -> Result<(), 
     Ok(())
 }
 
-/// A JSON list, or `{}` for an empty one: Kong re-encodes a stored filter config with cjson,
-/// which writes an empty list as an empty object.
-fn list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
-    d.deserialize_any(ListVisitor(PhantomData))
-}
-
-/// [`list`] for an optional field, where `null` means absent.
-fn optional_list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> Result<Option<Vec<T>>, D::Error> {
-    d.deserialize_option(OptionalListVisitor(PhantomData))
-}
-
-struct ListVisitor<T>(PhantomData<T>);
-
-impl<'de, T: Deserialize<'de>> Visitor<'de> for ListVisitor<T> {
-    type Value = Vec<T>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
-        let mut out = Vec::new();
-        while let Some(item) = seq.next_element()? {
-            out.push(item);
-        }
-        Ok(out)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<T>, A::Error> {
-        match map.next_key::<IgnoredAny>()? {
-            None => Ok(Vec::new()),
-            Some(_) => Err(de::Error::custom("expected a list, found an object")),
-        }
-    }
-}
-
-struct OptionalListVisitor<T>(PhantomData<T>);
-
-impl<'de, T: Deserialize<'de>> Visitor<'de> for OptionalListVisitor<T> {
-    type Value = Option<Vec<T>>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list or null")
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        list(d).map(Some)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -966,6 +625,141 @@ mod tests {
         assert!(c.auth.ldap_auth.is_some() && c.auth.session.is_none());
     }
 
+    /// Step one's errors, word for word: the field, what is wrong, never the value of a string.
+    #[test]
+    fn parse_errors_say_what_is_wrong() {
+        let table: &[(&str, &str)] = &[
+            (
+                r#"{"mdoe":"observe"}"#,
+                "field `mdoe`: unknown field `mdoe`, expected one of `mode`, `statuses`, `expose`, `expose_to`, `token`, `header_name`, `auth`, `anonymous`, `clock_skew`, `trusted_ips`, `expected_hosts`, `require_https`, `log_level`, `log_rate`",
+            ),
+            (
+                r#"{"auth":{"basic_auth":{"hide_credentials":true}}}"#,
+                "field `auth.basic_auth.hide_credentials`: unknown field `hide_credentials`, there are no fields",
+            ),
+            (
+                r#"{"mode":"edge","mode":"observe"}"#,
+                "field `mode`: duplicate field `mode`",
+            ),
+            (
+                r#"{"mode":"audit"}"#,
+                "field `mode`: unknown variant `audit`, expected one of `observe`, `enforce`, `edge`",
+            ),
+            (
+                r#"{"expose":"token","token":42}"#,
+                "field `token`: invalid type: an integer, expected a string",
+            ),
+            (
+                r#"{"header_name":["s3cr3t-value"]}"#,
+                "field `header_name`: invalid type: a list, expected a string",
+            ),
+            (
+                r#"{"statuses":[401,"403"]}"#,
+                "field `statuses[1]`: invalid type: a string, expected a whole number",
+            ),
+            (
+                r#"{"statuses":[70000]}"#,
+                "field `statuses[0]`: invalid value: integer `70000`, expected an integer from 0 to 65535",
+            ),
+            (
+                r#"{"clock_skew":30.0}"#,
+                "field `clock_skew`: invalid type: a negative, fractional or very large number, expected a whole number",
+            ),
+            (
+                r#"{"trusted_ips":{"a":1}}"#,
+                "field `trusted_ips`: expected a list, found an object (only `{}` stands for an empty list)",
+            ),
+            (
+                r#"{"auth":{"jwt":[]}}"#,
+                "field `auth.jwt`: must be a JSON object",
+            ),
+            (
+                r#"{"auth":{"jwt":{"claims_to_verify":["exp",1]}}}"#,
+                "field `auth.jwt.claims_to_verify[1]`: invalid type: an integer, expected a string",
+            ),
+            (r#"{"mode":"#, "field `mode`: not valid JSON at byte 9"),
+            (r#"{"clock_skew":1e999}"#, "field `clock_skew`: not valid JSON at byte 20"),
+            (r#"{"a\u0000":1}"#, "field `a?`: unknown field `a?`, expected one of `mode`, `statuses`, `expose`, `expose_to`, `token`, `header_name`, `auth`, `anonymous`, `clock_skew`, `trusted_ips`, `expected_hosts`, `require_https`, `log_level`, `log_rate`"),
+        ];
+        for (json, said) in table {
+            let e = err(json);
+            assert!(matches!(e, ConfigError::Parse { .. }), "{json}: {e}");
+            assert_eq!(
+                e.to_string(),
+                format!("invalid configuration: {said}"),
+                "{json}"
+            );
+            assert!(!e.to_string().contains("s3cr3t"));
+        }
+    }
+
+    /// Every field of step one lands where it belongs (none read into another, none ignored).
+    #[test]
+    fn every_field_is_read() {
+        let c = load(br#"{"mode":"enforce","statuses":[401,403],"expose":"token","expose_to":["10.0.0.0/8"],
+            "token":"t0ken","header_name":"X-Why","anonymous":"anon","clock_skew":5,"trusted_ips":["10.1.0.0/16","::1"],
+            "expected_hosts":["API.example.com"],"require_https":true,"log_level":"error","log_rate":7,
+            "auth":{"key_auth":{"key_names":["k"],"key_in_header":false,"key_in_query":false,"key_in_body":true},
+              "jwt":{"header_names":["h"],"uri_param_names":["u"],"cookie_names":["c"],"key_claim_name":"kid",
+                "claims_to_verify":["nbf","exp"],"maximum_expiration":60},
+              "basic_auth":{},"hmac_auth":{"clock_skew":9},"oauth2":{"auth_header_name":"X-Token"},
+              "openid_connect":null,"ldap_auth":{"header_type":"corp","realm":"r"},"session":{"cookie_name":"s"}}}"#).unwrap();
+        assert_eq!(
+            (c.mode, c.statuses.as_slice(), c.expose, c.expose_to.len()),
+            (Mode::Enforce, &[401u16, 403][..], Expose::Token, 1)
+        );
+        assert_eq!(
+            (
+                c.token.as_deref(),
+                c.header_name.as_str(),
+                c.anonymous.as_deref()
+            ),
+            (Some("t0ken"), "X-Why", Some("anon"))
+        );
+        assert_eq!((c.clock_skew, c.trusted_ips.len()), (5, 2));
+        assert_eq!(c.expected_hosts, vec!["api.example.com"]);
+        assert_eq!(
+            (c.require_https, c.log_level, c.log_rate),
+            (true, LogLevel::Error, 7)
+        );
+        let k = c.auth.key_auth.as_ref().unwrap();
+        assert_eq!(
+            (
+                k.key_names.as_slice(),
+                k.key_in_header,
+                k.key_in_query,
+                k.key_in_body
+            ),
+            (&["k".to_string()][..], false, false, true)
+        );
+        let j = c.auth.jwt.as_ref().unwrap();
+        assert_eq!(
+            (&j.header_names, &j.uri_param_names, &j.cookie_names),
+            (
+                &vec!["h".to_string()],
+                &vec!["u".to_string()],
+                &vec!["c".to_string()]
+            )
+        );
+        assert_eq!(
+            (
+                j.key_claim_name.as_str(),
+                j.claims_to_verify.as_slice(),
+                j.maximum_expiration
+            ),
+            ("kid", &[Claim::Nbf, Claim::Exp][..], 60)
+        );
+        assert!(c.auth.basic_auth && !c.auth.openid_connect);
+        assert_eq!(c.auth.hmac_auth.as_ref().unwrap().clock_skew, 9);
+        assert_eq!(c.auth.oauth2.as_ref().unwrap().auth_header_name, "X-Token");
+        let l = c.auth.ldap_auth.as_ref().unwrap();
+        assert_eq!(
+            (l.header_type.as_str(), l.realm.as_deref()),
+            ("corp", Some("r"))
+        );
+        assert_eq!(c.auth.session.as_ref().unwrap().cookie_name, "s");
+    }
+
     #[test]
     fn errors_name_the_field() {
         let table: &[(&str, &str, bool)] = &[
@@ -1055,6 +849,15 @@ mod tests {
             ),
             ("{\"mode\":", "mode", true),
             (r#"{} {}"#, ".", true),
+            (r#"{"log_rate":1,"log_rate":2}"#, "log_rate", true),
+            (
+                r#"{"auth":{"jwt":{"key_claim_name":"a","key_claim_name":"b"}}}"#,
+                "auth.jwt.key_claim_name",
+                true,
+            ),
+            (r#"{"statuses":{"0":401}}"#, "statuses", true),
+            (r#"{"log_rate":4294967296}"#, "log_rate", true),
+            (r#"{"clock_skew":-0}"#, "clock_skew", true),
         ];
         for (json, field, is_parse) in table {
             let e = err(json);

@@ -3,9 +3,10 @@
 
 pub(crate) mod challenge;
 pub(crate) mod cidr;
+pub(crate) mod decimal;
 pub(crate) mod forwarding;
 pub(crate) mod httpdate;
-pub(crate) mod jsonpath;
+pub(crate) mod json;
 pub(crate) mod jwt;
 pub(crate) mod pairs;
 pub(crate) mod request;

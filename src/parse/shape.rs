@@ -1,17 +1,20 @@
-//! JSON read by hand, exactly as serde_json 1.0 accepts it, for the two small documents the
-//! filter looks into: a JWT's header and payload (only their top-level members, read in place)
-//! and, once at configure time, the shape of a config (which members are objects). A reader of
-//! just this much keeps serde's generic value code out of the `.wasm` and reads a JWT without an
-//! allocation per member. The rare number forms (fractions, exponents, past 64 bits) go through
-//! serde_json itself, so every number comes out the same to the bit.
+//! JSON read by hand, exactly as serde_json 1.0 accepts it, for the small documents the filter
+//! looks into: a JWT's header and payload (only their top-level members, read in place) and, once
+//! at configure time, the config (read whole by `parse::json` with this module's [`Reader`]). A
+//! reader of just this much keeps serde out of the `.wasm` and reads a JWT without an allocation
+//! per member. The rare number forms (fractions, exponents, past 64 bits) are read exactly from
+//! their digits (`parse::decimal`), as the nearest f64 would have them.
 //!
-//! What it accepts is serde_json's (1.0, default features: no `float_roundtrip`, no
-//! `arbitrary_precision`) rule for rule; the tests hold the old serde_json reading as the oracle
+//! What it accepts is serde_json's (1.0: no `arbitrary_precision`) rule for rule; the tests hold
+//! serde_json's reading (with `float_roundtrip`: correctly rounded) as the oracle
 //! (`tests::agree`, and `jwt::tests` for whole tokens), so a change of either shows there.
 
+use crate::parse::decimal;
 use std::borrow::Cow;
 
-/// One JSON value, reduced to what the config check looks at.
+/// One JSON value, reduced to what a JWT's reader looks at: the form the tests' serde_json
+/// oracle reads documents into, and [`object`] too, to be compared with it.
+#[cfg(test)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Shape {
     /// An object: its members in document order.
@@ -28,6 +31,7 @@ pub enum Shape {
     Bool,
 }
 
+#[cfg(test)]
 impl Shape {
     /// A member of an object (the first, if a key repeats).
     pub fn get(&self, key: &str) -> Option<&Shape> {
@@ -44,9 +48,10 @@ impl Shape {
 }
 
 /// Nesting serde_json refuses (its recursion limit, 128, counts the container that reaches it).
-const SERDE_MAX_DEPTH: usize = 127;
+pub(crate) const SERDE_MAX_DEPTH: usize = 127;
 
 /// Reads a document that must be an object; anything else (or bad JSON) is `None`.
+#[cfg(test)]
 pub fn object(bytes: &[u8]) -> Option<Shape> {
     let mut reader = Reader::new(bytes, SERDE_MAX_DEPTH)?;
     reader.ws();
@@ -102,8 +107,19 @@ pub fn member<'a>(bytes: &'a [u8], key: &str) -> Option<Scalar<'a>> {
     found
 }
 
+/// A number as serde_json sorts it, before it becomes a value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Number<'a> {
+    /// A non-negative integer that fits 64 bits.
+    Unsigned(u64),
+    /// A negative integer whose magnitude fits 64 bits (not `-0`).
+    Negative(u64),
+    /// Anything else (a fraction, an exponent, `-0`, past 64 bits): its text, read as a float.
+    Float(&'a str),
+}
+
 /// A cursor over a document already known to be UTF-8.
-struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     text: &'a str,
     at: usize,
     max_depth: usize,
@@ -112,7 +128,7 @@ struct Reader<'a> {
 impl<'a> Reader<'a> {
     /// `None` when `bytes` is not UTF-8: serde_json refuses such bytes in a string and
     /// everywhere else, so one check up front stands for all.
-    fn new(bytes: &'a [u8], max_depth: usize) -> Option<Self> {
+    pub(crate) fn new(bytes: &'a [u8], max_depth: usize) -> Option<Self> {
         Some(Reader {
             text: std::str::from_utf8(bytes).ok()?,
             at: 0,
@@ -123,7 +139,7 @@ impl<'a> Reader<'a> {
     // The four accessors inlined: they run for nearly every byte, and in the .wasm (built for
     // size) a call per byte costs more than the byte's work.
     #[inline(always)]
-    fn peek(&self) -> Option<u8> {
+    pub(crate) fn peek(&self) -> Option<u8> {
         self.text.as_bytes().get(self.at).copied()
     }
 
@@ -145,7 +161,7 @@ impl<'a> Reader<'a> {
 
     /// JSON's four whitespace bytes.
     #[inline(always)]
-    fn ws(&mut self) {
+    pub(crate) fn ws(&mut self) {
         // Plain loops here and below, not iterator adapters: the .wasm is built for size, where
         // an adapter's `next` is a call per byte.
         while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.peek() {
@@ -153,17 +169,22 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// How far the reader has come, in bytes: where a refused document went wrong.
+    pub(crate) fn offset(&self) -> usize {
+        self.at
+    }
+
     fn rest(&self) -> &'a [u8] {
         self.text.as_bytes().get(self.at..).unwrap_or_default()
     }
 
     /// Only whitespace left.
-    fn end(&mut self) -> Option<()> {
+    pub(crate) fn end(&mut self) -> Option<()> {
         self.ws();
         self.peek().is_none().then_some(())
     }
 
-    fn literal(&mut self, word: &str) -> Option<()> {
+    pub(crate) fn literal(&mut self, word: &str) -> Option<()> {
         let rest = self.text.as_bytes().get(self.at..)?;
         rest.starts_with(word.as_bytes())
             .then(|| self.at += word.len())
@@ -178,9 +199,22 @@ impl<'a> Reader<'a> {
     }
 
     /// A number, as serde_json reads it and `Shape` kept it: an integer that fits 64 bits as
-    /// itself (saturated into i64), anything else through serde_json's own float reading, then
-    /// truncated (`as` saturates; NaN cannot come out of JSON).
+    /// itself (saturated into i64), anything else as the integer part of the nearest f64
+    /// (saturated; past f64's range refused, as serde_json refuses it).
     fn number(&mut self) -> Option<i64> {
+        Some(match self.number_token()? {
+            Number::Unsigned(n) => i64::try_from(n).unwrap_or(i64::MAX),
+            // serde_json reads -n as an i64 when it fits, else (and -0) as a float.
+            Number::Negative(n) => 0i64.checked_sub_unsigned(n).unwrap_or(i64::MIN),
+            Number::Float(text) => decimal::truncated(text)?,
+        })
+    }
+
+    /// A number's text, checked against JSON's grammar (serde_json's: no leading zeros, digits
+    /// after `.` and `e`), sorted the way serde_json sorts it. Inlined: a JWT's `iat`/`exp`/`nbf`
+    /// are read on the 401 path, and the call costs ~100 wasm instructions per token (measured).
+    #[inline(always)]
+    pub(crate) fn number_token(&mut self) -> Option<Number<'a>> {
         let start = self.at;
         let negative = self.eat(b'-');
         let mut significand: Option<u64> = match self.next()? {
@@ -220,15 +254,11 @@ impl<'a> Reader<'a> {
             }
             significand = None;
         }
-        match significand {
-            Some(n) if !negative => Some(i64::try_from(n).unwrap_or(i64::MAX)),
-            // serde_json reads -n as an i64 when it fits, else (and -0) as a float.
-            Some(n) => Some(0i64.checked_sub_unsigned(n).unwrap_or(i64::MIN)),
-            None => {
-                let span = self.text.as_bytes().get(start..self.at)?;
-                serde_json::from_slice::<f64>(span).ok().map(|f| f as i64)
-            }
-        }
+        Some(match significand {
+            Some(n) if !negative => Number::Unsigned(n),
+            Some(n) if n != 0 => Number::Negative(n),
+            _ => Number::Float(self.text.get(start..self.at)?),
+        })
     }
 
     /// Four hex digits of a `\u` escape.
@@ -243,7 +273,7 @@ impl<'a> Reader<'a> {
 
     /// A string (the reader at its opening quote), unescaped. serde_json refuses control bytes,
     /// unknown escapes and unpaired surrogates.
-    fn string(&mut self) -> Option<Cow<'a, str>> {
+    pub(crate) fn string(&mut self) -> Option<Cow<'a, str>> {
         self.at += 1;
         let mut start = self.at;
         let mut unescaped: Option<String> = None;
@@ -312,7 +342,7 @@ impl<'a> Reader<'a> {
     }
 
     /// An object (the reader at its `{`), calling `value` after each key to read its value.
-    fn object(
+    pub(crate) fn object(
         &mut self,
         depth: usize,
         value: &mut dyn FnMut(&mut Self, Cow<'a, str>) -> Option<()>,
@@ -344,7 +374,11 @@ impl<'a> Reader<'a> {
     }
 
     /// An array (the reader at its `[`), calling `item` to read each element.
-    fn array(&mut self, depth: usize, item: &mut dyn FnMut(&mut Self) -> Option<()>) -> Option<()> {
+    pub(crate) fn array(
+        &mut self,
+        depth: usize,
+        item: &mut dyn FnMut(&mut Self) -> Option<()>,
+    ) -> Option<()> {
         self.open(depth)?;
         self.ws();
         if self.eat(b']') {
@@ -384,6 +418,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A value at the reader, whole: its nesting level is `depth` if it is a container.
+    #[cfg(test)]
     fn tree(&mut self, depth: usize) -> Option<Shape> {
         Some(match self.peek()? {
             b'{' => {
