@@ -330,7 +330,10 @@ fn missing(
     }
     if let Some(first) = hops.first() {
         let detail = built(sentences.detail(&[], Code::StrippedByProxy), || {
-            let mut detail = String::from("no credential reached Kong in any header, query parameter or cookie; the request came through ");
+            // Room for the usual one or two intermediaries: growing costs a copy and an
+            // allocation.
+            let mut detail = String::with_capacity(256);
+            detail.push_str("no credential reached Kong in any header, query parameter or cookie; the request came through ");
             push_intermediaries(&mut detail, hops);
             detail
         });
@@ -365,13 +368,17 @@ fn missing(
 /// "Amazon CloudFront (header x-amz-cf-id; Via: 2.0 abc.cloudfront.net (CloudFront)), a proxy
 /// (...)". Written into `out` as found: no list of groups is built.
 fn push_intermediaries(out: &mut String, hops: &[Hop]) {
+    // Plain index loops: iterator adapters are calls each at opt-level z.
     let mut written = 0;
-    for (i, hop) in hops.iter().enumerate() {
-        let seen_before = hops
-            .get(..i)
-            .unwrap_or_default()
-            .iter()
-            .any(|h| h.what == hop.what);
+    let mut i = 0;
+    while let Some(hop) = hops.get(i) {
+        let mut seen_before = false;
+        let mut k = 0;
+        while let Some(h) = hops.get(k).filter(|_| k < i) {
+            seen_before |= h.what == hop.what;
+            k += 1;
+        }
+        i += 1;
         if seen_before {
             continue;
         }
@@ -384,16 +391,15 @@ fn push_intermediaries(out: &mut String, hops: &[Hop]) {
         written += 1;
         out.push_str(hop.what);
         out.push_str(" (");
-        let same = hops
-            .get(i..)
-            .unwrap_or_default()
-            .iter()
-            .filter(|h| h.what == hop.what);
-        for (j, h) in same.enumerate() {
-            if j > 0 {
-                out.push_str("; ");
+        let mut marks = 0;
+        for h in hops.get(i - 1..).unwrap_or_default() {
+            if h.what == hop.what {
+                if marks > 0 {
+                    out.push_str("; ");
+                }
+                marks += 1;
+                h.mark.push_to(out);
             }
-            h.mark.push_to(out);
         }
         out.push(')');
     }
