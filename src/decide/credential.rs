@@ -364,28 +364,38 @@ impl Configured {
     }
 
     /// Whether the name is credential-like ([`is_credential_name`]) or one of key-auth's
-    /// `key_names` once squashed. A name that starts with two lowercase letters (almost every
-    /// header: they are lowercased) is passed over when neither a listed name nor a key name
-    /// starts with those two; the others are asked in full.
+    /// `key_names` once squashed. The first two squashed bytes are read in place for the usual
+    /// names (lowercased: two letters, or a letter, `-` or `_`, a letter, as `x-request-id`),
+    /// and a name that neither a listed name nor a key name starts with is passed over; the
+    /// others are asked in full.
     #[inline(always)]
     fn is_near_miss(&self, name: &str, auth: &Auth) -> bool {
-        if let [a @ b'a'..=b'z', b @ b'a'..=b'z', ..] = *name.as_bytes() {
-            let listed = CREDENTIAL_STARTS
-                .get(usize::from(a - b'a'))
-                .is_some_and(|follow| follow & (1 << (b - b'a')) != 0);
-            // Two lowercase letters are their own squashed start.
-            let start = (u16::from(a) << 8) | u16::from(b);
-            let key = match &self.key_starts {
-                Some([k0, k1, k2, k3]) => {
-                    *k0 == start || *k1 == start || *k2 == start || *k3 == start
+        let bytes = name.as_bytes();
+        let (a, b, at) = match *bytes {
+            [a @ b'a'..=b'z', b @ b'a'..=b'z', ..] => (a, b, 2),
+            [a @ b'a'..=b'z', b'-' | b'_', b @ b'a'..=b'z', ..] => (a, b, 3),
+            _ => return is_credential_name(name) || is_squashed_key_name(name, auth),
+        };
+        // Lowercase letters are their own squashed bytes.
+        let start = (u16::from(a) << 8) | u16::from(b);
+        let key = match &self.key_starts {
+            Some([k0, k1, k2, k3]) => *k0 == start || *k1 == start || *k2 == start || *k3 == start,
+            None => true,
+        };
+        if key && is_squashed_key_name(name, auth) {
+            return true;
+        }
+        let listed = CREDENTIAL_STARTS
+            .get(usize::from(a - b'a'))
+            .is_some_and(|follow| follow & (1 << (b - b'a')) != 0);
+        if listed {
+            for listed in credential_names(a, b) {
+                if rest_squashed_is(bytes, at, listed.get(2..).unwrap_or_default()) {
+                    return true;
                 }
-                None => true,
-            };
-            if !listed && !key {
-                return false;
             }
         }
-        is_credential_name(name) || is_squashed_key_name(name, auth)
+        false
     }
 }
 
@@ -464,14 +474,21 @@ fn past_kong_limit(mut found: Found<'_>, index: usize) -> Found<'_> {
 }
 
 /// Whether `strip_bearer(value)` can look like a JWT: it must start `eyJ`, so the value's first
-/// byte past whitespace is `e` or the `b` of `bearer `. Asked of every header's value, and most
-/// (`gzip`, `*/*`, `no-cache`) end here.
+/// two bytes past whitespace are `ey` or the `be` of `bearer ` (in any case). Asked of every
+/// header's value, and most (`gzip`, `*/*`, `no-cache`, `en-US`) end here.
 #[inline(always)]
 fn may_be_jwt(value: &[u8]) -> bool {
-    for &b in value {
+    let mut i = 0;
+    while let Some(&b) = value.get(i) {
         if !b.is_ascii_whitespace() {
-            return matches!(b, b'e' | b'b' | b'B');
+            let next = value.get(i + 1).copied();
+            return match b {
+                b'e' => next == Some(b'y'),
+                b'b' | b'B' => matches!(next, Some(b'e' | b'E')),
+                _ => false,
+            };
         }
+        i += 1;
     }
     false
 }
@@ -1501,6 +1518,8 @@ mod tests {
             "{}",
             r#"{"auth":{"key_auth":{}}}"#,
             r#"{"auth":{"key_auth":{"key_names":["X_Api_Key","k","-","tok-en"]}}}"#,
+            r#"{"auth":{"key_auth":{"key_names":["My_Client_Id","zonepass"]}}}"#,
+            r#"{"auth":{"key_auth":{"key_names":["Zone-Pass","a","my-client-id","q9"]}}}"#,
             r#"{"auth":{"key_auth":{"key_names":["a","b","c","d","apikey","X-Key"],"key_in_header":false}}}"#,
             r#"{"auth":{"key_auth":{"key_names":["__"]},"jwt":{"header_names":["X_My_Auth","token"]}}}"#,
             r#"{"auth":{"oauth2":{"auth_header_name":"X_OAuth_Token"},"basic_auth":{}}}"#,
@@ -1564,13 +1583,72 @@ mod tests {
                 .wrapping_add(1_442_695_040_888_963_407);
             usize::try_from(seed >> 33).unwrap()
         };
+        // Whole names too: every listed name, bare and behind `x-`, `x_`, `-`, and the usual
+        // headers, so that near hits and hits are common rather than rare.
+        let mut whole: Vec<String> = CREDENTIAL_NAMES
+            .iter()
+            .flat_map(|same| same.iter())
+            .flat_map(|listed| {
+                let listed = std::str::from_utf8(listed).unwrap();
+                [
+                    listed.to_string(),
+                    format!("x-{listed}"),
+                    format!("x_{listed}"),
+                    format!("-{listed}"),
+                    format!("{listed}-"),
+                ]
+            })
+            .collect();
+        whole.extend(
+            [
+                "x-api-key",
+                "x_api_key",
+                "api-key",
+                "x-auth-token",
+                "x-access-token",
+                "x-token",
+                "user-agent",
+                "accept",
+                "accept-encoding",
+                "x-request-id",
+                "x-forwarded-for",
+                "x-csrf-token",
+                "x-auth-diagnosis-token",
+                "authorization",
+                "proxy-authorization",
+                "x-my-auth",
+                "x_oauth_token",
+                "tok-en",
+                "x--api--key",
+                "a",
+                "k",
+                "x",
+                "x-",
+                "my-client-id",
+                "my_client_id",
+                "myclientid",
+                "zone-pass",
+                "zonepass",
+                "zone_pass",
+                "q9",
+                "q-9",
+                "-q9",
+                "zo",
+                "my",
+            ]
+            .map(String::from),
+        );
         let mut found = 0;
         for round in 0..3_000 {
             let count = next() % 8;
             let mut headers: Vec<(String, String)> = (0..count)
                 .map(|_| {
-                    let parts = 1 + next() % 4;
-                    let name: String = (0..parts).map(|_| pieces[next() % pieces.len()]).collect();
+                    let name: String = if next() % 2 == 0 {
+                        whole[next() % whole.len()].clone()
+                    } else {
+                        let parts = 1 + next() % 4;
+                        (0..parts).map(|_| pieces[next() % pieces.len()]).collect()
+                    };
                     (name, values[next() % values.len()].to_string())
                 })
                 .collect();
@@ -1598,7 +1676,9 @@ mod tests {
     fn may_be_jwt_lets_every_jwt_through() {
         let mut jwts = 0;
         for lead in ["", " ", "\t ", "\x0b"] {
-            for scheme in ["", "Bearer ", "bearer  ", "BEARER\t", "Token ", "b", "e"] {
+            for scheme in [
+                "", "Bearer ", "bearer  ", "BEARER ", "bEARER ", "BEARER\t", "Token ", "b", "e",
+            ] {
                 for token in [
                     JWT,
                     "eyJhbGciOiJIUzI1NiJ9.e30.",
