@@ -219,16 +219,21 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
     out.dedup_by_key(|d| d.code);
     out.truncate(MAX_DIAGNOSES);
     let credentials: Vec<&[u8]> = found.iter().map(|f| f.value.as_ref()).collect();
-    let secrets = (sentences != Sentences::None).then(|| Secrets::new(&credentials));
+    // Without a credential there is nothing to redact: no index is built (even an empty one
+    // is an allocation).
+    let secrets = (sentences != Sentences::None && !credentials.is_empty())
+        .then(|| Secrets::new(&credentials));
     for (i, d) in out.iter_mut().enumerate() {
         let detail = sentences == Sentences::All || (i == 0 && sentences == Sentences::LogLine);
-        match &secrets {
-            Some(secrets) if detail => clean(&mut d.detail, secrets),
-            _ => d.detail.clear(),
+        if detail {
+            clean(&mut d.detail, secrets.as_ref());
+        } else {
+            d.detail.clear();
         }
-        match &secrets {
-            Some(secrets) if sentences == Sentences::All => clean(&mut d.hint, secrets),
-            _ => d.hint.clear(),
+        if sentences == Sentences::All {
+            clean(&mut d.hint, secrets.as_ref());
+        } else {
+            d.hint.clear();
         }
     }
     let primary = found
@@ -243,10 +248,15 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
     }
 }
 
-/// Makes a sentence safe to print: no credential piece, printable ASCII, at most
-/// [`MAX_SENTENCE_BYTES`]. Left as it is (no copy) when it already is.
-fn clean(sentence: &mut String, secrets: &Secrets) {
-    let cleaned = match scrub(sentence, secrets) {
+/// Makes a sentence safe to print: no credential piece (`secrets` is `None` when the request
+/// carried no credential), printable ASCII, at most [`MAX_SENTENCE_BYTES`]. Left as it is (no
+/// copy) when it already is.
+fn clean(sentence: &mut String, secrets: Option<&Secrets>) {
+    let scrubbed = match secrets {
+        Some(secrets) => scrub(sentence, secrets),
+        None => Cow::Borrowed(sentence.as_str()),
+    };
+    let cleaned = match scrubbed {
         Cow::Borrowed(text) => match printable(text, MAX_SENTENCE_BYTES) {
             Cow::Borrowed(_) => return,
             Cow::Owned(text) => text,

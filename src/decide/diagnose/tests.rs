@@ -969,3 +969,21 @@ mod intermediaries {
         assert!(longest > 100, "{longest}");
     }
 }
+
+/// A request without a credential is cleaned without a redaction index: what that index
+/// (built from no credential) would have left of every sentence is the sentence itself.
+#[test]
+fn no_credential_no_index() {
+    let none: Vec<&[u8]> = Vec::new();
+    let secrets = Secrets::new(&none);
+    for sentence in crate::parse::text::adversarial() {
+        assert!(
+            matches!(scrub(&sentence, &secrets), Cow::Borrowed(s) if s == sentence),
+            "{sentence:?}"
+        );
+        let (mut with, mut without) = (sentence.clone(), sentence.clone());
+        clean(&mut with, Some(&secrets));
+        clean(&mut without, None);
+        assert_eq!(with, without);
+    }
+}
