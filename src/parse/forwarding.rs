@@ -1,7 +1,7 @@
 //! Intermediaries in front of Kong, recognised from the marks they leave on a request.
 
 use crate::parse::request::{Headers, Param, Request};
-use crate::parse::text::{push_decimal, push_printable_bytes};
+use crate::parse::text::{find, push_decimal, push_printable_bytes, Class};
 
 /// One sign that the request passed through a proxy, CDN or load balancer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,8 +16,9 @@ pub struct Hop<'a> {
 /// sentence is, with no String of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mark<'a> {
-    /// `cookie <name>`, the name made printable and cut at 60 bytes.
-    Cookie(&'a [u8]),
+    /// `cookie <name>`, the name made printable and cut at 60 bytes. Text already (the cookie
+    /// parser validated it): written without a second UTF-8 check.
+    Cookie(&'a str),
     /// `header <name>`.
     Header(&'a str),
     /// `Set-Cookie <name> on the response`, the name made printable and cut at 60 bytes.
@@ -34,7 +35,16 @@ impl Mark<'_> {
         match self {
             Mark::Cookie(name) => {
                 out.push_str("cookie ");
-                push_printable_bytes(out, name, 60);
+                // A printable name (as they are) is copied as it is; any other byte by byte
+                // (each byte of a non-ASCII char a `?`).
+                let bytes = name.as_bytes();
+                let shown = bytes.get(..60).unwrap_or(bytes);
+                match name.get(..shown.len()) {
+                    Some(plain) if find(shown, Class::Unprintable) == shown.len() => {
+                        out.push_str(plain);
+                    }
+                    _ => push_printable_bytes(out, bytes, 60),
+                }
             }
             // One of the names listed here: printable and short.
             Mark::Header(name) => {
@@ -259,7 +269,7 @@ pub fn hops<'a>(request: &'a Request, cookies: &'a [Param<'_>]) -> Hops<'a> {
         };
         hops.push(Hop {
             what,
-            mark: Mark::Cookie(cookie.name.as_bytes()),
+            mark: Mark::Cookie(&cookie.name),
         });
     }
     let (seen, forwarded_for) = marks(h);
@@ -515,6 +525,12 @@ mod tests {
     fn hops_as_before() {
         let long = format!("BIGipServer{}", "p\u{e9}".repeat(40));
         let cookie_long = format!("{long}=1; TS00ab=2");
+        // Printable past the 60 bytes shown, and non-ASCII just at them.
+        let cookie_cut = format!(
+            "BIGipServer{}=1; TS01{}\u{e9}=2",
+            "x".repeat(70),
+            "y".repeat(55)
+        );
         // `kong/` and `cloudfront` across the 60 bytes a Via mark shows, and after a non-ASCII byte.
         let via_kong_late = format!("1.1 {}Kong/3.9", "x".repeat(54));
         let via_kong_cut = format!("1.1 {}kong/3.9", "x".repeat(56));
@@ -539,6 +555,7 @@ mod tests {
                 ("accept", "*/*"),
                 ("cookie", "BIGipServerpool=1; TS01x=2; ts01=3"),
                 ("cookie", &cookie_long),
+                ("cookie", &cookie_cut),
                 ("cookie", "BIGipServer\u{e9}=1; TS0=2; session=3"),
             ])
             .collect();

@@ -939,7 +939,8 @@ mod intermediaries {
     fn push_intermediaries_as_before() {
         let whats = ["F5 BIG-IP", "a proxy", "Amazon CloudFront", "Akamai"];
         let marks = [
-            Mark::Cookie(b"BIGipServerpool"),
+            Mark::Cookie("BIGipServerpool"),
+            Mark::Cookie("TS01\u{e9}\u{1}x"),
             Mark::Header("x-amz-cf-id"),
             Mark::SetCookie(b"TS01ab\xff"),
             Mark::Via(b"1.1 varnish"),
