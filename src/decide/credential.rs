@@ -216,7 +216,7 @@ impl Found<'_> {
 /// only the listed names starting with those (none for most: `user-agent`, `x-request-id`,
 /// `cache-control`; one for `accept-encoding`, left at its fifth letter). This runs for every
 /// header, cookie and query parameter of an annotated request.
-fn credential_names(a: u8, b: u8) -> &'static [&'static [u8]] {
+const fn credential_names(a: u8, b: u8) -> &'static [&'static [u8]] {
     match (a, b) {
         (b'k', b'e') => &[b"key"],
         (b'j', b'w') => &[b"jwt"],
@@ -284,20 +284,148 @@ fn is_not_credential(name: &str) -> bool {
         && NOT_CREDENTIALS.contains(&name)
 }
 
+/// What the search asks of every header name about the route's configured names, gathered once
+/// per request: most headers (`user-agent`, `accept`, `x-request-id` …) are then passed over
+/// after a bit test and their first two letters, not compared with every configured name.
+struct Configured {
+    /// Bit `n`: a name Kong compares headers with (the two Authorization headers, jwt's
+    /// `header_names`, oauth2's `auth_header_name`, key-auth's `key_names`) is `n` bytes long;
+    /// bit 63 for 63 and longer. [`kong_reads_header`] wants equal lengths.
+    lengths: u64,
+    /// The first two squashed bytes of each key name ([`squashed_start`]); `None` when there
+    /// are more than it holds (then every name is compared with them).
+    key_starts: Option<[u16; 4]>,
+}
+
+/// The bit of a name's length in [`Configured::lengths`].
+#[inline(always)]
+fn length_bit(len: usize) -> u64 {
+    1 << len.min(63)
+}
+
+/// For each lowercase letter, the letters that follow it at the start of one of
+/// [`credential_names`], one bit each (`a` the lowest): a header name that starts with two
+/// letters is then answered by one bit test.
+// Evaluated by the compiler: an index out of bounds fails the build, never the filter.
+#[allow(clippy::indexing_slicing)]
+const CREDENTIAL_STARTS: [u32; 26] = {
+    let mut table = [0; 26];
+    let mut a = 0;
+    while a < 26 {
+        let mut b = 0;
+        while b < 26 {
+            if !credential_names(b'a' + a as u8, b'a' + b as u8).is_empty() {
+                table[a] |= 1 << b;
+            }
+            b += 1;
+        }
+        a += 1;
+    }
+    table
+};
+
+/// The first two squashed bytes of `name`, `0` for each it does not have, as one number: two
+/// names the same once squashed start the same.
+fn squashed_start(name: &[u8]) -> u16 {
+    let mut at = 0;
+    let a = next_squashed(name, &mut at).unwrap_or(0);
+    let b = next_squashed(name, &mut at).unwrap_or(0);
+    (u16::from(a) << 8) | u16::from(b)
+}
+
+impl Configured {
+    fn of(auth: &Auth) -> Configured {
+        let mut lengths =
+            length_bit("authorization".len()) | length_bit("proxy-authorization".len());
+        if let Some(jwt) = &auth.jwt {
+            for name in &jwt.header_names {
+                lengths |= length_bit(name.len());
+            }
+        }
+        if let Some(oauth2) = &auth.oauth2 {
+            lengths |= length_bit(oauth2.auth_header_name.len());
+        }
+        // No key name: no start matches (squashed bytes are letters and digits, never 0xff).
+        let mut key_starts = Some([u16::MAX; 4]);
+        if let Some(key_auth) = &auth.key_auth {
+            for (i, name) in key_auth.key_names.iter().enumerate() {
+                lengths |= length_bit(name.len());
+                if let Some(slot) = key_starts.as_mut().and_then(|starts| starts.get_mut(i)) {
+                    *slot = squashed_start(name.as_bytes());
+                } else {
+                    key_starts = None;
+                }
+            }
+        }
+        Configured {
+            lengths,
+            key_starts,
+        }
+    }
+
+    /// Whether the name is credential-like ([`is_credential_name`]) or one of key-auth's
+    /// `key_names` once squashed. The first two squashed bytes are read in place for the usual
+    /// names (lowercased: two letters, or a letter, `-` or `_`, a letter, as `x-request-id`),
+    /// and a name that neither a listed name nor a key name starts with is passed over; the
+    /// others are asked in full.
+    #[inline(always)]
+    fn is_near_miss(&self, name: &str, auth: &Auth) -> bool {
+        let bytes = name.as_bytes();
+        let (a, b, at) = match *bytes {
+            [a @ b'a'..=b'z', b @ b'a'..=b'z', ..] => (a, b, 2),
+            [a @ b'a'..=b'z', b'-' | b'_', b @ b'a'..=b'z', ..] => (a, b, 3),
+            _ => return is_credential_name(name) || is_squashed_key_name(name, auth),
+        };
+        // Lowercase letters are their own squashed bytes.
+        let start = (u16::from(a) << 8) | u16::from(b);
+        let key = match &self.key_starts {
+            Some([k0, k1, k2, k3]) => *k0 == start || *k1 == start || *k2 == start || *k3 == start,
+            None => true,
+        };
+        if key && is_squashed_key_name(name, auth) {
+            return true;
+        }
+        let listed = CREDENTIAL_STARTS
+            .get(usize::from(a - b'a'))
+            .is_some_and(|follow| follow & (1 << (b - b'a')) != 0);
+        if listed {
+            for listed in credential_names(a, b) {
+                if rest_squashed_is(bytes, at, listed.get(2..).unwrap_or_default()) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+}
+
 /// Every credential on the request.
 pub fn find<'a>(request: &'a Request, cookies: &[Param<'a>], auth: &Auth) -> Vec<Found<'a>> {
     let mut out = Vec::new();
-    for (index, header) in request.headers.iter().enumerate() {
+    let configured = Configured::of(auth);
+    // Counted by hand: `enumerate` is a call per header at opt-level z.
+    let mut index = 0;
+    for header in request.headers.iter() {
         let name: &'a str = header.name;
         let value: &'a [u8] = header.value;
+        index += 1;
+        let index = index - 1;
         if is_not_credential(name) {
             continue;
         }
-        if is_authorization_header(name, auth) {
-            out.push(past_kong_limit(authorization(name, value, auth), index));
-        } else if let Some(found) = key_header(name, value, auth) {
-            out.push(past_kong_limit(found, index));
-        } else if is_near_miss(name, auth)
+        // Only a name of a configured length can be one Kong reads.
+        let read = configured.lengths & length_bit(name.len()) != 0;
+        if read {
+            if is_authorization_header(name, auth) {
+                out.push(past_kong_limit(authorization(name, value, auth), index));
+                continue;
+            }
+            if let Some(found) = key_header(name, value, auth) {
+                out.push(past_kong_limit(found, index));
+                continue;
+            }
+        }
+        if configured.is_near_miss(name, auth)
             || may_be_jwt(value) && looks_like_jwt(strip_bearer(value))
         {
             out.push(Found {
@@ -346,14 +474,21 @@ fn past_kong_limit(mut found: Found<'_>, index: usize) -> Found<'_> {
 }
 
 /// Whether `strip_bearer(value)` can look like a JWT: it must start `eyJ`, so the value's first
-/// byte past whitespace is `e` or the `b` of `bearer `. Asked of every header's value, and most
-/// (`gzip`, `*/*`, `no-cache`) end here.
+/// two bytes past whitespace are `ey` or the `be` of `bearer ` (in any case). Asked of every
+/// header's value, and most (`gzip`, `*/*`, `no-cache`, `en-US`) end here.
 #[inline(always)]
 fn may_be_jwt(value: &[u8]) -> bool {
-    for &b in value {
+    let mut i = 0;
+    while let Some(&b) = value.get(i) {
         if !b.is_ascii_whitespace() {
-            return matches!(b, b'e' | b'b' | b'B');
+            let next = value.get(i + 1).copied();
+            return match b {
+                b'e' => next == Some(b'y'),
+                b'b' | b'B' => matches!(next, Some(b'e' | b'E')),
+                _ => false,
+            };
         }
+        i += 1;
     }
     false
 }
@@ -625,10 +760,6 @@ fn key_header<'a>(name: &'a str, value: &'a [u8], auth: &Auth) -> Option<Found<'
         readers,
         miss,
     })
-}
-
-fn is_near_miss(name: &str, auth: &Auth) -> bool {
-    is_credential_name(name) || is_squashed_key_name(name, auth)
 }
 
 /// Whether the name, squashed, is one of [`credential_names`]. Asked of every header, cookie
@@ -1333,12 +1464,221 @@ mod tests {
         }
     }
 
+    /// [`find`] as it was before [`Configured`] passed most names over: every header compared
+    /// with every configured name. The oracle of `find_as_before`.
+    fn reference_find<'a>(
+        request: &'a Request,
+        cookies: &[Param<'a>],
+        auth: &Auth,
+    ) -> Vec<Found<'a>> {
+        let is_near_miss =
+            |name: &str| is_credential_name(name) || is_squashed_key_name(name, auth);
+        let mut out = Vec::new();
+        for (index, header) in request.headers.iter().enumerate() {
+            let name: &'a str = header.name;
+            let value: &'a [u8] = header.value;
+            if is_not_credential(name) {
+                continue;
+            }
+            if is_authorization_header(name, auth) {
+                out.push(past_kong_limit(authorization(name, value, auth), index));
+            } else if let Some(found) = key_header(name, value, auth) {
+                out.push(past_kong_limit(found, index));
+            } else if is_near_miss(name) || may_be_jwt(value) && looks_like_jwt(strip_bearer(value))
+            {
+                out.push(Found {
+                    kind: shape(strip_bearer(value)),
+                    place: Place::Header(Cow::Borrowed(name)),
+                    scheme: None,
+                    value: Cow::Borrowed(strip_bearer(value)),
+                    readers: Readers::NONE,
+                    miss: Some(Miss::Name),
+                });
+            }
+        }
+        for param in request.query_params() {
+            if let Some(found) = query_param(param.name, param.value, auth) {
+                out.push(found);
+            }
+        }
+        for cookie in cookies {
+            if let Some(found) = cookie_credential(&cookie.name, &cookie.value, auth) {
+                out.push(found);
+            }
+        }
+        out
+    }
+
+    /// The search finds what it found before the names were prefiltered: the two compared on
+    /// generated requests (names glued from credential-like pieces, configured names in other
+    /// spellings, JWT-like and plain values) under configs that name headers of their own.
+    #[test]
+    fn find_as_before() {
+        let configs: Vec<Config> = [
+            "{}",
+            r#"{"auth":{"key_auth":{}}}"#,
+            r#"{"auth":{"key_auth":{"key_names":["X_Api_Key","k","-","tok-en"]}}}"#,
+            r#"{"auth":{"key_auth":{"key_names":["My_Client_Id","zonepass"]}}}"#,
+            r#"{"auth":{"key_auth":{"key_names":["Zone-Pass","a","my-client-id","q9"]}}}"#,
+            r#"{"auth":{"key_auth":{"key_names":["a","b","c","d","apikey","X-Key"],"key_in_header":false}}}"#,
+            r#"{"auth":{"key_auth":{"key_names":["__"]},"jwt":{"header_names":["X_My_Auth","token"]}}}"#,
+            r#"{"auth":{"oauth2":{"auth_header_name":"X_OAuth_Token"},"basic_auth":{}}}"#,
+            r#"{"auth":{"jwt":{"header_names":["proxy_authorization","a-very-long-header-name-that-goes-past-sixty-three-bytes-in-length-x"]}}}"#,
+            r#"{"auth":{"ldap_auth":{"header_type":"Corp"},"hmac_auth":{}}}"#,
+        ]
+        .iter()
+        .map(|c| config(c))
+        .collect();
+        let pieces = [
+            "x",
+            "-",
+            "_",
+            "api",
+            "Api",
+            "KEY",
+            "key",
+            "auth",
+            "Auth",
+            "token",
+            "access",
+            "id",
+            "jwt",
+            "my",
+            "oauth",
+            "orization",
+            "proxy",
+            "k",
+            "en",
+            "tok",
+            "ce",
+            "pt",
+            "\u{e9}",
+            "0",
+            "s",
+            "a",
+            "b",
+            "user",
+            "agent",
+            "a-very-long-header-name-that-goes-past-sixty-",
+            "three-bytes-in-length-x",
+        ];
+        let bearer = format!("Bearer {JWT}");
+        let values = [
+            "k1",
+            JWT,
+            bearer.as_str(),
+            "Basic dTpw",
+            " \teyJ",
+            "Corp dTpw",
+            "hmac username=\"u\", signature=\"c2ln\"",
+            "",
+            "  ",
+            "bearer",
+            "eyJhbGciOiJIUzI1NiJ9.e30.",
+        ];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            usize::try_from(seed >> 33).unwrap()
+        };
+        // Whole names too: every listed name, bare and behind `x-`, `x_`, `-`, and the usual
+        // headers, so that near hits and hits are common rather than rare.
+        let mut whole: Vec<String> = CREDENTIAL_NAMES
+            .iter()
+            .flat_map(|same| same.iter())
+            .flat_map(|listed| {
+                let listed = std::str::from_utf8(listed).unwrap();
+                [
+                    listed.to_string(),
+                    format!("x-{listed}"),
+                    format!("x_{listed}"),
+                    format!("-{listed}"),
+                    format!("{listed}-"),
+                ]
+            })
+            .collect();
+        whole.extend(
+            [
+                "x-api-key",
+                "x_api_key",
+                "api-key",
+                "x-auth-token",
+                "x-access-token",
+                "x-token",
+                "user-agent",
+                "accept",
+                "accept-encoding",
+                "x-request-id",
+                "x-forwarded-for",
+                "x-csrf-token",
+                "x-auth-diagnosis-token",
+                "authorization",
+                "proxy-authorization",
+                "x-my-auth",
+                "x_oauth_token",
+                "tok-en",
+                "x--api--key",
+                "a",
+                "k",
+                "x",
+                "x-",
+                "my-client-id",
+                "my_client_id",
+                "myclientid",
+                "zone-pass",
+                "zonepass",
+                "zone_pass",
+                "q9",
+                "q-9",
+                "-q9",
+                "zo",
+                "my",
+            ]
+            .map(String::from),
+        );
+        let mut found = 0;
+        for round in 0..3_000 {
+            let count = next() % 8;
+            let mut headers: Vec<(String, String)> = (0..count)
+                .map(|_| {
+                    let name: String = if next() % 2 == 0 {
+                        whole[next() % whole.len()].clone()
+                    } else {
+                        let parts = 1 + next() % 4;
+                        (0..parts).map(|_| pieces[next() % pieces.len()]).collect()
+                    };
+                    (name, values[next() % values.len()].to_string())
+                })
+                .collect();
+            if round % 3 == 0 {
+                headers.push(("cookie".into(), format!("api_key=1; jwt={JWT}; x=y")));
+            }
+            let pairs: Vec<(&str, &str)> = headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect();
+            let r = request("/x?api-key=1&access_token=t", &pairs);
+            let cookies = r.cookies();
+            for cfg in &configs {
+                let got = find(&r, &cookies, &cfg.auth);
+                assert_eq!(got, reference_find(&r, &cookies, &cfg.auth), "{pairs:?}");
+                found += got.len();
+            }
+        }
+        // Not two functions that find nothing.
+        assert!(found > 10_000, "{found}");
+    }
+
     /// Every value `looks_like_jwt(strip_bearer(_))` takes passes the first-byte test.
     #[test]
     fn may_be_jwt_lets_every_jwt_through() {
         let mut jwts = 0;
         for lead in ["", " ", "\t ", "\x0b"] {
-            for scheme in ["", "Bearer ", "bearer  ", "BEARER\t", "Token ", "b", "e"] {
+            for scheme in [
+                "", "Bearer ", "bearer  ", "BEARER ", "bEARER ", "BEARER\t", "Token ", "b", "e",
+            ] {
                 for token in [
                     JWT,
                     "eyJhbGciOiJIUzI1NiJ9.e30.",

@@ -219,16 +219,21 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
     out.dedup_by_key(|d| d.code);
     out.truncate(MAX_DIAGNOSES);
     let credentials: Vec<&[u8]> = found.iter().map(|f| f.value.as_ref()).collect();
-    let secrets = (sentences != Sentences::None).then(|| Secrets::new(&credentials));
+    // Without a credential there is nothing to redact: no index is built (even an empty one
+    // is an allocation).
+    let secrets = (sentences != Sentences::None && !credentials.is_empty())
+        .then(|| Secrets::new(&credentials));
     for (i, d) in out.iter_mut().enumerate() {
         let detail = sentences == Sentences::All || (i == 0 && sentences == Sentences::LogLine);
-        match &secrets {
-            Some(secrets) if detail => clean(&mut d.detail, secrets),
-            _ => d.detail.clear(),
+        if detail {
+            clean(&mut d.detail, secrets.as_ref());
+        } else {
+            d.detail.clear();
         }
-        match &secrets {
-            Some(secrets) if sentences == Sentences::All => clean(&mut d.hint, secrets),
-            _ => d.hint.clear(),
+        if sentences == Sentences::All {
+            clean(&mut d.hint, secrets.as_ref());
+        } else {
+            d.hint.clear();
         }
     }
     let primary = found
@@ -243,10 +248,15 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
     }
 }
 
-/// Makes a sentence safe to print: no credential piece, printable ASCII, at most
-/// [`MAX_SENTENCE_BYTES`]. Left as it is (no copy) when it already is.
-fn clean(sentence: &mut String, secrets: &Secrets) {
-    let cleaned = match scrub(sentence, secrets) {
+/// Makes a sentence safe to print: no credential piece (`secrets` is `None` when the request
+/// carried no credential), printable ASCII, at most [`MAX_SENTENCE_BYTES`]. Left as it is (no
+/// copy) when it already is.
+fn clean(sentence: &mut String, secrets: Option<&Secrets>) {
+    let scrubbed = match secrets {
+        Some(secrets) => scrub(sentence, secrets),
+        None => Cow::Borrowed(sentence.as_str()),
+    };
+    let cleaned = match scrubbed {
         Cow::Borrowed(text) => match printable(text, MAX_SENTENCE_BYTES) {
             Cow::Borrowed(_) => return,
             Cow::Owned(text) => text,
@@ -330,7 +340,10 @@ fn missing(
     }
     if let Some(first) = hops.first() {
         let detail = built(sentences.detail(&[], Code::StrippedByProxy), || {
-            let mut detail = String::from("no credential reached Kong in any header, query parameter or cookie; the request came through ");
+            // Room for the usual one or two intermediaries: growing costs a copy and an
+            // allocation.
+            let mut detail = String::with_capacity(256);
+            detail.push_str("no credential reached Kong in any header, query parameter or cookie; the request came through ");
             push_intermediaries(&mut detail, hops);
             detail
         });
@@ -365,13 +378,17 @@ fn missing(
 /// "Amazon CloudFront (header x-amz-cf-id; Via: 2.0 abc.cloudfront.net (CloudFront)), a proxy
 /// (...)". Written into `out` as found: no list of groups is built.
 fn push_intermediaries(out: &mut String, hops: &[Hop]) {
+    // Plain index loops: iterator adapters are calls each at opt-level z.
     let mut written = 0;
-    for (i, hop) in hops.iter().enumerate() {
-        let seen_before = hops
-            .get(..i)
-            .unwrap_or_default()
-            .iter()
-            .any(|h| h.what == hop.what);
+    let mut i = 0;
+    while let Some(hop) = hops.get(i) {
+        let mut seen_before = false;
+        let mut k = 0;
+        while let Some(h) = hops.get(k).filter(|_| k < i) {
+            seen_before |= h.what == hop.what;
+            k += 1;
+        }
+        i += 1;
         if seen_before {
             continue;
         }
@@ -384,16 +401,15 @@ fn push_intermediaries(out: &mut String, hops: &[Hop]) {
         written += 1;
         out.push_str(hop.what);
         out.push_str(" (");
-        let same = hops
-            .get(i..)
-            .unwrap_or_default()
-            .iter()
-            .filter(|h| h.what == hop.what);
-        for (j, h) in same.enumerate() {
-            if j > 0 {
-                out.push_str("; ");
+        let mut marks = 0;
+        for h in hops.get(i - 1..).unwrap_or_default() {
+            if h.what == hop.what {
+                if marks > 0 {
+                    out.push_str("; ");
+                }
+                marks += 1;
+                h.mark.push_to(out);
             }
-            h.mark.push_to(out);
         }
         out.push(')');
     }

@@ -1,7 +1,7 @@
 //! Intermediaries in front of Kong, recognised from the marks they leave on a request.
 
 use crate::parse::request::{Headers, Param, Request};
-use crate::parse::text::{push_decimal, push_printable_bytes};
+use crate::parse::text::{find, push_decimal, push_printable_bytes, Class};
 
 /// One sign that the request passed through a proxy, CDN or load balancer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,8 +16,9 @@ pub struct Hop<'a> {
 /// sentence is, with no String of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mark<'a> {
-    /// `cookie <name>`, the name made printable and cut at 60 bytes.
-    Cookie(&'a [u8]),
+    /// `cookie <name>`, the name made printable and cut at 60 bytes. Text already (the cookie
+    /// parser validated it): written without a second UTF-8 check.
+    Cookie(&'a str),
     /// `header <name>`.
     Header(&'a str),
     /// `Set-Cookie <name> on the response`, the name made printable and cut at 60 bytes.
@@ -34,7 +35,16 @@ impl Mark<'_> {
         match self {
             Mark::Cookie(name) => {
                 out.push_str("cookie ");
-                push_printable_bytes(out, name, 60);
+                // A printable name (as they are) is copied as it is; any other byte by byte
+                // (each byte of a non-ASCII char a `?`).
+                let bytes = name.as_bytes();
+                let shown = bytes.get(..60).unwrap_or(bytes);
+                match name.get(..shown.len()) {
+                    Some(plain) if find(shown, Class::Unprintable) == shown.len() => {
+                        out.push_str(plain);
+                    }
+                    _ => push_printable_bytes(out, bytes, 60),
+                }
             }
             // One of the names listed here: printable and short.
             Mark::Header(name) => {
@@ -170,6 +180,7 @@ const MARK_HEADERS: [&str; 16] = [
     WEAK_HEADERS[2],
     WEAK_HEADERS[3],
 ];
+const VENDORS: u32 = (1 << VENDOR_HEADERS.len()) - 1;
 const VIA: u32 = 1 << 9;
 const FORWARDED: u32 = 1 << 10;
 const X_FORWARDED_FOR: u32 = 1 << 11;
@@ -226,6 +237,16 @@ fn marks(headers: &Headers) -> (u32, Option<&[u8]>) {
     (seen, forwarded_for)
 }
 
+/// How many pieces `split(',')` cuts `value` into: its commas and one. A plain loop (a split
+/// iterator's `next` is a call per piece at opt-level z).
+fn pieces(value: &[u8]) -> usize {
+    let mut count = 1;
+    for &b in value {
+        count += usize::from(b == b',');
+    }
+    count
+}
+
 /// Whether `needle` (lowercase) is in `value` without regard to case.
 fn contains_ignoring_case(value: &[u8], needle: &[u8]) -> bool {
     value
@@ -248,19 +269,22 @@ pub fn hops<'a>(request: &'a Request, cookies: &'a [Param<'_>]) -> Hops<'a> {
         };
         hops.push(Hop {
             what,
-            mark: Mark::Cookie(cookie.name.as_bytes()),
+            mark: Mark::Cookie(&cookie.name),
         });
     }
     let (seen, forwarded_for) = marks(h);
     if seen == 0 {
         return hops;
     }
-    for (i, (name, what)) in VENDOR_HEADERS.into_iter().enumerate() {
-        if seen & (1 << i) != 0 {
-            hops.push(Hop {
-                what,
-                mark: Mark::Header(name),
-            });
+    // Walked only when a vendor's bit is set: most requests carry none.
+    if seen & VENDORS != 0 {
+        for (i, (name, what)) in VENDOR_HEADERS.into_iter().enumerate() {
+            if seen & (1 << i) != 0 {
+                hops.push(Hop {
+                    what,
+                    mark: Mark::Header(name),
+                });
+            }
         }
     }
     if seen & VIA != 0 {
@@ -290,20 +314,21 @@ pub fn hops<'a>(request: &'a Request, cookies: &'a [Param<'_>]) -> Hops<'a> {
     if let Some(xff) = forwarded_for {
         hops.push(Hop {
             what: "a proxy",
-            mark: Mark::Addresses(xff.split(|&b| b == b',').count()),
+            mark: Mark::Addresses(pieces(xff)),
         });
     }
     // Only the first weak mark, and only on a request nothing else marks.
     if hops.is_empty() {
-        if let Some(name) = WEAK_HEADERS
-            .into_iter()
-            .enumerate()
-            .find_map(|(i, name)| (seen & (1 << (WEAK_FROM + i)) != 0).then_some(name))
-        {
-            hops.push(Hop {
-                what: "a proxy",
-                mark: Mark::Header(name),
-            });
+        let mut i = 0;
+        while let Some(&name) = WEAK_HEADERS.get(i) {
+            if seen & (1 << (WEAK_FROM + i)) != 0 {
+                hops.push(Hop {
+                    what: "a proxy",
+                    mark: Mark::Header(name),
+                });
+                break;
+            }
+            i += 1;
         }
     }
     hops
@@ -347,6 +372,26 @@ pub const KONG_TRUSTED_ONLY: [&str; 5] = [
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `pieces` counts what `split(',').count()` counted, on values with commas anywhere.
+    #[test]
+    fn pieces_as_split() {
+        for value in [
+            &b""[..],
+            b",",
+            b",,",
+            b"203.0.113.9",
+            b"203.0.113.9, 10.0.0.1",
+            b"a,b,,c,",
+            b"\xff,\x00,",
+        ] {
+            assert_eq!(
+                pieces(value),
+                value.split(|&b| b == b',').count(),
+                "{value:?}"
+            );
+        }
+    }
     use crate::parse::text::printable_bytes;
 
     fn request_of(headers: &[(&str, &str)]) -> Request {
@@ -480,6 +525,12 @@ mod tests {
     fn hops_as_before() {
         let long = format!("BIGipServer{}", "p\u{e9}".repeat(40));
         let cookie_long = format!("{long}=1; TS00ab=2");
+        // Printable past the 60 bytes shown, and non-ASCII just at them.
+        let cookie_cut = format!(
+            "BIGipServer{}=1; TS01{}\u{e9}=2",
+            "x".repeat(70),
+            "y".repeat(55)
+        );
         // `kong/` and `cloudfront` across the 60 bytes a Via mark shows, and after a non-ASCII byte.
         let via_kong_late = format!("1.1 {}Kong/3.9", "x".repeat(54));
         let via_kong_cut = format!("1.1 {}kong/3.9", "x".repeat(56));
@@ -504,6 +555,7 @@ mod tests {
                 ("accept", "*/*"),
                 ("cookie", "BIGipServerpool=1; TS01x=2; ts01=3"),
                 ("cookie", &cookie_long),
+                ("cookie", &cookie_cut),
                 ("cookie", "BIGipServer\u{e9}=1; TS0=2; session=3"),
             ])
             .collect();

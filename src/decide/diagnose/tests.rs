@@ -892,3 +892,99 @@ fn ldap_user_and_password_never_shown() {
         }
     }
 }
+
+/// [`push_intermediaries`] as it was before its plain loops: the oracle.
+mod intermediaries {
+    use super::*;
+    use crate::parse::forwarding::Mark;
+
+    fn reference_push_intermediaries(out: &mut String, hops: &[Hop]) {
+        let mut written = 0;
+        for (i, hop) in hops.iter().enumerate() {
+            let seen_before = hops
+                .get(..i)
+                .unwrap_or_default()
+                .iter()
+                .any(|h| h.what == hop.what);
+            if seen_before {
+                continue;
+            }
+            if written == 3 {
+                break;
+            }
+            if written > 0 {
+                out.push_str(", ");
+            }
+            written += 1;
+            out.push_str(hop.what);
+            out.push_str(" (");
+            let same = hops
+                .get(i..)
+                .unwrap_or_default()
+                .iter()
+                .filter(|h| h.what == hop.what);
+            for (j, h) in same.enumerate() {
+                if j > 0 {
+                    out.push_str("; ");
+                }
+                h.mark.push_to(out);
+            }
+            out.push(')');
+        }
+    }
+
+    /// The sentence is the one the iterator version wrote, on every list of up to seven hops
+    /// drawn from four intermediaries and five kinds of mark.
+    #[test]
+    fn push_intermediaries_as_before() {
+        let whats = ["F5 BIG-IP", "a proxy", "Amazon CloudFront", "Akamai"];
+        let marks = [
+            Mark::Cookie("BIGipServerpool"),
+            Mark::Cookie("TS01\u{e9}\u{1}x"),
+            Mark::Header("x-amz-cf-id"),
+            Mark::SetCookie(b"TS01ab\xff"),
+            Mark::Via(b"1.1 varnish"),
+            Mark::Addresses(3),
+        ];
+        let mut seed: u64 = 0x51_7cc1_b727_220a;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            usize::try_from(seed >> 33).unwrap()
+        };
+        let mut longest = 0;
+        for _ in 0..5_000 {
+            let hops: Vec<Hop> = (0..next() % 8)
+                .map(|_| Hop {
+                    what: whats[next() % whats.len()],
+                    mark: marks[next() % marks.len()],
+                })
+                .collect();
+            let (mut new, mut old) = (String::new(), String::new());
+            push_intermediaries(&mut new, &hops);
+            reference_push_intermediaries(&mut old, &hops);
+            assert_eq!(new, old, "{hops:?}");
+            longest = longest.max(new.len());
+        }
+        assert!(longest > 100, "{longest}");
+    }
+}
+
+/// A request without a credential is cleaned without a redaction index: what that index
+/// (built from no credential) would have left of every sentence is the sentence itself.
+#[test]
+fn no_credential_no_index() {
+    let none: Vec<&[u8]> = Vec::new();
+    let secrets = Secrets::new(&none);
+    for sentence in crate::parse::text::adversarial() {
+        assert!(
+            matches!(scrub(&sentence, &secrets), Cow::Borrowed(s) if s == sentence),
+            "{sentence:?}"
+        );
+        let (mut with, mut without) = (sentence.clone(), sentence.clone());
+        clean(&mut with, Some(&secrets));
+        clean(&mut without, None);
+        assert_eq!(with, without);
+    }
+}
