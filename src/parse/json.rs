@@ -284,12 +284,7 @@ mod tests {
         ) {
             let mut doc = doc.into_bytes();
             let at = cut.index(doc.len() + 1);
-            match mutate {
-                1 if at < doc.len() => { doc.remove(at); }
-                2 if at < doc.len() => { doc[at] = byte; }
-                3 => doc.insert(at, byte),
-                _ => {}
-            }
+            crate::parse::shape::tests::mutate_at(&mut doc, at, byte, mutate);
             agree(&doc);
         }
     }

@@ -454,6 +454,19 @@ pub mod tests {
     use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
     use std::fmt;
 
+    /// A document left as generated (`how` 0), or with the byte at `at` deleted (1), replaced
+    /// by `byte` (2) or `byte` inserted there (3).
+    pub fn mutate_at(doc: &mut Vec<u8>, at: usize, byte: u8, how: u8) {
+        match how {
+            1 if at < doc.len() => {
+                doc.remove(at);
+            }
+            2 if at < doc.len() => doc[at] = byte,
+            3 => doc.insert(at, byte),
+            _ => {}
+        }
+    }
+
     /// The reader this module replaced: serde_json into `Shape`, the oracle the hand reader
     /// must agree with on every document.
     struct Serde(Shape);
@@ -746,12 +759,7 @@ pub mod tests {
             let mut doc = format!("{{{}}}", members.join(",")).into_bytes();
             // Most documents as generated; some with a byte deleted, replaced or added.
             let at = cut.index(doc.len() + 1);
-            match mutate {
-                1 if at < doc.len() => { doc.remove(at); }
-                2 if at < doc.len() => { doc[at] = byte; }
-                3 => doc.insert(at, byte),
-                _ => {}
-            }
+            mutate_at(&mut doc, at, byte, mutate);
             agree(&doc);
         }
     }
