@@ -16,10 +16,16 @@ pub struct Secrets<'a> {
     index: Index,
 }
 
-/// Credential pieces up to which [`Index::Filter`] is used: at 512 pieces, two bits each of
-/// 8192, a sentence's piece passes the filter by chance one time in ~70, and each pass costs
-/// one look over the credentials (at most ~520 bytes).
-const FILTERED_PIECES: usize = 512;
+/// Credential pieces up to which [`Index::Filter`] is used: a credential of up to ~2 KB, which
+/// takes in the signed JWTs of production (RS256/ES256, 600-1000 bytes). Its up to 512 grams,
+/// two bits each of 8192, leave a sentence's gram passing by chance about one time in 300 for an
+/// 800-byte token, 200 at 1 KB (the small filter's worst), 60 at 2 KB (simulated), each pass a
+/// look over the credentials' grams; the
+/// table it spares clears `2 x next_power_of_two(pieces)` words (16 KiB for an 800-byte token,
+/// about a wasm instruction a byte) and hashes in every piece: ~77k wasm instructions of an
+/// 800-byte token's 401, measured. Past it the table: a fuller filter would send too many
+/// grams to confirmation.
+const FILTERED_PIECES: usize = 2048;
 
 /// Credential pieces up to which the table is cheaper than the filter: its clearing and
 /// allocation grow with the pieces, the filter's kilobyte does not (measured in the .wasm).
@@ -78,6 +84,22 @@ impl<'a> Secrets<'a> {
 
     fn is_empty(&self) -> bool {
         self.pieces == 0
+    }
+
+    /// The same credentials every piece in a table, whatever their number: the way all long
+    /// credentials went before the filter took them, kept as the tests' oracle.
+    #[cfg(test)]
+    fn tabled(credentials: &'a [&'a [u8]]) -> Self {
+        let pieces = pieces_in(credentials.iter().copied());
+        let mut set = PieceSet::with_room_for(pieces);
+        for credential in credentials {
+            for_each_piece(credential, |key| set.insert(key));
+        }
+        Secrets {
+            credentials,
+            pieces,
+            index: Index::Table(set),
+        }
     }
 
     #[cfg(test)]
@@ -472,7 +494,80 @@ mod tests {
         }
     }
 
+    /// A long credential like a signed JWT (600-2000 bytes, base64url-ish), made from `seed`.
+    fn long_credential(len: usize, seed: u64) -> Vec<u8> {
+        const ALPHABET: &[u8] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.";
+        let mut x = seed | 1;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                ALPHABET[(x % ALPHABET.len() as u64) as usize]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn long_credentials_take_the_filter() {
+        for len in [300, 600, 800, 1000, 1100, FILTERED_PIECES + PIECE - 1] {
+            let credential = long_credential(len, len as u64);
+            let credentials: &[&[u8]] = &[&credential];
+            assert!(
+                matches!(Secrets::new(credentials).index, Index::Filter(_)),
+                "{len}"
+            );
+            // A piece of it in a sentence, found by both indexes.
+            let text = format!(
+                "saw {} here",
+                std::str::from_utf8(&credential[len / 2..len / 2 + 12]).unwrap()
+            );
+            assert_eq!(
+                scrub(&text, &Secrets::new(credentials)),
+                "saw [redacted] here"
+            );
+            assert_eq!(
+                scrub(&text, &Secrets::tabled(credentials)),
+                "saw [redacted] here"
+            );
+        }
+        let past = long_credential(FILTERED_PIECES + 8, 5);
+        assert!(matches!(Secrets::new(&[&past]).index, Index::Table(_)));
+    }
+
     proptest! {
+        /// Long credentials (600-2000 bytes, the signed JWTs of production): the filter redacts
+        /// what the brute force and the table, the path they took before, do.
+        #[test]
+        fn long_credentials_redact_as_the_table_did(
+            lens in prop::collection::vec(600usize..2000, 1..3),
+            seed in any::<u64>(),
+            cuts in prop::collection::vec((0usize..2000, 0usize..20), 0..4),
+            noise in "[A-Za-z0-9_ .-]{0,80}",
+        ) {
+            let credentials: Vec<Vec<u8>> = lens
+                .iter()
+                .enumerate()
+                .map(|(i, &len)| long_credential(len, seed.wrapping_add(i as u64)))
+                .collect();
+            let refs: Vec<&[u8]> = credentials.iter().map(Vec::as_slice).collect();
+            // A sentence of noise and slices of the credentials, some shorter than a piece.
+            let mut text = noise.clone();
+            for (k, &(at, len)) in cuts.iter().enumerate() {
+                let c = &credentials[k % credentials.len()];
+                let at = at % c.len();
+                let end = (at + len).min(c.len());
+                text.push_str(std::str::from_utf8(&c[at..end]).unwrap());
+                text.push_str(&noise[..noise.len().min(k * 3)]);
+            }
+            let filtered = Secrets::new(&refs);
+            prop_assert!(matches!(filtered.index, Index::Filter(_) | Index::Table(_)));
+            let out = scrub(&text, &filtered).into_owned();
+            prop_assert_eq!(&out, &scrub(&text, &Secrets::tabled(&refs)).into_owned());
+            prop_assert_eq!(&out, &scrub_naive(&text, &refs));
+        }
+
         #[test]
         fn redacts_exactly_the_pieces(
             credentials in prop::collection::vec(prop::collection::vec(prop::sample::select(b"ab8\0".to_vec()), 0..40), 0..4),
