@@ -20,7 +20,7 @@ pub struct Secrets<'a> {
 /// takes in the signed JWTs of production (RS256/ES256, 600-1000 bytes). Its up to 512 grams,
 /// two bits each of 8192, leave a sentence's gram passing by chance about one time in 300 for an
 /// 800-byte token, 200 at 1 KB (the small filter's worst), 60 at 2 KB (simulated), each pass a
-/// look over the credentials' grams; the
+/// look over the credentials' grams (at most [`MAX_CONFIRMED`] a sentence); the
 /// table it spares clears `2 x next_power_of_two(pieces)` words (16 KiB for an 800-byte token,
 /// about a wasm instruction a byte) and hashes in every piece: ~77k wasm instructions of an
 /// 800-byte token's 401, measured. Past it the table: a fuller filter would send too many
@@ -183,13 +183,22 @@ fn for_each_gram(bytes: &[u8], mut f: impl FnMut(usize, u64)) {
     }
 }
 
+/// Grams of one sentence that the filter lets through to confirmation before [`scrub`] gives the
+/// sentence to the table instead. A confirmation looks over every gram of the credentials (up to
+/// 512); a sentence that echoes a long credential would pass at nearly every byte, and the table
+/// bounds that at one pass over the sentence and the credentials (a 700-byte echo of a 2 KB
+/// credential: ~620 us native without the bound, ~30 us with it, measured). A chance pass is
+/// rarer than one in 60: a sentence (a few hundred bytes) seldom gets near.
+const MAX_CONFIRMED: usize = 8;
+
 /// Marks in `leaked` the pieces of `bytes` that are pieces of `credentials`, by their grams in
-/// `filter`, each gram that passes confirmed.
+/// `filter`, each gram that passes confirmed while `budget` lasts (see [`confirm`]).
 fn filtered<const N: usize>(
     bytes: &[u8],
     filter: &[u64; N],
     credentials: &[&[u8]],
     leaked: &mut Vec<bool>,
+    budget: &mut usize,
 ) {
     // The gram ending at each byte, little-endian, rolled in: the first four bytes only
     // start it (no test per byte for them).
@@ -201,15 +210,28 @@ fn filtered<const N: usize>(
         gram = (gram >> 8) | (u64::from(b) << (8 * (GRAM - 1)));
         let (word, bits) = filter_bits::<N>(gram);
         if filter.get(word).copied().unwrap_or(0) & bits == bits {
-            confirm(bytes, at, gram, credentials, leaked);
+            confirm(bytes, at, gram, credentials, leaked, budget);
         }
     }
 }
 
 /// Marks in `leaked` the pieces of `text` around its gram at `at` (key `gram`) that are pieces
-/// of a credential: the filter's confirmation, by the credentials' own grams.
+/// of a credential: the filter's confirmation, by the credentials' own grams. Each takes one of
+/// `budget`; the one that takes the last does nothing, and a `budget` left at 0 says that
+/// `leaked` is incomplete (counted here, not in the caller's loop over every byte: measured).
 #[inline(never)]
-fn confirm(text: &[u8], at: usize, gram: u64, credentials: &[&[u8]], leaked: &mut Vec<bool>) {
+fn confirm(
+    text: &[u8],
+    at: usize,
+    gram: u64,
+    credentials: &[&[u8]],
+    leaked: &mut Vec<bool>,
+    budget: &mut usize,
+) {
+    *budget = budget.saturating_sub(1);
+    if *budget == 0 {
+        return;
+    }
     for credential in credentials {
         for_each_gram(credential, |q, g| {
             if g != gram {
@@ -349,11 +371,18 @@ pub fn scrub<'t>(text: &'t str, secrets: &Secrets) -> Cow<'t, str> {
         return Cow::Borrowed(text);
     }
     let mut leaked: Vec<bool> = Vec::new();
+    // One more than the confirmations allowed: at 0, one more gram passed.
+    let mut budget = MAX_CONFIRMED + 1;
     if let Index::SmallFilter(filter) = &secrets.index {
-        filtered(bytes, filter, secrets.credentials, &mut leaked);
+        filtered(bytes, filter, secrets.credentials, &mut leaked, &mut budget);
     } else if let Index::Filter(filter) = &secrets.index {
-        filtered(bytes, filter, secrets.credentials, &mut leaked);
+        filtered(bytes, filter, secrets.credentials, &mut leaked, &mut budget);
     } else {
+        budget = 0;
+    }
+    if budget == 0 {
+        // Started afresh: the table marks every leaked piece on its own.
+        leaked.clear();
         let found = secrets.table(bytes);
         // The rolling key by hand: this loop runs for every byte of every sentence.
         let mut key = 0u64;
@@ -511,6 +540,32 @@ mod tests {
 
     #[test]
     fn long_credentials_take_the_filter() {
+        // A sentence that echoes a long credential: past the confirmations the filter allows,
+        // the table takes it, with the same outcome.
+        let echoed = long_credential(1500, 3);
+        let credentials: &[&[u8]] = &[&echoed];
+        let text = format!("x-{}-x", std::str::from_utf8(&echoed[..700]).unwrap());
+        let bytes = text.as_bytes();
+        let Index::Filter(filter) = &Secrets::new(credentials).index else {
+            panic!("not the filter");
+        };
+        let mut budget = MAX_CONFIRMED + 1;
+        filtered(bytes, filter, credentials, &mut Vec::new(), &mut budget);
+        assert_eq!(budget, 0);
+        assert_eq!(scrub(&text, &Secrets::new(credentials)), "x-[redacted]-x");
+        // A few passing grams: confirmed, no table.
+        let short = &text[..2 + PIECE + 1];
+        let (mut leaked, mut budget) = (Vec::new(), MAX_CONFIRMED + 1);
+        filtered(
+            short.as_bytes(),
+            filter,
+            credentials,
+            &mut leaked,
+            &mut budget,
+        );
+        assert!(budget > 0);
+        assert_eq!(leaked.iter().filter(|&&f| f).count(), PIECE + 1);
+
         for len in [300, 600, 800, 1000, 1100, FILTERED_PIECES + PIECE - 1] {
             let credential = long_credential(len, len as u64);
             let credentials: &[&[u8]] = &[&credential];
