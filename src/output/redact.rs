@@ -16,10 +16,16 @@ pub struct Secrets<'a> {
     index: Index,
 }
 
-/// Credential pieces up to which [`Index::Filter`] is used: at 512 pieces, two bits each of
-/// 8192, a sentence's piece passes the filter by chance one time in ~70, and each pass costs
-/// one look over the credentials (at most ~520 bytes).
-const FILTERED_PIECES: usize = 512;
+/// Credential pieces up to which [`Index::Filter`] is used: a credential of up to ~2 KB, which
+/// takes in the signed JWTs of production (RS256/ES256, 600-1000 bytes). Its up to 512 grams,
+/// two bits each of 8192, leave a sentence's gram passing by chance about one time in 300 for an
+/// 800-byte token, 200 at 1 KB (the small filter's worst), 60 at 2 KB (simulated), each pass a
+/// look over the credentials' grams (at most [`MAX_CONFIRMED`] a sentence); the
+/// table it spares clears `2 x next_power_of_two(pieces)` words (16 KiB for an 800-byte token,
+/// about a wasm instruction a byte) and hashes in every piece: ~77k wasm instructions of an
+/// 800-byte token's 401, measured. Past it the table: a fuller filter would send too many
+/// grams to confirmation.
+const FILTERED_PIECES: usize = 2048;
 
 /// Credential pieces up to which the table is cheaper than the filter: its clearing and
 /// allocation grow with the pieces, the filter's kilobyte does not (measured in the .wasm).
@@ -78,6 +84,22 @@ impl<'a> Secrets<'a> {
 
     fn is_empty(&self) -> bool {
         self.pieces == 0
+    }
+
+    /// The same credentials every piece in a table, whatever their number: the way all long
+    /// credentials went before the filter took them, kept as the tests' oracle.
+    #[cfg(test)]
+    fn tabled(credentials: &'a [&'a [u8]]) -> Self {
+        let pieces = pieces_in(credentials.iter().copied());
+        let mut set = PieceSet::with_room_for(pieces);
+        for credential in credentials {
+            for_each_piece(credential, |key| set.insert(key));
+        }
+        Secrets {
+            credentials,
+            pieces,
+            index: Index::Table(set),
+        }
     }
 
     #[cfg(test)]
@@ -161,13 +183,22 @@ fn for_each_gram(bytes: &[u8], mut f: impl FnMut(usize, u64)) {
     }
 }
 
+/// Grams of one sentence that the filter lets through to confirmation before [`scrub`] gives the
+/// sentence to the table instead. A confirmation looks over every gram of the credentials (up to
+/// 512); a sentence that echoes a long credential would pass at nearly every byte, and the table
+/// bounds that at one pass over the sentence and the credentials (a 700-byte echo of a 2 KB
+/// credential: ~620 us native without the bound, ~30 us with it, measured). A chance pass is
+/// rarer than one in 60: a sentence (a few hundred bytes) seldom gets near.
+const MAX_CONFIRMED: usize = 8;
+
 /// Marks in `leaked` the pieces of `bytes` that are pieces of `credentials`, by their grams in
-/// `filter`, each gram that passes confirmed.
+/// `filter`, each gram that passes confirmed while `budget` lasts (see [`confirm`]).
 fn filtered<const N: usize>(
     bytes: &[u8],
     filter: &[u64; N],
     credentials: &[&[u8]],
     leaked: &mut Vec<bool>,
+    budget: &mut usize,
 ) {
     // The gram ending at each byte, little-endian, rolled in: the first four bytes only
     // start it (no test per byte for them).
@@ -179,15 +210,28 @@ fn filtered<const N: usize>(
         gram = (gram >> 8) | (u64::from(b) << (8 * (GRAM - 1)));
         let (word, bits) = filter_bits::<N>(gram);
         if filter.get(word).copied().unwrap_or(0) & bits == bits {
-            confirm(bytes, at, gram, credentials, leaked);
+            confirm(bytes, at, gram, credentials, leaked, budget);
         }
     }
 }
 
 /// Marks in `leaked` the pieces of `text` around its gram at `at` (key `gram`) that are pieces
-/// of a credential: the filter's confirmation, by the credentials' own grams.
+/// of a credential: the filter's confirmation, by the credentials' own grams. Each takes one of
+/// `budget`; the one that takes the last does nothing, and a `budget` left at 0 says that
+/// `leaked` is incomplete (counted here, not in the caller's loop over every byte: measured).
 #[inline(never)]
-fn confirm(text: &[u8], at: usize, gram: u64, credentials: &[&[u8]], leaked: &mut Vec<bool>) {
+fn confirm(
+    text: &[u8],
+    at: usize,
+    gram: u64,
+    credentials: &[&[u8]],
+    leaked: &mut Vec<bool>,
+    budget: &mut usize,
+) {
+    *budget = budget.saturating_sub(1);
+    if *budget == 0 {
+        return;
+    }
     for credential in credentials {
         for_each_gram(credential, |q, g| {
             if g != gram {
@@ -327,11 +371,18 @@ pub fn scrub<'t>(text: &'t str, secrets: &Secrets) -> Cow<'t, str> {
         return Cow::Borrowed(text);
     }
     let mut leaked: Vec<bool> = Vec::new();
+    // One more than the confirmations allowed: at 0, one more gram passed.
+    let mut budget = MAX_CONFIRMED + 1;
     if let Index::SmallFilter(filter) = &secrets.index {
-        filtered(bytes, filter, secrets.credentials, &mut leaked);
+        filtered(bytes, filter, secrets.credentials, &mut leaked, &mut budget);
     } else if let Index::Filter(filter) = &secrets.index {
-        filtered(bytes, filter, secrets.credentials, &mut leaked);
+        filtered(bytes, filter, secrets.credentials, &mut leaked, &mut budget);
     } else {
+        budget = 0;
+    }
+    if budget == 0 {
+        // Started afresh: the table marks every leaked piece on its own.
+        leaked.clear();
         let found = secrets.table(bytes);
         // The rolling key by hand: this loop runs for every byte of every sentence.
         let mut key = 0u64;
@@ -472,7 +523,106 @@ mod tests {
         }
     }
 
+    /// A long credential like a signed JWT (600-2000 bytes, base64url-ish), made from `seed`.
+    fn long_credential(len: usize, seed: u64) -> Vec<u8> {
+        const ALPHABET: &[u8] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.";
+        let mut x = seed | 1;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                ALPHABET[(x % ALPHABET.len() as u64) as usize]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn long_credentials_take_the_filter() {
+        // A sentence that echoes a long credential: past the confirmations the filter allows,
+        // the table takes it, with the same outcome.
+        let echoed = long_credential(1500, 3);
+        let credentials: &[&[u8]] = &[&echoed];
+        let text = format!("x-{}-x", std::str::from_utf8(&echoed[..700]).unwrap());
+        let bytes = text.as_bytes();
+        let Index::Filter(filter) = &Secrets::new(credentials).index else {
+            panic!("not the filter");
+        };
+        let mut budget = MAX_CONFIRMED + 1;
+        filtered(bytes, filter, credentials, &mut Vec::new(), &mut budget);
+        assert_eq!(budget, 0);
+        assert_eq!(scrub(&text, &Secrets::new(credentials)), "x-[redacted]-x");
+        // A few passing grams: confirmed, no table.
+        let short = &text[..2 + PIECE + 1];
+        let (mut leaked, mut budget) = (Vec::new(), MAX_CONFIRMED + 1);
+        filtered(
+            short.as_bytes(),
+            filter,
+            credentials,
+            &mut leaked,
+            &mut budget,
+        );
+        assert!(budget > 0);
+        assert_eq!(leaked.iter().filter(|&&f| f).count(), PIECE + 1);
+
+        for len in [300, 600, 800, 1000, 1100, FILTERED_PIECES + PIECE - 1] {
+            let credential = long_credential(len, len as u64);
+            let credentials: &[&[u8]] = &[&credential];
+            assert!(
+                matches!(Secrets::new(credentials).index, Index::Filter(_)),
+                "{len}"
+            );
+            // A piece of it in a sentence, found by both indexes.
+            let text = format!(
+                "saw {} here",
+                std::str::from_utf8(&credential[len / 2..len / 2 + 12]).unwrap()
+            );
+            assert_eq!(
+                scrub(&text, &Secrets::new(credentials)),
+                "saw [redacted] here"
+            );
+            assert_eq!(
+                scrub(&text, &Secrets::tabled(credentials)),
+                "saw [redacted] here"
+            );
+        }
+        let past = long_credential(FILTERED_PIECES + 8, 5);
+        assert!(matches!(Secrets::new(&[&past]).index, Index::Table(_)));
+    }
+
     proptest! {
+        /// Long credentials (600-2000 bytes, the signed JWTs of production): the filter redacts
+        /// what the brute force and the table, the path they took before, do.
+        #[test]
+        fn long_credentials_redact_as_the_table_did(
+            lens in prop::collection::vec(600usize..2000, 1..3),
+            seed in any::<u64>(),
+            cuts in prop::collection::vec((0usize..2000, 0usize..20), 0..4),
+            noise in "[A-Za-z0-9_ .-]{0,80}",
+        ) {
+            let credentials: Vec<Vec<u8>> = lens
+                .iter()
+                .enumerate()
+                .map(|(i, &len)| long_credential(len, seed.wrapping_add(i as u64)))
+                .collect();
+            let refs: Vec<&[u8]> = credentials.iter().map(Vec::as_slice).collect();
+            // A sentence of noise and slices of the credentials, some shorter than a piece.
+            let mut text = noise.clone();
+            for (k, &(at, len)) in cuts.iter().enumerate() {
+                let c = &credentials[k % credentials.len()];
+                let at = at % c.len();
+                let end = (at + len).min(c.len());
+                text.push_str(std::str::from_utf8(&c[at..end]).unwrap());
+                text.push_str(&noise[..noise.len().min(k * 3)]);
+            }
+            let filtered = Secrets::new(&refs);
+            prop_assert!(matches!(filtered.index, Index::Filter(_) | Index::Table(_)));
+            let out = scrub(&text, &filtered).into_owned();
+            prop_assert_eq!(&out, &scrub(&text, &Secrets::tabled(&refs)).into_owned());
+            prop_assert_eq!(&out, &scrub_naive(&text, &refs));
+        }
+
         #[test]
         fn redacts_exactly_the_pieces(
             credentials in prop::collection::vec(prop::collection::vec(prop::sample::select(b"ab8\0".to_vec()), 0..40), 0..4),
