@@ -1,7 +1,7 @@
 //! Intermediaries in front of Kong, recognised from the marks they leave on a request.
 
 use crate::parse::request::{Headers, Param, Request};
-use crate::parse::text::{find, push_decimal, push_printable_bytes, Class};
+use crate::parse::text::{find, push_decimal, push_printable_bytes, same_bytes, Class};
 
 /// One sign that the request passed through a proxy, CDN or load balancer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -226,7 +226,7 @@ fn marks(headers: &Headers) -> (u32, Option<&[u8]>) {
                 (Some(m), Some(n)) => m == n,
                 _ => true,
             };
-            if same_start && mark == name {
+            if same_start && same_bytes(mark.as_bytes(), name.as_bytes()) {
                 if 1 << i == X_FORWARDED_FOR && seen & X_FORWARDED_FOR == 0 {
                     forwarded_for = Some(header.value);
                 }

@@ -5,7 +5,7 @@ use crate::bounds::{MAX_HEADERS, MAX_PARAMS};
 use crate::diagnosis::Plugin;
 use crate::parse::challenge::{self, KongForm};
 use crate::parse::pairs::{Pairs, Span};
-use crate::parse::text::{lowercase_ascii, printable, printable_bytes};
+use crate::parse::text::{lowercase_ascii, printable, printable_bytes, same_bytes};
 use std::borrow::Cow;
 use std::net::IpAddr;
 
@@ -226,7 +226,10 @@ impl<'a> Iterator for Iter<'a> {
     #[inline(always)]
     fn next(&mut self) -> Option<Header<'a>> {
         let span = self.spans.next()?;
-        let name = match self.names.split_at_checked(span.name.1.wrapping_sub(span.name.0)) {
+        let name = match self
+            .names
+            .split_at_checked(span.name.1.wrapping_sub(span.name.0))
+        {
             Some((name, rest)) => {
                 self.names = rest;
                 name
@@ -259,7 +262,10 @@ impl<'a> Iterator for All<'a> {
     fn next(&mut self) -> Option<&'a [u8]> {
         for span in self.spans.by_ref() {
             if span.name.1.wrapping_sub(span.name.0) == self.name.len()
-                && self.names.get(span.name.0..span.name.1) == Some(self.name)
+                && same_bytes(
+                    self.names.get(span.name.0..span.name.1).unwrap_or_default(),
+                    self.name,
+                )
             {
                 return Some(
                     self.bytes
