@@ -11,7 +11,7 @@ use crate::output::redact::{scrub, Secrets};
 use crate::parse::challenge;
 use crate::parse::forwarding::{self, Hop, KONG_TRUSTED_ONLY};
 use crate::parse::request::{Answerer, Request, Response};
-use crate::parse::text::{printable, printable_bytes};
+use crate::parse::text::{printable, printable_bytes, same_bytes};
 use std::borrow::Cow;
 
 /// Everything the decision looks at.
@@ -408,7 +408,7 @@ fn push_intermediaries(out: &mut String, hops: &[Hop]) {
         let mut seen_before = false;
         let mut k = 0;
         while let Some(h) = hops.get(k).filter(|_| k < i) {
-            seen_before |= h.what == hop.what;
+            seen_before |= same_bytes(h.what.as_bytes(), hop.what.as_bytes());
             k += 1;
         }
         i += 1;
@@ -426,7 +426,7 @@ fn push_intermediaries(out: &mut String, hops: &[Hop]) {
         out.push_str(" (");
         let mut marks = 0;
         for h in hops.get(i - 1..).unwrap_or_default() {
-            if h.what == hop.what {
+            if same_bytes(h.what.as_bytes(), hop.what.as_bytes()) {
                 if marks > 0 {
                     out.push_str("; ");
                 }

@@ -260,11 +260,15 @@ pub fn hops<'a>(request: &'a Request, cookies: &'a [Param<'_>]) -> Hops<'a> {
     let h = &request.headers;
     for cookie in cookies {
         // The first byte before the prefixes (each a memcmp call in wasm).
-        let what = match cookie.name.as_bytes().first() {
-            Some(b'B') if cookie.name.starts_with("BIGipServer") => "F5 BIG-IP",
-            Some(b'T') if cookie.name.starts_with("TS01") || cookie.name.starts_with("TS00") => {
-                "F5 BIG-IP ASM"
-            }
+        // Prefixes compared a word at a time (`starts_with` is a memcmp call, a byte loop).
+        let name = cookie.name.as_bytes();
+        let starts = |prefix: &[u8]| {
+            name.get(..prefix.len())
+                .is_some_and(|start| same_bytes(start, prefix))
+        };
+        let what = match name.first() {
+            Some(b'B') if starts(b"BIGipServer") => "F5 BIG-IP",
+            Some(b'T') if starts(b"TS01") || starts(b"TS00") => "F5 BIG-IP ASM",
             _ => continue,
         };
         hops.push(Hop {
