@@ -1029,3 +1029,31 @@ fn is_consumer_matches_its_lookups() {
     }
     assert!(seen[0] > 0 && seen[1] > 0, "{seen:?}");
 }
+
+/// The stripped-by-proxy hint pushed is the hint formatted, for every intermediary and
+/// places that are plain, unprintable or long enough to be cut.
+#[test]
+fn proxy_hint_as_formatted() {
+    let long = "Authorization (Bearer), ".repeat(20);
+    for what in [
+        "F5 BIG-IP",
+        "F5 BIG-IP ASM",
+        "Amazon CloudFront",
+        "Azure Front Door",
+        "Cloudflare",
+        "AWS load balancer",
+        "a proxy",
+        "",
+    ] {
+        for places in [
+            "Authorization (Bearer)",
+            "",
+            "caf\u{e9}\u{0}\"",
+            long.as_str(),
+        ] {
+            let hint = proxy_hint(what, places);
+            assert_eq!(hint, proxy_hint_formatted(what, places), "{what} {places}");
+            assert!(hint.len() <= 300 && hint.is_ascii());
+        }
+    }
+}
