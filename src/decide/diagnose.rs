@@ -11,7 +11,7 @@ use crate::output::redact::{scrub, Secrets};
 use crate::parse::challenge;
 use crate::parse::forwarding::{self, Hop, KONG_TRUSTED_ONLY};
 use crate::parse::request::{Answerer, Request, Response};
-use crate::parse::text::{printable, printable_bytes};
+use crate::parse::text::{printable, printable_bytes, same_bytes};
 use std::borrow::Cow;
 
 /// Everything the decision looks at.
@@ -305,7 +305,30 @@ fn only_plugin(auth: &Auth) -> Option<Plugin> {
     }
 }
 
+/// Whether Kong authenticated a consumer: `X-Consumer-Id` or `X-Consumer-Username` present,
+/// the first `X-Anonymous-Consumer` not `true`. One pass over the headers (three look-ups were
+/// three passes, each a loop over every header).
 fn is_consumer(request: &Request) -> bool {
+    let mut anonymous: Option<bool> = None;
+    let mut consumer = false;
+    for h in request.headers.iter() {
+        match h.name {
+            "x-consumer-id" | "x-consumer-username" => consumer = true,
+            "x-anonymous-consumer" if anonymous.is_none() => {
+                anonymous = Some(
+                    std::str::from_utf8(h.value)
+                        .is_ok_and(|v| v.trim().eq_ignore_ascii_case("true")),
+                );
+            }
+            _ => {}
+        }
+    }
+    consumer && anonymous != Some(true)
+}
+
+/// [`is_consumer`] as it was: the oracle of its tests.
+#[cfg(test)]
+fn is_consumer_lookups(request: &Request) -> bool {
     let anonymous = request
         .headers
         .text("x-anonymous-consumer")
@@ -385,7 +408,7 @@ fn push_intermediaries(out: &mut String, hops: &[Hop]) {
         let mut seen_before = false;
         let mut k = 0;
         while let Some(h) = hops.get(k).filter(|_| k < i) {
-            seen_before |= h.what == hop.what;
+            seen_before |= same_bytes(h.what.as_bytes(), hop.what.as_bytes());
             k += 1;
         }
         i += 1;
@@ -403,7 +426,7 @@ fn push_intermediaries(out: &mut String, hops: &[Hop]) {
         out.push_str(" (");
         let mut marks = 0;
         for h in hops.get(i - 1..).unwrap_or_default() {
-            if h.what == hop.what {
+            if same_bytes(h.what.as_bytes(), hop.what.as_bytes()) {
                 if marks > 0 {
                     out.push_str("; ");
                 }
@@ -415,16 +438,37 @@ fn push_intermediaries(out: &mut String, hops: &[Hop]) {
     }
 }
 
+/// The next step for a credential a proxy removed. Pushed, not `format!`ed (core::fmt costs
+/// several times the copy in wasm), and not copied again when already printable.
 fn proxy_hint(what: &str, places: &str) -> String {
-    let fix = match what {
+    let fix = proxy_fix(what);
+    let mut hint = String::with_capacity(fix.len() + 23 + places.len());
+    hint.push_str(fix);
+    hint.push_str("; the client must send ");
+    hint.push_str(places);
+    if let Cow::Owned(cut) = printable(&hint, 300) {
+        return cut;
+    }
+    hint
+}
+
+/// [`proxy_hint`] as it was: the oracle of its tests.
+#[cfg(test)]
+fn proxy_hint_formatted(what: &str, places: &str) -> String {
+    let fix = proxy_fix(what);
+    printable(&format!("{fix}; the client must send {places}"), 300).into_owned()
+}
+
+/// What to change on the intermediary `what`.
+fn proxy_fix(what: &str) -> &'static str {
+    match what {
         "F5 BIG-IP" | "F5 BIG-IP ASM" => "make the BIG-IP virtual server forward Authorization and the key header (check HTTP profiles and iRules that remove headers)",
         "Amazon CloudFront" => "add Authorization (and the key header) to the CloudFront origin request policy: CloudFront does not forward it by default",
         "Azure Front Door" => "check the Front Door rule sets: a rule that deletes request headers removes the credential",
         "Cloudflare" => "check Cloudflare Transform Rules that remove request headers",
         "AWS load balancer" => "check the listener rules and whatever sits in front of the load balancer",
         _ => "make every proxy in front of Kong forward the Authorization header and the key header",
-    };
-    printable(&format!("{fix}; the client must send {places}"), 300).into_owned()
+    }
 }
 
 fn judge_found(

@@ -1,7 +1,7 @@
 //! Intermediaries in front of Kong, recognised from the marks they leave on a request.
 
 use crate::parse::request::{Headers, Param, Request};
-use crate::parse::text::{find, push_decimal, push_printable_bytes, Class};
+use crate::parse::text::{find, push_decimal, push_printable_bytes, same_bytes, Class};
 
 /// One sign that the request passed through a proxy, CDN or load balancer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -226,7 +226,7 @@ fn marks(headers: &Headers) -> (u32, Option<&[u8]>) {
                 (Some(m), Some(n)) => m == n,
                 _ => true,
             };
-            if same_start && mark == name {
+            if same_start && same_bytes(mark.as_bytes(), name.as_bytes()) {
                 if 1 << i == X_FORWARDED_FOR && seen & X_FORWARDED_FOR == 0 {
                     forwarded_for = Some(header.value);
                 }
@@ -260,11 +260,15 @@ pub fn hops<'a>(request: &'a Request, cookies: &'a [Param<'_>]) -> Hops<'a> {
     let h = &request.headers;
     for cookie in cookies {
         // The first byte before the prefixes (each a memcmp call in wasm).
-        let what = match cookie.name.as_bytes().first() {
-            Some(b'B') if cookie.name.starts_with("BIGipServer") => "F5 BIG-IP",
-            Some(b'T') if cookie.name.starts_with("TS01") || cookie.name.starts_with("TS00") => {
-                "F5 BIG-IP ASM"
-            }
+        // Prefixes compared a word at a time (`starts_with` is a memcmp call, a byte loop).
+        let name = cookie.name.as_bytes();
+        let starts = |prefix: &[u8]| {
+            name.get(..prefix.len())
+                .is_some_and(|start| same_bytes(start, prefix))
+        };
+        let what = match name.first() {
+            Some(b'B') if starts(b"BIGipServer") => "F5 BIG-IP",
+            Some(b'T') if starts(b"TS01") || starts(b"TS00") => "F5 BIG-IP ASM",
             _ => continue,
         };
         hops.push(Hop {

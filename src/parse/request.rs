@@ -5,7 +5,7 @@ use crate::bounds::{MAX_HEADERS, MAX_PARAMS};
 use crate::diagnosis::Plugin;
 use crate::parse::challenge::{self, KongForm};
 use crate::parse::pairs::{Pairs, Span};
-use crate::parse::text::{lowercase_ascii, printable, printable_bytes};
+use crate::parse::text::{lowercase_ascii, printable, printable_bytes, same_bytes};
 use std::borrow::Cow;
 use std::net::IpAddr;
 
@@ -196,12 +196,25 @@ impl Headers {
             spans: self.list.iter(),
         }
     }
+
+    /// [`Headers::iter`] as it was, each name sliced out by its span: the oracle of its tests.
+    #[cfg(test)]
+    fn iter_by_span(&self) -> impl Iterator<Item = Header<'_>> {
+        self.list.iter().map(|span| Header {
+            name: self.names.get(span.name.0..span.name.1).unwrap_or_default(),
+            value: self.raw(span.value.0, span.value.1),
+        })
+    }
 }
 
 /// [`Headers::iter`]. Not a `map` over the spans: at the filter's size-optimised level each
 /// adapter's `next` is a call that hands its item over through memory (~130 wasm instructions a
 /// header with `enumerate`), while this `next` is inlined into the loop that reads it.
+/// The names lie one after the other in `names`, in the list's order (every way in appends
+/// both), so each is cut off the front of what is left: one char-boundary check a name, where
+/// slicing by its span costs a call with two.
 struct Iter<'a> {
+    /// The names not yet handed out.
     names: &'a str,
     bytes: &'a [u8],
     spans: std::slice::Iter<'a, Span>,
@@ -213,8 +226,18 @@ impl<'a> Iterator for Iter<'a> {
     #[inline(always)]
     fn next(&mut self) -> Option<Header<'a>> {
         let span = self.spans.next()?;
+        let name = match self
+            .names
+            .split_at_checked(span.name.1.wrapping_sub(span.name.0))
+        {
+            Some((name, rest)) => {
+                self.names = rest;
+                name
+            }
+            None => "",
+        };
         Some(Header {
-            name: self.names.get(span.name.0..span.name.1).unwrap_or_default(),
+            name,
             value: self
                 .bytes
                 .get(span.value.0..span.value.1)
@@ -239,7 +262,10 @@ impl<'a> Iterator for All<'a> {
     fn next(&mut self) -> Option<&'a [u8]> {
         for span in self.spans.by_ref() {
             if span.name.1.wrapping_sub(span.name.0) == self.name.len()
-                && self.names.get(span.name.0..span.name.1) == Some(self.name)
+                && same_bytes(
+                    self.names.get(span.name.0..span.name.1).unwrap_or_default(),
+                    self.name,
+                )
             {
                 return Some(
                     self.bytes
@@ -969,6 +995,22 @@ mod tests {
         );
         assert_eq!(wire, listed);
         assert_eq!(wire.ignored(), 4);
+        // Names cut one after the other are the names sliced by their spans, whichever way
+        // the headers came in (a name not UTF-8 in both: the other way in, `from_wire`'s
+        // fallback), pushed ones included.
+        let ascii = Headers::from_wire(crate::parse::pairs::parse(
+            crate::parse::pairs::tests::serialize(&borrowed[..3]),
+        ));
+        let mut pushed = Headers::with_capacity(2, 8);
+        pushed.push("x-a", b"1");
+        pushed.push("", b"");
+        pushed.push("cookie", b"\xff");
+        for headers in [&wire, &listed, &ascii, &pushed, &Headers::default()] {
+            let got: Vec<Header<'_>> = headers.iter().collect();
+            let want: Vec<Header<'_>> = headers.iter_by_span().collect();
+            assert_eq!(got, want);
+            assert_eq!(got.len(), headers.list.len());
+        }
         let first: Vec<Header<'_>> = wire.iter().take(4).collect();
         assert_eq!(
             first,

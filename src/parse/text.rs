@@ -405,6 +405,48 @@ pub fn adversarial() -> Vec<String> {
     table
 }
 
+/// `a == b`, a word at a time: slices compare through `memcmp`, a call that loops byte by byte
+/// in wasm (~17 instructions a byte), and the filter compares header names by the dozen on
+/// every 401. Words at 0, 8, … and the last eight bytes (overlapping the one before).
+#[inline]
+pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| -> u64 {
+        s.get(at..at + 8)
+            .and_then(|w| w.try_into().ok())
+            .map_or(0, u64::from_le_bytes)
+    };
+    let half = |s: &[u8], at: usize| -> u32 {
+        s.get(at..at + 4)
+            .and_then(|w| w.try_into().ok())
+            .map_or(0, u32::from_le_bytes)
+    };
+    if n >= 8 {
+        let mut at = 0;
+        while at + 8 < n {
+            if word(a, at) != word(b, at) {
+                return false;
+            }
+            at += 8;
+        }
+        word(a, n - 8) == word(b, n - 8)
+    } else if n >= 4 {
+        half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4)
+    } else {
+        let mut i = 0;
+        while let (Some(x), Some(y)) = (a.get(i), b.get(i)) {
+            if x != y {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+}
+
 /// Whether every byte is printable ASCII (0x20-0x7e), eight bytes at a time: the host's
 /// property values are checked on every 401.
 pub fn is_printable_ascii(bytes: &[u8]) -> bool {
@@ -457,6 +499,43 @@ pub fn lowercase_ascii(bytes: &mut [u8]) {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// `same_bytes` is `==`: every length up to 40, a difference at every position, and
+    /// different lengths.
+    #[test]
+    fn same_bytes_is_eq() {
+        let mut counts = [0; 2];
+        for n in 0..40usize {
+            let a: Vec<u8> = (0..n).map(|i| b'a' + (i % 26) as u8).collect();
+            assert!(same_bytes(&a, &a.clone()), "{n}");
+            counts[1] += 1;
+            for at in 0..n {
+                for flip in [1u8, 0x80, 0x20] {
+                    let mut b = a.clone();
+                    b[at] ^= flip;
+                    assert!(!same_bytes(&a, &b), "{n} {at} {flip}");
+                    assert!(!same_bytes(&b, &a), "{n} {at} {flip}");
+                    counts[0] += 1;
+                }
+            }
+            assert!(!same_bytes(&a, &a[..n.saturating_sub(1)]) || n == 0);
+            let mut longer = a.clone();
+            longer.push(b'a');
+            assert!(!same_bytes(&a, &longer));
+        }
+        assert!(counts[0] > 1000 && counts[1] == 40);
+    }
+
+    proptest! {
+        #[test]
+        fn same_bytes_is_eq_on_any_bytes(
+            a in proptest::collection::vec(0u8..4, 0..30),
+            b in proptest::collection::vec(0u8..4, 0..30),
+        ) {
+            prop_assert_eq!(same_bytes(&a, &b), a == b);
+            prop_assert!(same_bytes(&a, &a.clone()));
+        }
+    }
 
     /// Bytes that are not UTF-8 (for printable_bytes), and the adversarial strings' bytes.
     fn adversarial_bytes() -> Vec<Vec<u8>> {

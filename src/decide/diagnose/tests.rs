@@ -988,3 +988,72 @@ fn no_credential_no_index() {
         assert_eq!(with, without);
     }
 }
+
+/// `is_consumer` in one pass says what its three look-ups said, on every mix of the
+/// consumer headers, repeated `X-Anonymous-Consumer`s and values that are not UTF-8.
+#[test]
+fn is_consumer_matches_its_lookups() {
+    let anonymous: [&[u8]; 6] = [b"true", b" TRUE ", b"false", b"", b"\xfftrue", b"truex"];
+    let mut rows: Vec<Vec<(String, Vec<u8>)>> = vec![vec![]];
+    for id in [false, true] {
+        for username in [false, true] {
+            for a in anonymous {
+                for b in [None, Some(b"true".as_slice()), Some(b"no".as_slice())] {
+                    let mut row = vec![("accept".to_string(), b"*/*".to_vec())];
+                    if let Some(b) = b.filter(|_| !a.is_empty()) {
+                        row.push(("x-anonymous-consumer".into(), a.to_vec()));
+                        row.push(("x-anonymous-consumer".into(), b.to_vec()));
+                    } else if !a.is_empty() {
+                        row.push(("x-anonymous-consumer".into(), a.to_vec()));
+                    }
+                    if id {
+                        row.push(("x-consumer-id".into(), b"8c1f".to_vec()));
+                    }
+                    if username {
+                        row.insert(0, ("x-consumer-username".into(), b"app".to_vec()));
+                    }
+                    rows.push(row);
+                }
+            }
+        }
+    }
+    let mut seen = [0; 2];
+    for row in rows {
+        let request = Request {
+            headers: Headers::from_pairs(row.clone()),
+            ..Request::default()
+        };
+        let want = is_consumer_lookups(&request);
+        assert_eq!(is_consumer(&request), want, "{row:?}");
+        seen[usize::from(want)] += 1;
+    }
+    assert!(seen[0] > 0 && seen[1] > 0, "{seen:?}");
+}
+
+/// The stripped-by-proxy hint pushed is the hint formatted, for every intermediary and
+/// places that are plain, unprintable or long enough to be cut.
+#[test]
+fn proxy_hint_as_formatted() {
+    let long = "Authorization (Bearer), ".repeat(20);
+    for what in [
+        "F5 BIG-IP",
+        "F5 BIG-IP ASM",
+        "Amazon CloudFront",
+        "Azure Front Door",
+        "Cloudflare",
+        "AWS load balancer",
+        "a proxy",
+        "",
+    ] {
+        for places in [
+            "Authorization (Bearer)",
+            "",
+            "caf\u{e9}\u{0}\"",
+            long.as_str(),
+        ] {
+            let hint = proxy_hint(what, places);
+            assert_eq!(hint, proxy_hint_formatted(what, places), "{what} {places}");
+            assert!(hint.len() <= 300 && hint.is_ascii());
+        }
+    }
+}
