@@ -231,9 +231,9 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
             d.detail.clear();
         }
         if sentences == Sentences::All {
-            clean(&mut d.hint, secrets.as_ref());
+            clean(d.hint.to_mut(), secrets.as_ref());
         } else {
-            d.hint.clear();
+            d.hint = Cow::Borrowed("");
         }
     }
     let primary = found

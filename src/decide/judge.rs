@@ -230,7 +230,7 @@ fn judge_jwt(found: &Found<'_>, config: &Config, now: i64, kong_answered: bool) 
         }
     };
     let mut out = Vec::new();
-    let d = |code, detail: String, hint: &str| {
+    let d = |code, detail: String, hint: &'static str| {
         Diagnosis::new(code, detail, hint)
             .maybe_plugin(plugin)
             .at(At::Client)
@@ -290,9 +290,10 @@ fn judge_jwt(found: &Found<'_>, config: &Config, now: i64, kong_answered: bool) 
                 "exp",
                 &other,
                 verified(Claim::Exp),
+                "issue exp as seconds since the epoch",
                 "issue tokens with an exp claim",
             )
-            .map(|(code, detail, hint)| d(code, detail, &hint)),
+            .map(|(code, detail, hint)| d(code, detail, hint)),
         ),
     }
     match nbf {
@@ -322,9 +323,10 @@ fn judge_jwt(found: &Found<'_>, config: &Config, now: i64, kong_answered: bool) 
                 "nbf",
                 &other,
                 verified(Claim::Nbf),
+                "issue nbf as seconds since the epoch",
                 "issue tokens with an nbf claim, or drop nbf from claims_to_verify",
             )
-            .map(|(code, detail, hint)| d(code, detail, &hint)),
+            .map(|(code, detail, hint)| d(code, detail, hint)),
         ),
     }
     if let Some(jwt_conf) = kong_jwt {
@@ -377,18 +379,19 @@ fn unusable_time_claim(
     name: &str,
     claim: &NumericClaim,
     verified: bool,
-    missing_hint: &str,
-) -> Option<(Code, String, String)> {
+    invalid_hint: &'static str,
+    missing_hint: &'static str,
+) -> Option<(Code, String, &'static str)> {
     match claim {
         NumericClaim::NotNumber => Some((
             Code::JwtClaimInvalid,
             format!("{name} is not a number (NumericDate)"),
-            format!("issue {name} as seconds since the epoch"),
+            invalid_hint,
         )),
         NumericClaim::Missing if verified => Some((
             Code::JwtClaimMissing,
             format!("the token has no {name}, and the route's jwt plugin verifies {name} (claims_to_verify)"),
-            missing_hint.to_string(),
+            missing_hint,
         )),
         _ => None,
     }
