@@ -170,7 +170,7 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
         // Kong judged nothing: the upstream's challenge leads, and the credential's own shape
         // (an expired JWT, a placeholder) is what the upstream saw.
         for f in &found {
-            out.extend(judge::judge(f, request, config, now, false));
+            judge::judge_into(f, request, config, now, false, &mut out);
         }
         let d = upstream_rejected(response, &found, &sign, true, sentences, &out);
         out.extend(d);
@@ -444,7 +444,7 @@ fn judge_found(
         if f.kind == Kind::Session && !kong_answered {
             continue;
         }
-        out.extend(judge::judge(f, request, config, now, kong_answered));
+        judge::judge_into(f, request, config, now, kong_answered, out);
     }
     if let Some(d) = duplicates(found) {
         out.push(d);
