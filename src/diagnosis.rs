@@ -204,11 +204,7 @@ pub struct Diagnosis {
 
 impl Diagnosis {
     /// A finding with its code, detail and hint.
-    pub fn new(
-        code: Code,
-        detail: impl Into<String>,
-        hint: impl Into<Cow<'static, str>>,
-    ) -> Self {
+    pub fn new(code: Code, detail: impl Into<String>, hint: impl Into<Cow<'static, str>>) -> Self {
         Diagnosis {
             code,
             plugin: None,

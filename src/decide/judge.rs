@@ -245,18 +245,20 @@ fn judge_jwt(
         Ok(token) => token,
         Err(jwt::Malformed::TooLong(_)) => return,
         Err(m) => {
-            out.push(Diagnosis::new(
-                Code::JwtMalformed,
-                format!(
-                    "the token in {} ({} bytes): {}",
-                    found.place.describe(),
-                    found.value.len(),
-                    m.describe()
-                ),
-                "send the JWT exactly as issued (header.payload.signature, base64url)",
-            )
-            .maybe_plugin(plugin)
-            .at(At::Client));
+            out.push(
+                Diagnosis::new(
+                    Code::JwtMalformed,
+                    format!(
+                        "the token in {} ({} bytes): {}",
+                        found.place.describe(),
+                        found.value.len(),
+                        m.describe()
+                    ),
+                    "send the JWT exactly as issued (header.payload.signature, base64url)",
+                )
+                .maybe_plugin(plugin)
+                .at(At::Client),
+            );
             return;
         }
     };
