@@ -233,7 +233,10 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
         if sentences == Sentences::All {
             clean(d.hint.to_mut(), secrets.as_ref());
         } else {
-            d.hint = Cow::Borrowed("");
+            // A hint built only when shown is empty already: nothing to drop.
+            if !d.hint.is_empty() {
+                d.hint = Cow::Borrowed("");
+            }
         }
     }
     let primary = found
