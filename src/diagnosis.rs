@@ -1,5 +1,7 @@
 //! A diagnosis: a code from SPEC section 5 with where the problem sits and what to do.
 
+use std::borrow::Cow;
+
 /// Diagnosis codes, declared from most to least likely cause: the header lists them in this order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Code {
@@ -195,13 +197,14 @@ pub struct Diagnosis {
     pub at: Option<At>,
     /// One sentence of facts: what was seen, what was expected.
     pub detail: String,
-    /// The next step.
-    pub hint: String,
+    /// The next step: most hints are fixed sentences, borrowed rather than copied (a copy per
+    /// diagnosis that the log line's mode then clears costs on every 401).
+    pub hint: Cow<'static, str>,
 }
 
 impl Diagnosis {
     /// A finding with its code, detail and hint.
-    pub fn new(code: Code, detail: impl Into<String>, hint: impl Into<String>) -> Self {
+    pub fn new(code: Code, detail: impl Into<String>, hint: impl Into<Cow<'static, str>>) -> Self {
         Diagnosis {
             code,
             plugin: None,

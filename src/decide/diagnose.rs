@@ -170,7 +170,7 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
         // Kong judged nothing: the upstream's challenge leads, and the credential's own shape
         // (an expired JWT, a placeholder) is what the upstream saw.
         for f in &found {
-            out.extend(judge::judge(f, request, config, now, false));
+            judge::judge_into(f, request, config, now, false, &mut out);
         }
         let d = upstream_rejected(response, &found, &sign, true, sentences, &out);
         out.extend(d);
@@ -231,9 +231,12 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
             d.detail.clear();
         }
         if sentences == Sentences::All {
-            clean(&mut d.hint, secrets.as_ref());
+            clean(d.hint.to_mut(), secrets.as_ref());
         } else {
-            d.hint.clear();
+            // A hint built only when shown is empty already: nothing to drop.
+            if !d.hint.is_empty() {
+                d.hint = Cow::Borrowed("");
+            }
         }
     }
     let primary = found
@@ -488,7 +491,7 @@ fn judge_found(
         if f.kind == Kind::Session && !kong_answered {
             continue;
         }
-        out.extend(judge::judge(f, request, config, now, kong_answered));
+        judge::judge_into(f, request, config, now, kong_answered, out);
     }
     if let Some(d) = duplicates(found) {
         out.push(d);

@@ -43,7 +43,7 @@ pub fn reject(
                 body.push_str(",\"at\":");
                 push_json_string(&mut body, at.as_str());
             }
-            for (key, text) in [("detail", &d.detail), ("hint", &d.hint)] {
+            for (key, text) in [("detail", d.detail.as_str()), ("hint", &d.hint)] {
                 if !text.is_empty() {
                     body.push_str(",\"");
                     body.push_str(key);

@@ -44,7 +44,7 @@ pub fn shown<'a>(diagnoses: &'a [Diagnosis], tier: Tier, places: &str) -> Cow<'a
                     plugin: d.plugin,
                     at: d.at,
                     detail: String::new(),
-                    hint: summary_hint(d.code, places),
+                    hint: summary_hint(d.code, places).into(),
                 })
                 .collect(),
         ),

@@ -182,7 +182,7 @@ mod tests {
     /// Every text the writers were checked on, in a detail and a hint: a valid RFC 9651 list
     /// whose strings parse back to the text (or the value is the bare code, when too long).
     fn parses_back(detail: &str, hint: &str) {
-        let d = [Diagnosis::new(Code::Unknown, detail, hint).at(At::Client)];
+        let d = [Diagnosis::new(Code::Unknown, detail, hint.to_string()).at(At::Client)];
         let header = serialize(&d).unwrap();
         assert!(header.bytes().all(|b| (0x20..=0x7e).contains(&b)));
         let parsed = parse(&header);

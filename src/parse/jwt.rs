@@ -113,28 +113,36 @@ pub fn decode_for(token: &[u8], key_claim: Option<&str>) -> Result<Jwt, Malforme
     };
     // Both segments into one buffer: one allocation for the token.
     let mut json = Vec::with_capacity((header.len() + payload.len()) / 4 * 3 + 6);
-    append_decoded(header, &mut json, "header")?;
     // The first byte and the length before the bytes: most keys are told apart without a call
     // to memcmp.
-    let is_key_claim = |key: &str| {
+    let is_key_claim = |key: &[u8]| {
         key_claim.is_some_and(|k| {
-            k.len() == key.len() && k.as_bytes().first() == key.as_bytes().first() && k == key
+            k.len() == key.len() && k.as_bytes().first() == key.first() && k.as_bytes() == key
         })
     };
     // `Some(None)`: present, not a string; `None`: absent.
     let mut alg: Option<Option<Cow<'static, str>>> = None;
     let mut in_header = None;
-    read_object(&json, "header", &mut |key, value| {
-        if in_header.is_none() && is_key_claim(&key) {
-            in_header = Some(ClaimValue::of(&value));
+    if let Some((_, name)) = KNOWN_HEADERS.iter().find(|(known, _)| *known == header) {
+        // Read without decoding: `alg` and `typ`, two strings, neither empty.
+        alg = Some(Some(Cow::Borrowed(*name)));
+        if is_key_claim(b"alg") || is_key_claim(b"typ") {
+            in_header = Some(ClaimValue::Str { empty: false });
         }
-        if alg.is_none() && matches!(key.as_bytes(), [b'a', b'l', b'g']) {
-            alg = Some(match value {
-                Scalar::Str(name) => Some(known_alg(name)),
-                _ => None,
-            });
-        }
-    })?;
+    } else {
+        append_decoded(header, &mut json, "header")?;
+        read_object(&json, "header", &mut |key, value| {
+            if in_header.is_none() && is_key_claim(key) {
+                in_header = Some(ClaimValue::of(&value));
+            }
+            if alg.is_none() && matches!(key, [b'a', b'l', b'g']) {
+                alg = Some(match value {
+                    Value::Str(name) => Some(known_alg(name)),
+                    _ => None,
+                });
+            }
+        })?;
+    }
     let header_len = json.len();
     append_decoded(payload, &mut json, "payload")?;
     let (mut exp, mut nbf, mut in_payload) = (None, None, None);
@@ -142,11 +150,11 @@ pub fn decode_for(token: &[u8], key_claim: Option<&str>) -> Result<Jwt, Malforme
         json.get(header_len..).unwrap_or_default(),
         "payload",
         &mut |key, value| {
-            if in_payload.is_none() && is_key_claim(&key) {
+            if in_payload.is_none() && is_key_claim(key) {
                 in_payload = Some(ClaimValue::of(&value));
             }
             // Byte patterns, not `"exp"`: a string comparison is a call to memcmp in the .wasm.
-            let slot = match key.as_bytes() {
+            let slot = match key {
                 [b'e', b'x', b'p'] => &mut exp,
                 [b'n', b'b', b'f'] => &mut nbf,
                 _ => return,
@@ -164,6 +172,15 @@ pub fn decode_for(token: &[u8], key_claim: Option<&str>) -> Result<Jwt, Malforme
         key_claim: in_payload.or(in_header),
     })
 }
+
+/// The headers most issuers send, as sent (base64url of `{"alg":"<alg>","typ":"JWT"}`), with
+/// their `alg`: such a header is read without decoding it (a base64 and a JSON pass cost about
+/// 1,500 wasm instructions). Checked against the decoder in the tests.
+const KNOWN_HEADERS: [(&[u8], &str); 3] = [
+    (b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9", "HS256"),
+    (b"eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9", "RS256"),
+    (b"eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCJ9", "ES256"),
+];
 
 /// Where the first `.` at or after `from` is: eight bytes a step while none of them is one
 /// (the classic exact test for a zero byte, on the word XOR dots), then byte by byte.
@@ -188,14 +205,16 @@ fn dot_from(token: &[u8], from: usize) -> Option<usize> {
 }
 
 /// `alg` as kept: borrowed when it is a name the diagnosis compares against anyway.
-fn known_alg(name: Cow<'_, str>) -> Cow<'static, str> {
+/// (`name` is text: the readers hand on only strings they read as UTF-8, so the lossy copy is
+/// an exact one.)
+fn known_alg(name: &[u8]) -> Cow<'static, str> {
     match KONG_ALGORITHMS
         .iter()
         .chain(&["none"])
-        .find(|a| **a == name)
+        .find(|a| a.as_bytes() == name)
     {
         Some(known) => Cow::Borrowed(known),
-        None => Cow::Owned(name.into_owned()),
+        None => Cow::Owned(String::from_utf8_lossy(name).into_owned()),
     }
 }
 
@@ -310,15 +329,18 @@ fn base64url(input: &[u8], out: &mut Vec<u8>) -> Option<()> {
 /// `member` its top-level members. `member` must keep the first value of each key it looks at
 /// (as every claim is read): the compact reader may hand it the first members of an object
 /// before it gives up on it, and the general reader then hands them again, read the same way.
-fn read_object<'a>(
-    json: &'a [u8],
+fn read_object(
+    json: &[u8],
     part: &'static str,
-    member: &mut dyn FnMut(Cow<'a, str>, Scalar<'a>),
+    member: &mut dyn FnMut(&[u8], Value<'_>),
 ) -> Result<(), Malformed> {
     if compact_members(json, member) {
         return Ok(());
     }
-    shape::members(json, MAX_JSON_DEPTH, member).ok_or_else(|| {
+    shape::members(json, MAX_JSON_DEPTH, &mut |key, value| {
+        member(key.as_bytes(), Value::of(&value));
+    })
+    .ok_or_else(|| {
         // The reader stops at the bound as at any error: which one it was, the nesting says
         // (valid JSON up to where it stopped nests no deeper than the bound).
         if depth(json) > MAX_JSON_DEPTH {
@@ -329,17 +351,39 @@ fn read_object<'a>(
     })
 }
 
+/// A member's value as the claims read it: a string's bytes (text, as the readers hand on only
+/// strings they read as UTF-8), a number, or anything else.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Value<'b> {
+    /// A string, unescaped.
+    Str(&'b [u8]),
+    /// A number, fractions truncated and out-of-range values saturated.
+    Number(i64),
+    /// `null`, `true`, `false`, an array or an object.
+    Other,
+}
+
+impl<'b> Value<'b> {
+    /// The general reader's value.
+    fn of(value: &'b Scalar<'_>) -> Self {
+        match value {
+            Scalar::Str(s) => Value::Str(s.as_bytes()),
+            Scalar::Number(n) => Value::Number(*n),
+            Scalar::Other => Value::Other,
+        }
+    }
+}
+
 /// Reads an object as issuers write it: `{"k":v,...}` without whitespace, keys and string values
 /// without escapes (printable ASCII), integers of at most 18 digits, handing `member` each
 /// member on the way. `false` as soon as the object is anything else, which the general reader
 /// then decides: the general reader costs about twice this one in the .wasm (a call and a `Cow`
 /// per key and value). What this reads, it reads as [`shape::members`] does (held together in
-/// the tests).
-fn compact_members<'a>(json: &'a [u8], member: &mut dyn FnMut(Cow<'a, str>, Scalar<'a>)) -> bool {
-    let Ok(text) = std::str::from_utf8(json) else {
-        return false;
-    };
-    let bytes = text.as_bytes();
+/// the tests). Bytes, not text: every byte it accepts is ASCII, so the document needs no UTF-8
+/// check first (which costs about 20 wasm instructions a byte); a non-ASCII byte anywhere ends
+/// it (in a string, [`plain_string`] stops at it; elsewhere it is no JSON punctuation).
+fn compact_members(json: &[u8], member: &mut dyn FnMut(&[u8], Value<'_>)) -> bool {
+    let bytes = json;
     if bytes.first() != Some(&b'{') {
         return false;
     }
@@ -348,7 +392,7 @@ fn compact_members<'a>(json: &'a [u8], member: &mut dyn FnMut(Cow<'a, str>, Scal
     }
     let mut at = 1;
     loop {
-        let Some(key) = plain_string(text, &mut at) else {
+        let Some(key) = plain_string(bytes, &mut at) else {
             return false;
         };
         if bytes.get(at) != Some(&b':') {
@@ -356,9 +400,9 @@ fn compact_members<'a>(json: &'a [u8], member: &mut dyn FnMut(Cow<'a, str>, Scal
         }
         at += 1;
         let value = if bytes.get(at) == Some(&b'"') {
-            plain_string(text, &mut at).map(|s| Scalar::Str(Cow::Borrowed(s)))
+            plain_string(bytes, &mut at).map(Value::Str)
         } else {
-            plain_integer(bytes, &mut at).map(Scalar::Number)
+            plain_integer(bytes, &mut at).map(Value::Number)
         };
         let Some(value) = value else {
             return false;
@@ -367,18 +411,17 @@ fn compact_members<'a>(json: &'a [u8], member: &mut dyn FnMut(Cow<'a, str>, Scal
         match bytes.get(at) {
             Some(b',') => at += 1,
             Some(b'}') if at + 1 == bytes.len() => {
-                member(Cow::Borrowed(key), value);
+                member(key, value);
                 return true;
             }
             _ => return false,
         }
-        member(Cow::Borrowed(key), value);
+        member(key, value);
     }
 }
 
 /// The string at `at` when it is quoted printable ASCII without escapes; `at` moved past it.
-fn plain_string<'a>(text: &'a str, at: &mut usize) -> Option<&'a str> {
-    let bytes = text.as_bytes();
+fn plain_string<'a>(bytes: &'a [u8], at: &mut usize) -> Option<&'a [u8]> {
     if bytes.get(*at) != Some(&b'"') {
         return None;
     }
@@ -390,7 +433,7 @@ fn plain_string<'a>(text: &'a str, at: &mut usize) -> Option<&'a str> {
         return None;
     }
     *at = end + 1;
-    text.get(start..end)
+    bytes.get(start..end)
 }
 
 /// The integer at `at` (`-`, then `0` or up to 18 digits not starting with `0`); `at` moved
@@ -450,9 +493,9 @@ pub enum NumericClaim {
 }
 
 impl NumericClaim {
-    fn of(value: &Scalar<'_>) -> Self {
+    fn of(value: &Value<'_>) -> Self {
         match value {
-            Scalar::Number(n) => NumericClaim::Seconds(*n),
+            Value::Number(n) => NumericClaim::Seconds(*n),
             _ => NumericClaim::NotNumber,
         }
     }
@@ -473,13 +516,13 @@ pub enum ClaimValue {
 }
 
 impl ClaimValue {
-    fn of(value: &Scalar<'_>) -> Self {
+    fn of(value: &Value<'_>) -> Self {
         match value {
-            Scalar::Str(s) => ClaimValue::Str {
+            Value::Str(s) => ClaimValue::Str {
                 empty: s.is_empty(),
             },
-            Scalar::Number(n) => ClaimValue::Number(*n),
-            Scalar::Other => ClaimValue::Other,
+            Value::Number(n) => ClaimValue::Number(*n),
+            Value::Other => ClaimValue::Other,
         }
     }
 }
@@ -666,6 +709,38 @@ pub mod tests {
     pub fn token(header: &str, payload: &str) -> String {
         let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         format!("{}.{}.c2lnbmF0dXJl", e.encode(header), e.encode(payload))
+    }
+
+    /// A known header is what it says, and is read as the decoder reads the same members in
+    /// another order (which is no known header), for every key claim that could be in it.
+    #[test]
+    fn known_headers_read_as_decoded() {
+        let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        for (encoded, name) in KNOWN_HEADERS {
+            let header = format!(r#"{{"alg":"{name}","typ":"JWT"}}"#);
+            assert_eq!(e.encode(&header).as_bytes(), encoded, "{name}");
+            let known = token(&header, r#"{"iss":"a","exp":5}"#);
+            let other = token(
+                &format!(r#"{{"typ":"JWT","alg":"{name}"}}"#),
+                r#"{"iss":"a","exp":5}"#,
+            );
+            assert!(!KNOWN_HEADERS
+                .iter()
+                .any(|(h, _)| other.as_bytes().starts_with(h)));
+            for key in [None, Some("alg"), Some("typ"), Some("kid"), Some("exp")] {
+                let (a, b) = (
+                    decode_for(known.as_bytes(), key).unwrap(),
+                    decode_for(other.as_bytes(), key).unwrap(),
+                );
+                assert_eq!(a.alg.as_deref(), Some(name));
+                assert_eq!(a.alg, b.alg);
+                assert_eq!(
+                    (a.exp, a.nbf, a.key_claim),
+                    (b.exp, b.nbf, b.key_claim),
+                    "{key:?}"
+                );
+            }
+        }
     }
 
     #[test]
@@ -929,8 +1004,16 @@ pub mod tests {
     /// first members, read the same way (the claims keep the first value, so they are read
     /// again harmlessly).
     fn compact_agrees(doc: &[u8]) {
+        // Strings as text: what the compact reader hands on must be UTF-8.
+        let owned = |v: Value<'_>| match v {
+            Value::Str(s) => Scalar::Str(Cow::Owned(String::from_utf8(s.to_vec()).unwrap())),
+            Value::Number(n) => Scalar::Number(n),
+            Value::Other => Scalar::Other,
+        };
         let mut compact: Vec<(String, Scalar)> = Vec::new();
-        let whole = compact_members(doc, &mut |k, v| compact.push((k.into_owned(), v)));
+        let whole = compact_members(doc, &mut |k, v| {
+            compact.push((String::from_utf8(k.to_vec()).unwrap(), owned(v)))
+        });
         let mut general: Vec<(String, Scalar)> = Vec::new();
         let read = shape::members(doc, MAX_JSON_DEPTH, &mut |k, v| {
             general.push((k.into_owned(), v))
