@@ -10,6 +10,7 @@ use crate::parse::jwt::{
     KONG_ALGORITHMS,
 };
 use crate::parse::request::Request;
+use crate::parse::text::is_visible_ascii;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine;
@@ -109,27 +110,6 @@ pub(super) fn malformation(value: &[u8], spaced: bool) -> Option<&'static str> {
     } else {
         None
     }
-}
-
-/// Whether every byte is visible ASCII (0x21 to 0x7e), eight at a time by the classic exact
-/// word tests (a byte under 0x21; a byte at or over 0x7f, whose high bit adding one sets, a
-/// carry only ever coming out of a byte that is over already), the tail byte by byte.
-fn is_visible_ascii(value: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut at = 0;
-    while let Some(Ok(word)) = value.get(at..at + 8).map(<[u8; 8]>::try_from) {
-        let w = u64::from_le_bytes(word);
-        if (w.wrapping_sub(ONES * 0x21) & !w | w.wrapping_add(ONES) | w) & HIGH != 0 {
-            return false;
-        }
-        at += 8;
-    }
-    value
-        .get(at..)
-        .unwrap_or_default()
-        .iter()
-        .all(|b| (0x21..0x7f).contains(b))
 }
 
 /// [`judge`] pushed onto `out`: a well-formed JWT (every expired-token 401) is judged without a

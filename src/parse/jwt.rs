@@ -4,7 +4,7 @@
 
 use crate::bounds::{MAX_JSON_DEPTH, MAX_JWT_BYTES};
 use crate::parse::shape::{self, Scalar};
-use crate::parse::text::{find, Class};
+use crate::parse::text::{find, position_of, Class};
 use std::borrow::Cow;
 
 /// Algorithms Kong's jwt plugin accepts (3.9).
@@ -182,26 +182,9 @@ const KNOWN_HEADERS: [(&[u8], &str); 3] = [
     (b"eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCJ9", "ES256"),
 ];
 
-/// Where the first `.` at or after `from` is: eight bytes a step while none of them is one
-/// (the classic exact test for a zero byte, on the word XOR dots), then byte by byte.
+/// Where the first `.` at or after `from` is.
 fn dot_from(token: &[u8], from: usize) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut at = from;
-    while let Some(Ok(word)) = token.get(at..at + 8).map(<[u8; 8]>::try_from) {
-        let x = u64::from_le_bytes(word) ^ (ONES * u64::from(b'.'));
-        if x.wrapping_sub(ONES) & !x & HIGH != 0 {
-            break;
-        }
-        at += 8;
-    }
-    while let Some(&b) = token.get(at) {
-        if b == b'.' {
-            return Some(at);
-        }
-        at += 1;
-    }
-    None
+    position_of(token.get(from..)?, b'.').map(|at| at + from)
 }
 
 /// `alg` as kept: borrowed when it is a name the diagnosis compares against anyway.

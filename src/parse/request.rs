@@ -5,7 +5,7 @@ use crate::bounds::{MAX_HEADERS, MAX_PARAMS};
 use crate::diagnosis::Plugin;
 use crate::parse::challenge::{self, KongForm};
 use crate::parse::pairs::{Pairs, Span};
-use crate::parse::text::{lowercase_ascii, printable, printable_bytes, same_bytes};
+use crate::parse::text::{lowercase_ascii, position_of, printable, printable_bytes, same_bytes};
 use std::borrow::Cow;
 use std::net::IpAddr;
 
@@ -529,32 +529,6 @@ impl Request {
 }
 
 /// `str::trim`, without its char decoding when both ends are plain ASCII (as almost always).
-/// Where the first `byte` (ASCII) in `bytes` is: eight bytes a step, as a byte-by-byte loop
-/// costs several times more in wasm.
-fn position_of(bytes: &[u8], byte: u8) -> Option<usize> {
-    const ONES: u64 = u64::from_le_bytes([1; 8]);
-    const HIGH: u64 = ONES << 7;
-    let wanted = ONES * u64::from(byte);
-    // The high bit of each byte equal to `byte`; any above the first may be marked wrongly (a
-    // borrow runs upwards), never one below it.
-    let equal = |word: u64| {
-        let y = word ^ wanted;
-        y.wrapping_sub(ONES) & !y & HIGH
-    };
-    let mut words = bytes.chunks_exact(8);
-    let mut at = 0;
-    for word in &mut words {
-        let marked = equal(u64::from_le_bytes(word.try_into().unwrap_or([0; 8])));
-        if marked != 0 {
-            return Some(at + (marked.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    let mut tail = words.remainder().iter();
-    let found = tail.position(|&b| b == byte)?;
-    Some(at + found)
-}
-
 fn trim(text: &str) -> &str {
     // The ASCII chars `char::is_whitespace` takes: U+0009..=U+000D and the space.
     let plain =
@@ -923,24 +897,6 @@ mod tests {
         let r = req("/", &[("cookie", " a = 1 ;b=;=c")]);
         let names: Vec<_> = r.cookies().into_iter().map(|c| c.name).collect();
         assert_eq!(names, ["a", "b"]);
-    }
-
-    /// The word scan finds the byte where `position` does, wherever it is.
-    #[test]
-    fn position_of_as_position() {
-        let text = b"ab=;c\x80=;;\xff;d=e=f; 0123456789abcdef=;";
-        for start in 0..text.len() {
-            for end in start..=text.len() {
-                let part = &text[start..end];
-                for byte in [b';', b'=', b'a', b'\x00'] {
-                    assert_eq!(
-                        position_of(part, byte),
-                        part.iter().position(|&b| b == byte),
-                        "{part:?} {byte}"
-                    );
-                }
-            }
-        }
     }
 
     /// The shortcut trims what `str::trim` trims, on every ASCII char at either end.
