@@ -9,7 +9,9 @@ use crate::diagnosis::{At, Code, Diagnosis, Plugin};
 use crate::output::fingerprint::{self, Fingerprint};
 use crate::output::redact::{scrub, Secrets};
 use crate::parse::challenge;
-use crate::parse::forwarding::{self, Hop, KONG_TRUSTED_ONLY};
+use crate::parse::forwarding::{
+    self, Hop, Scan, ANY_TRUSTED_ONLY, CONSUMER, KONG_TRUSTED_ONLY, TRUSTED_ONLY,
+};
 use crate::parse::request::{Answerer, Request, Response};
 use crate::parse::text::{printable, printable_bytes, same_bytes};
 use std::borrow::Cow;
@@ -98,10 +100,11 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
     } = *input;
     // Both the credential search and the hop marks read the cookies: parsed once.
     let cookies = request.cookies();
-    let found = credential::find(request, &cookies, &config.auth);
+    let mut scan = Scan::default();
+    let found = credential::find_noting(request, &cookies, &config.auth, &mut scan);
     // Only a request with no credential, or one nothing explains, is about its intermediaries.
     let hops = || {
-        let mut hops = forwarding::hops(request, &cookies);
+        let mut hops = forwarding::hops(request, &cookies, &scan);
         if let Some(r) = response {
             forwarding::response_hops(&r.headers, &mut hops);
         }
@@ -175,7 +178,14 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
         let d = upstream_rejected(response, &found, &sign, true, sentences, &out);
         out.extend(d);
     } else if found.is_empty() {
-        out.push(missing(request, config, &hops(), from_upstream, sentences));
+        out.push(missing(
+            request,
+            &scan,
+            config,
+            &hops(),
+            from_upstream,
+            sentences,
+        ));
     } else {
         judge_found(
             &found,
@@ -201,7 +211,7 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
             session_refused(&found, config, anonymous, &mut out);
         }
     }
-    context(config, request, sentences, &mut out);
+    context(config, request, &scan, sentences, &mut out);
     if anonymous {
         out.push(
             Diagnosis::new(
@@ -300,7 +310,24 @@ fn route_plugins(auth: &Auth) -> [Option<Plugin>; 7] {
     ]
 }
 
+/// The route's one auth plugin, when it has exactly one. A plain loop: a `flatten` iterator's
+/// `next` is a call with its state in memory at opt-level z (~300 wasm instructions a 401).
 fn only_plugin(auth: &Auth) -> Option<Plugin> {
+    let mut only = None;
+    for plugin in route_plugins(auth) {
+        if plugin.is_some() {
+            if only.is_some() {
+                return None;
+            }
+            only = plugin;
+        }
+    }
+    only
+}
+
+/// [`only_plugin`] as it was: the oracle of its test.
+#[cfg(test)]
+fn only_plugin_flattened(auth: &Auth) -> Option<Plugin> {
     let mut on = route_plugins(auth).into_iter().flatten();
     match (on.next(), on.next()) {
         (Some(p), None) => Some(p),
@@ -309,24 +336,13 @@ fn only_plugin(auth: &Auth) -> Option<Plugin> {
 }
 
 /// Whether Kong authenticated a consumer: `X-Consumer-Id` or `X-Consumer-Username` present,
-/// the first `X-Anonymous-Consumer` not `true`. One pass over the headers (three look-ups were
-/// three passes, each a loop over every header).
-fn is_consumer(request: &Request) -> bool {
-    let mut anonymous: Option<bool> = None;
-    let mut consumer = false;
-    for h in request.headers.iter() {
-        match h.name {
-            "x-consumer-id" | "x-consumer-username" => consumer = true,
-            "x-anonymous-consumer" if anonymous.is_none() => {
-                anonymous = Some(
-                    std::str::from_utf8(h.value)
-                        .is_ok_and(|v| v.trim().eq_ignore_ascii_case("true")),
-                );
-            }
-            _ => {}
-        }
-    }
-    consumer && anonymous != Some(true)
+/// the first `X-Anonymous-Consumer` not `true`. Read from the scan of the headers the credential
+/// search made (three look-ups were three passes, each a loop over every header).
+fn is_consumer(scan: &Scan<'_>) -> bool {
+    let anonymous = scan.anonymous.is_some_and(|v| {
+        std::str::from_utf8(v).is_ok_and(|v| v.trim().eq_ignore_ascii_case("true"))
+    });
+    scan.seen & CONSUMER != 0 && !anonymous
 }
 
 /// [`is_consumer`] as it was: the oracle of its tests.
@@ -342,6 +358,7 @@ fn is_consumer_lookups(request: &Request) -> bool {
 
 fn missing(
     request: &Request,
+    scan: &Scan<'_>,
     config: &Config,
     hops: &[Hop],
     from_upstream: bool,
@@ -349,7 +366,7 @@ fn missing(
 ) -> Diagnosis {
     let places = config.places.as_str();
     let plugin = only_plugin(&config.auth);
-    if from_upstream && is_consumer(request) {
+    if from_upstream && is_consumer(scan) {
         let who = request
             .headers
             .first("x-consumer-username")
@@ -830,12 +847,18 @@ fn session_refused(
     );
 }
 
-fn context(config: &Config, request: &Request, sentences: Sentences, out: &mut Vec<Diagnosis>) {
+fn context(
+    config: &Config,
+    request: &Request,
+    scan: &Scan<'_>,
+    sentences: Sentences,
+    out: &mut Vec<Diagnosis>,
+) {
     let hints = sentences.hints();
     if config.require_https && request.scheme.eq_ignore_ascii_case("http") {
-        let behind_tls = request
-            .headers
-            .text("x-forwarded-proto")
+        let behind_tls = scan
+            .forwarded_proto
+            .and_then(|v| std::str::from_utf8(v).ok())
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
         let detail = if behind_tls {
             "the request reached Kong over http with X-Forwarded-Proto: https: TLS ended at a proxy in front of Kong"
@@ -851,9 +874,12 @@ fn context(config: &Config, request: &Request, sentences: Sentences, out: &mut V
             .at(At::Proxy),
         );
     }
-    let xfh = request.headers.text("x-forwarded-host").map(|v| {
-        crate::parse::request::strip_port(v.split(',').next().unwrap_or(v)).to_ascii_lowercase()
-    });
+    let xfh = scan
+        .forwarded_host
+        .and_then(|v| std::str::from_utf8(v).ok())
+        .map(|v| {
+            crate::parse::request::strip_port(v.split(',').next().unwrap_or(v)).to_ascii_lowercase()
+        });
     // The host is lowercased (a copy) only when something compares it.
     if !config.expected_hosts.is_empty() || xfh.is_some() {
         let (host, read_from) = request.host();
@@ -887,13 +913,7 @@ fn context(config: &Config, request: &Request, sentences: Sentences, out: &mut V
         || request
             .peer
             .is_some_and(|peer| !config.trusted_ips.iter().any(|c| c.contains(peer)));
-    let sent = || {
-        KONG_TRUSTED_ONLY
-            .iter()
-            .copied()
-            .filter(|h| request.headers.has(h))
-    };
-    if untrusted && sent().next().is_some() {
+    if untrusted && scan.seen & ANY_TRUSTED_ONLY != 0 {
         let detail = || {
             let from = match request.peer {
                 _ if config.trusted_ips.is_empty() => {
@@ -903,7 +923,12 @@ fn context(config: &Config, request: &Request, sentences: Sentences, out: &mut V
                 Some(peer) => format!("peer {peer}, outside trusted_ips"),
                 None => "a peer outside trusted_ips".to_string(),
             };
-            let sent: Vec<&str> = sent().collect();
+            let sent: Vec<&str> = KONG_TRUSTED_ONLY
+                .iter()
+                .zip(TRUSTED_ONLY)
+                .filter(|(_, bit)| scan.seen & bit != 0)
+                .map(|(name, _)| *name)
+                .collect();
             format!(
                 "{} came from {from}: Kong ignores them and passes its own values upstream",
                 sent.join(", ")

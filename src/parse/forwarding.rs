@@ -160,9 +160,10 @@ const WEAK_HEADERS: [&str; 4] = [
     "true-client-ip",
 ];
 
-/// Every header name [`hops`] looks for: the vendors', then `via`, `forwarded`,
-/// `x-forwarded-for`, then the weak ones; a mark's bit in [`marks`] is its index here.
-const MARK_HEADERS: [&str; 16] = [
+/// Every header name [`Scan`] notes: the marks [`hops`] looks for (the vendors', then `via`,
+/// `forwarded`, `x-forwarded-for`, then the weak ones), then the rest of [`KONG_TRUSTED_ONLY`]
+/// and the consumer headers Kong sets; a name's bit in [`Scan::seen`] is its index here.
+const MARK_HEADERS: [&str; 22] = [
     VENDOR_HEADERS[0].0,
     VENDOR_HEADERS[1].0,
     VENDOR_HEADERS[2].0,
@@ -179,12 +180,38 @@ const MARK_HEADERS: [&str; 16] = [
     WEAK_HEADERS[1],
     WEAK_HEADERS[2],
     WEAK_HEADERS[3],
+    KONG_TRUSTED_ONLY[2],
+    KONG_TRUSTED_ONLY[3],
+    KONG_TRUSTED_ONLY[4],
+    "x-consumer-id",
+    "x-consumer-username",
+    "x-anonymous-consumer",
 ];
 const VENDORS: u32 = (1 << VENDOR_HEADERS.len()) - 1;
 const VIA: u32 = 1 << 9;
 const FORWARDED: u32 = 1 << 10;
 const X_FORWARDED_FOR: u32 = 1 << 11;
 const WEAK_FROM: usize = 12;
+/// The bits of the marks [`hops`] reads.
+const ALL_MARKS: u32 = (1 << (WEAK_FROM + WEAK_HEADERS.len())) - 1;
+/// The bit of `x-forwarded-proto` in [`Scan::seen`].
+pub const X_FORWARDED_PROTO: u32 = 1 << 13;
+/// The bit of `x-forwarded-host`.
+pub const X_FORWARDED_HOST: u32 = 1 << 14;
+/// The bits of [`KONG_TRUSTED_ONLY`], in its order.
+pub const TRUSTED_ONLY: [u32; 5] = [
+    X_FORWARDED_PROTO,
+    X_FORWARDED_HOST,
+    1 << 16,
+    1 << 17,
+    1 << 18,
+];
+/// All of [`TRUSTED_ONLY`].
+pub const ANY_TRUSTED_ONLY: u32 =
+    TRUSTED_ONLY[0] | TRUSTED_ONLY[1] | TRUSTED_ONLY[2] | TRUSTED_ONLY[3] | TRUSTED_ONLY[4];
+/// The bits of `x-consumer-id` and `x-consumer-username`.
+pub const CONSUMER: u32 = 1 << 19 | 1 << 20;
+const ANONYMOUS_CONSUMER: u32 = 1 << 21;
 
 /// The longest of [`MARK_HEADERS`].
 const LONGEST_MARK: usize = 24;
@@ -203,38 +230,97 @@ const MARKS_BY_LENGTH: [u32; LONGEST_MARK + 1] = {
     table
 };
 
-/// Which of [`MARK_HEADERS`] the request carries, one bit each, and the first
-/// `X-Forwarded-For`'s value, in one pass over the headers.
-fn marks(headers: &Headers) -> (u32, Option<&[u8]>) {
-    let mut seen = 0;
-    let mut forwarded_for = None;
-    for header in headers.iter() {
-        let name: &str = header.name;
+/// A name's first four bytes as one number, `0` for a shorter name: names of one length in
+/// [`MARK_HEADERS`] differ there (but `via`, the one of three), so a header is compared in full
+/// only with the mark it starts like.
+#[inline(always)]
+fn start_word(name: &[u8]) -> u32 {
+    name.first_chunk::<4>()
+        .map_or(0, |w| u32::from_le_bytes(*w))
+}
+
+/// [`start_word`] of each of [`MARK_HEADERS`].
+// Evaluated by the compiler: an index out of bounds fails the build, never the filter.
+#[allow(clippy::indexing_slicing)]
+const MARK_STARTS: [u32; MARK_HEADERS.len()] = {
+    let mut table = [0; MARK_HEADERS.len()];
+    let mut i = 0;
+    while i < MARK_HEADERS.len() {
+        let name = MARK_HEADERS[i].as_bytes();
+        if name.len() >= 4 {
+            table[i] = u32::from_le_bytes([name[0], name[1], name[2], name[3]]);
+        }
+        i += 1;
+    }
+    table
+};
+
+/// What the decision asks of a few header names, noted in the one pass over the request's
+/// headers that the credential search makes anyway: each further pass costs ~60 wasm
+/// instructions a header (the marks, the consumer headers and the forwarding headers were
+/// three).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Scan<'a> {
+    /// Which of [`MARK_HEADERS`] the request carries, one bit each.
+    pub seen: u32,
+    /// The first `X-Forwarded-For`'s value.
+    pub forwarded_for: Option<&'a [u8]>,
+    /// The first `X-Forwarded-Host`'s value.
+    pub forwarded_host: Option<&'a [u8]>,
+    /// The first `X-Forwarded-Proto`'s value.
+    pub forwarded_proto: Option<&'a [u8]>,
+    /// The first `X-Anonymous-Consumer`'s value.
+    pub anonymous: Option<&'a [u8]>,
+}
+
+impl<'a> Scan<'a> {
+    /// Every header noted, in order (tests: the filter notes them in the credential search).
+    #[cfg(test)]
+    pub fn of(headers: &'a Headers) -> Scan<'a> {
+        let mut scan = Scan::default();
+        for header in headers.iter() {
+            scan.note(header.name, header.value);
+        }
+        scan
+    }
+
+    /// Notes one header, the next in order.
+    #[inline(always)]
+    pub fn note(&mut self, name: &str, value: &'a [u8]) {
         let mut candidates = MARKS_BY_LENGTH.get(name.len()).copied().unwrap_or(0);
+        if candidates == 0 {
+            return;
+        }
+        let start = start_word(name.as_bytes());
         while candidates != 0 {
-            let i = candidates.trailing_zeros();
+            let i = candidates.trailing_zeros() as usize;
             candidates &= candidates - 1;
-            let Some(&mark) = MARK_HEADERS.get(i as usize) else {
+            // The first four bytes compared as one word before the whole names.
+            if MARK_STARTS.get(i) != Some(&start) {
+                continue;
+            }
+            let Some(&mark) = MARK_HEADERS.get(i) else {
                 continue;
             };
-            // Names of a length differ in their first four bytes (but `via`'s three): compared
-            // as one word before the whole names (a memcmp call in wasm).
-            let same_start = match (
-                mark.as_bytes().first_chunk::<4>(),
-                name.as_bytes().first_chunk::<4>(),
-            ) {
-                (Some(m), Some(n)) => m == n,
-                _ => true,
-            };
-            if same_start && same_bytes(mark.as_bytes(), name.as_bytes()) {
-                if 1 << i == X_FORWARDED_FOR && seen & X_FORWARDED_FOR == 0 {
-                    forwarded_for = Some(header.value);
+            if same_bytes(mark.as_bytes(), name.as_bytes()) {
+                let bit = 1 << i;
+                if self.seen & bit == 0 {
+                    let first = match bit {
+                        X_FORWARDED_FOR => &mut self.forwarded_for,
+                        X_FORWARDED_HOST => &mut self.forwarded_host,
+                        X_FORWARDED_PROTO => &mut self.forwarded_proto,
+                        ANONYMOUS_CONSUMER => &mut self.anonymous,
+                        _ => {
+                            self.seen |= bit;
+                            continue;
+                        }
+                    };
+                    *first = Some(value);
                 }
-                seen |= 1 << i;
+                self.seen |= bit;
             }
         }
     }
-    (seen, forwarded_for)
 }
 
 /// How many pieces `split(',')` cuts `value` into: its commas and one. A plain loop (a split
@@ -254,8 +340,9 @@ fn contains_ignoring_case(value: &[u8], needle: &[u8]) -> bool {
         .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
-/// Every intermediary mark on the request, vendor-specific ones first.
-pub fn hops<'a>(request: &'a Request, cookies: &'a [Param<'_>]) -> Hops<'a> {
+/// Every intermediary mark on the request, vendor-specific ones first; `scan` is the request's
+/// headers noted.
+pub fn hops<'a>(request: &'a Request, cookies: &'a [Param<'_>], scan: &Scan<'a>) -> Hops<'a> {
     let mut hops = Hops::new();
     let h = &request.headers;
     for cookie in cookies {
@@ -276,7 +363,7 @@ pub fn hops<'a>(request: &'a Request, cookies: &'a [Param<'_>]) -> Hops<'a> {
             mark: Mark::Cookie(&cookie.name),
         });
     }
-    let (seen, forwarded_for) = marks(h);
+    let (seen, forwarded_for) = (scan.seen & ALL_MARKS, scan.forwarded_for);
     if seen == 0 {
         return hops;
     }
@@ -411,7 +498,11 @@ mod tests {
 
     fn hops_of(headers: &[(&str, &str)]) -> Vec<(&'static str, String)> {
         let request = request_of(headers);
-        as_text(&hops(&request, &request.cookies()))
+        as_text(&hops(
+            &request,
+            &request.cookies(),
+            &Scan::of(&request.headers),
+        ))
     }
 
     /// Each hop as its kind and its mark's text.
@@ -465,6 +556,70 @@ mod tests {
             }
         }
         assert_eq!(MARKS_BY_LENGTH.get("user-agent".len()), Some(&0));
+    }
+
+    /// The scan notes what a look-up of each name finds: every name's presence at its bit (the
+    /// bits of the trusted-only names where [`TRUSTED_ONLY`] says) and the first value of the
+    /// four it keeps, on header lists drawn from the names, near misses and repeats.
+    #[test]
+    fn scan_as_lookups() {
+        let pool: Vec<(&str, String)> = MARK_HEADERS
+            .iter()
+            .enumerate()
+            .flat_map(|(i, &n)| [(n, format!("v{i}")), (n, format!("w{i}"))])
+            .chain(
+                [
+                    ("x-forwarded-fo", "x"),
+                    ("x-forwarded-forr", "x"),
+                    ("y-forwarded-for", "x"),
+                    ("x-consumer-ix", "x"),
+                    ("via", "1.1 kong/3.9.1"),
+                    ("vis", "x"),
+                    ("user-agent", "curl/8"),
+                    ("x-anonymous-consumer", "true"),
+                ]
+                .map(|(n, v)| (n, v.to_string())),
+            )
+            .collect();
+        for (bit, name) in TRUSTED_ONLY.iter().zip(KONG_TRUSTED_ONLY) {
+            let at = MARK_HEADERS.iter().position(|&n| n == name).unwrap();
+            assert_eq!(*bit, 1 << at, "{name}");
+        }
+        assert_eq!(ANY_TRUSTED_ONLY.count_ones(), 5);
+        let mut seed: u64 = 11;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            usize::try_from(seed >> 33).unwrap()
+        };
+        let mut noted = 0;
+        for _ in 0..2_000 {
+            let count = next() % 9;
+            let headers: Vec<(&str, &str)> = (0..count)
+                .map(|_| {
+                    let (n, v) = &pool[next() % pool.len()];
+                    (*n, v.as_str())
+                })
+                .collect();
+            let request = request_of(&headers);
+            let h = &request.headers;
+            let scan = Scan::of(h);
+            for (i, name) in MARK_HEADERS.iter().enumerate() {
+                assert_eq!(scan.seen & (1 << i) != 0, h.has(name), "{name} {headers:?}");
+            }
+            assert_eq!(scan.seen >> MARK_HEADERS.len(), 0);
+            assert_eq!(scan.forwarded_for, h.first("x-forwarded-for"));
+            assert_eq!(scan.forwarded_host, h.first("x-forwarded-host"));
+            assert_eq!(scan.forwarded_proto, h.first("x-forwarded-proto"));
+            assert_eq!(scan.anonymous, h.first("x-anonymous-consumer"));
+            assert_eq!(
+                scan.seen & CONSUMER != 0,
+                h.has("x-consumer-id") || h.has("x-consumer-username")
+            );
+            noted += scan.seen.count_ones();
+        }
+        assert!(noted > 5_000, "{noted}");
     }
 
     /// The marks as the sixteen look-ups found them before the one pass.
@@ -578,7 +733,11 @@ mod tests {
             let request = request_of(&headers);
             let cookies = request.cookies();
             let old = reference_hops(&request, &cookies);
-            assert_eq!(as_text(&hops(&request, &cookies)), old, "{headers:?}");
+            assert_eq!(
+                as_text(&hops(&request, &cookies, &Scan::of(&request.headers))),
+                old,
+                "{headers:?}"
+            );
             marked += usize::from(old.len() > 1);
         }
         assert!(marked > 500, "{marked}");

@@ -1024,7 +1024,7 @@ fn is_consumer_matches_its_lookups() {
             ..Request::default()
         };
         let want = is_consumer_lookups(&request);
-        assert_eq!(is_consumer(&request), want, "{row:?}");
+        assert_eq!(is_consumer(&Scan::of(&request.headers)), want, "{row:?}");
         seen[usize::from(want)] += 1;
     }
     assert!(seen[0] > 0 && seen[1] > 0, "{seen:?}");
@@ -1056,4 +1056,32 @@ fn proxy_hint_as_formatted() {
             assert!(hint.len() <= 300 && hint.is_ascii());
         }
     }
+}
+
+/// `only_plugin` in a plain loop names what the flattened iterator named: none, one or
+/// several plugins on the route, whichever they are.
+#[test]
+fn only_plugin_as_flattened() {
+    let mut ones = 0;
+    for auth in [
+        "{}",
+        r#"{"auth":{}}"#,
+        r#"{"auth":{"key_auth":{}}}"#,
+        r#"{"auth":{"jwt":{}}}"#,
+        r#"{"auth":{"basic_auth":{}}}"#,
+        r#"{"auth":{"hmac_auth":{}}}"#,
+        r#"{"auth":{"oauth2":{}}}"#,
+        r#"{"auth":{"openid_connect":{}}}"#,
+        r#"{"auth":{"ldap_auth":{}}}"#,
+        r#"{"auth":{"session":{}}}"#,
+        r#"{"auth":{"session":{},"jwt":{}}}"#,
+        r#"{"auth":{"key_auth":{},"ldap_auth":{}}}"#,
+        r#"{"auth":{"openid_connect":{},"oauth2":{}}}"#,
+    ] {
+        let config = load(auth.as_bytes()).unwrap();
+        let want = only_plugin_flattened(&config.auth);
+        assert_eq!(only_plugin(&config.auth), want, "{auth}");
+        ones += usize::from(want.is_some());
+    }
+    assert!(ones >= 8, "{ones}");
 }
