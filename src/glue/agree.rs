@@ -81,7 +81,7 @@ fn native(
                 .properties
                 .entry("response.code".into())
                 .or_insert_with(|| status.to_string().into_bytes());
-            Some(gather::response(&handed, status).0)
+            Some(gather::response(&handed, status, Default::default()).0)
         }
         _ => None,
     };

@@ -199,10 +199,13 @@ fn raw_query(source: &impl Source) -> Option<String> {
 /// whole-map read traps on a header name that is not UTF-8, and nginx passes such names through
 /// from upstreams. Kong's upstream latency header already says who answered; the weaker signs
 /// are asked for only without it (every hostcall costs, on every 401).
-pub(super) fn response(source: &impl Source, status: u16) -> (Response, Option<String>) {
+pub(super) fn response(
+    source: &impl Source,
+    status: u16,
+    mut headers: Headers,
+) -> (Response, Option<String>) {
     // Values copied into one buffer under constant names: no string per header.
-    // At most six headers, each value short (a challenge, a cookie, latencies, Via, Server).
-    let mut headers = Headers::with_capacity(6, 256);
+    headers.clear_with_room(super::RESPONSE_HEADERS, super::RESPONSE_BYTES);
     let read = |headers: &mut Headers, names: &[&str]| {
         for name in names {
             if let Some(value) = source.response_header(name) {

@@ -17,6 +17,7 @@ use crate::output::log_gate::LogGate;
 use crate::output::logline::{self, Correlation};
 use crate::output::metrics;
 use crate::parse::pairs::Pairs;
+use crate::parse::request::Headers;
 use gather::{Property, Source as _};
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType, MetricType, Status};
@@ -40,6 +41,12 @@ struct Worker {
     counters: RefCell<CounterIds>,
     /// The log flood guard; the root context's tick sums up what it held back.
     gate: RefCell<LogGate>,
+    /// The buffers the last 401 read its response's headers into, emptied and read into again
+    /// by the next: allocating costs on every 401. Empty once a response outgrew them (they
+    /// were allocated anew then, among a request's buffers, and are not kept).
+    spare: Cell<Headers>,
+    /// The room the spare buffers were allocated with.
+    spare_room: (usize, usize, usize),
     /// The kinds of write the host has refused so far, one bit each: each is logged once.
     refused: Cell<u8>,
 }
@@ -74,6 +81,12 @@ impl Worker {
     }
 }
 
+/// The response headers a 401 reads at most (see `gather::response`), and the value bytes the
+/// spare buffers have room for (a challenge with an error description, a cookie, two latencies,
+/// Via, Server).
+const RESPONSE_HEADERS: usize = 6;
+const RESPONSE_BYTES: usize = 1024;
+
 /// How often what the flood guard held back is summed up, when it held anything back.
 const SUMMARY_PERIOD_MS: u32 = 5000;
 
@@ -104,6 +117,12 @@ impl RootContext for Root {
     }
 
     fn on_configure(&mut self, plugin_configuration_size: usize) -> bool {
+        // The buffers every 401 reads its response into, allocated before anything else: a
+        // block that lives from one request to the next must lie below every request's
+        // buffers, for ngx_wasm_module writes past the pairs buffer it sizes too short (98+
+        // request headers; tests/host/tests/real_filter.rs, short_pairs_buffers).
+        let mut spare = Headers::default();
+        spare.clear_with_room(RESPONSE_HEADERS, RESPONSE_BYTES);
         let bytes = match hostcalls::get_buffer(
             BufferType::PluginConfiguration,
             0,
@@ -148,6 +167,8 @@ impl RootContext for Root {
                     gate: RefCell::new(LogGate::new(config.log_rate)),
                     counters: RefCell::default(),
                     refused: Cell::new(0),
+                    spare_room: spare.room(),
+                    spare: Cell::new(spare),
                     config,
                 }));
                 log(LogLevel::Warn, &described);
@@ -282,7 +303,7 @@ impl Http {
         let (request, client) = gather::request(&Host, &self.worker.config);
         let now_ms = now_ms();
         let (tier, logged, sentences) = self.plan(client.as_deref(), now_ms);
-        let (response, request_id) = gather::response(&Host, status);
+        let (response, request_id) = gather::response(&Host, status, self.worker.spare.take());
         let verdict = diagnose(&Input {
             config: &self.worker.config,
             request: &request,
@@ -309,6 +330,9 @@ impl Http {
         let correlation = logged.then(|| correlation(client, request_id));
         // The header's buffer, sent, becomes the line's: one allocation fewer per 401.
         self.record(status, &verdict, correlation.as_ref(), now_ms, value);
+        if response.headers.room() == self.worker.spare_room {
+            self.worker.spare.set(response.headers);
+        }
     }
 
     /// Kong's auth fell back to the anonymous consumer.
