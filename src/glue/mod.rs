@@ -6,6 +6,7 @@
 mod agree;
 mod gather;
 mod hostcalls;
+mod spare;
 
 use crate::decide::config::{self, Config, Expose, LogLevel as ConfigLevel, Mode};
 use crate::decide::diagnose::{diagnose, Input, Sentences, Verdict};
@@ -16,11 +17,11 @@ use crate::output::header;
 use crate::output::log_gate::LogGate;
 use crate::output::logline::{self, Correlation};
 use crate::output::metrics;
-use crate::parse::pairs::Pairs;
-use crate::parse::request::Headers;
+use crate::parse::pairs::{Pairs, Span};
 use gather::{Property, Source as _};
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType, MetricType, Status};
+use spare::Spare;
 use std::cell::{Cell, RefCell};
 use std::cmp::Ordering;
 use std::rc::Rc;
@@ -41,12 +42,8 @@ struct Worker {
     counters: RefCell<CounterIds>,
     /// The log flood guard; the root context's tick sums up what it held back.
     gate: RefCell<LogGate>,
-    /// The buffers the last 401 read its response's headers into, emptied and read into again
-    /// by the next: allocating costs on every 401. Empty once a response outgrew them (they
-    /// were allocated anew then, among a request's buffers, and are not kept).
-    spare: Cell<Headers>,
-    /// The room the spare buffers were allocated with.
-    spare_room: (usize, usize, usize),
+    /// The buffers the last 401 read into, for the next.
+    spare: Cell<Spare>,
     /// The kinds of write the host has refused so far, one bit each: each is logged once.
     refused: Cell<u8>,
 }
@@ -81,12 +78,6 @@ impl Worker {
     }
 }
 
-/// The response headers a 401 reads at most (see `gather::response`), and the value bytes the
-/// spare buffers have room for (a challenge with an error description, a cookie, two latencies,
-/// Via, Server).
-const RESPONSE_HEADERS: usize = 6;
-const RESPONSE_BYTES: usize = 1024;
-
 /// How often what the flood guard held back is summed up, when it held anything back.
 const SUMMARY_PERIOD_MS: u32 = 5000;
 
@@ -117,12 +108,8 @@ impl RootContext for Root {
     }
 
     fn on_configure(&mut self, plugin_configuration_size: usize) -> bool {
-        // The buffers every 401 reads its response into, allocated before anything else: a
-        // block that lives from one request to the next must lie below every request's
-        // buffers, for ngx_wasm_module writes past the pairs buffer it sizes too short (98+
-        // request headers; tests/host/tests/real_filter.rs, short_pairs_buffers).
-        let mut spare = Headers::default();
-        spare.clear_with_room(RESPONSE_HEADERS, RESPONSE_BYTES);
+        // Before anything else: see `spare`.
+        let spare = Spare::allocate();
         let bytes = match hostcalls::get_buffer(
             BufferType::PluginConfiguration,
             0,
@@ -167,7 +154,6 @@ impl RootContext for Root {
                     gate: RefCell::new(LogGate::new(config.log_rate)),
                     counters: RefCell::default(),
                     refused: Cell::new(0),
-                    spare_room: spare.room(),
                     spare: Cell::new(spare),
                     config,
                 }));
@@ -224,7 +210,11 @@ impl HttpContext for Http {
         if self.worker.config.mode != Mode::Enforce || !self.is_anonymous() {
             return Action::Continue;
         }
-        let (request, client) = gather::request(&Host, &self.worker.config);
+        let (request, client) = gather::request(
+            &Host,
+            &self.worker.config,
+            (&mut Vec::new(), &mut Vec::new()),
+        );
         let now_ms = now_ms();
         let (tier, logged, sentences) = self.plan(client.as_deref(), now_ms);
         let verdict = diagnose(&Input {
@@ -300,10 +290,12 @@ impl Http {
     #[inline(never)]
     fn annotate(&mut self, status: u16) {
         let name = self.worker.config.header_name.as_str();
-        let (request, client) = gather::request(&Host, &self.worker.config);
+        let mut spare = self.worker.spare.take();
+        let buffers = (&mut spare.names, &mut spare.spans);
+        let (request, client) = gather::request(&Host, &self.worker.config, buffers);
         let now_ms = now_ms();
         let (tier, logged, sentences) = self.plan(client.as_deref(), now_ms);
-        let (response, request_id) = gather::response(&Host, status, self.worker.spare.take());
+        let (response, request_id) = gather::response(&Host, status, &mut spare.response);
         let verdict = diagnose(&Input {
             config: &self.worker.config,
             request: &request,
@@ -330,9 +322,9 @@ impl Http {
         let correlation = logged.then(|| correlation(client, request_id));
         // The header's buffer, sent, becomes the line's: one allocation fewer per 401.
         self.record(status, &verdict, correlation.as_ref(), now_ms, value);
-        if response.headers.room() == self.worker.spare_room {
-            self.worker.spare.set(response.headers);
-        }
+        drop(verdict);
+        spare.take_back(response.headers, request.headers);
+        self.worker.spare.set(spare);
     }
 
     /// Kong's auth fell back to the anonymous consumer.
@@ -520,8 +512,8 @@ fn sentences(tier: Option<Tier>, logged: bool) -> Sentences {
 struct Host;
 
 impl gather::Source for Host {
-    fn request_pairs(&self) -> Pairs {
-        hostcalls::request_pairs()
+    fn request_pairs(&self, spans: &mut Vec<Span>) -> Pairs {
+        hostcalls::request_pairs(spans)
     }
 
     fn request_header(&self, name: &str) -> Option<Vec<u8>> {

@@ -73,14 +73,21 @@ impl Pairs {
 /// Reads a serialized header map. An empty buffer is an empty map. Reading stops at the first
 /// pair whose sizes or bytes do not fit, or whose terminators are not NUL; what came before is
 /// kept.
+#[cfg(test)]
 pub fn parse(bytes: Vec<u8>) -> Pairs {
+    parse_into(bytes, &mut Vec::new())
+}
+
+/// [`parse`], the spans written into `room`'s buffer when it has room for them all (see
+/// [`lend`]): the glue hands over the list of the worker's last 401.
+pub fn parse_into(bytes: Vec<u8>, room: &mut Vec<Span>) -> Pairs {
     let Some(declared) = read_u32(&bytes, 0) else {
         return Pairs::default();
     };
     let count = usize::try_from(declared).unwrap_or(usize::MAX);
     // Room for every pair the buffer can hold (each takes at least 10 bytes) at once: growing the
     // list costs a copy of it each time, on every 401.
-    let mut spans = Vec::with_capacity(count.min(bytes.len() / 10));
+    let mut spans = lend(room, count.min(bytes.len() / 10));
     // The data starts after the whole size table; a count the buffer cannot hold has none.
     let table = count
         .checked_mul(8)
@@ -109,6 +116,20 @@ pub fn parse(bytes: Vec<u8>) -> Pairs {
         bytes,
         spans,
         declared,
+    }
+}
+
+/// `room`'s buffer, emptied, when it has room for `needed` items (`room` is left empty); a new
+/// one otherwise, `room` left as it is. The glue's spare buffers are lent this way so that they
+/// never grow: a grown one would be freed and allocated anew among a request's buffers (see
+/// glue::spare).
+pub(crate) fn lend<T>(room: &mut Vec<T>, needed: usize) -> Vec<T> {
+    if needed <= room.capacity() {
+        let mut lent = std::mem::take(room);
+        lent.clear();
+        lent
+    } else {
+        Vec::with_capacity(needed)
     }
 }
 
