@@ -60,12 +60,8 @@ impl Headers {
     /// [`Headers::from_wire`], the names copied into `room`'s buffer when it has room for them
     /// all (see [`lend`]): the glue hands over the buffer of the worker's last 401.
     pub fn from_wire_into(pairs: Pairs, room: &mut Vec<u8>) -> Self {
+        let mut names = lend(room, pairs.name_bytes());
         let (bytes, mut list) = pairs.into_parts();
-        let needed = list
-            .iter()
-            .map(|span| span.name.1.saturating_sub(span.name.0))
-            .sum();
-        let mut names = lend(room, needed);
         let mut ignored = 0;
         let mut kept = 0;
         // The pairs' own list becomes the headers' (the name spans moved into `names`): no
