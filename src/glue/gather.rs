@@ -143,9 +143,14 @@ pub(super) fn request(
                 };
                 if slot.is_none() {
                     found += 1;
-                    *slot = Some(match std::str::from_utf8(value) {
-                        Ok(_) => Pseudo::At(span.0, span.1),
-                        Err(_) => Pseudo::Text(text(value.to_vec())),
+                    // Printable ASCII, checked eight bytes at a time, is what nearly every
+                    // request sends; std's UTF-8 check goes byte by byte on a span this short.
+                    let utf8 = crate::parse::text::is_printable_ascii(value)
+                        || std::str::from_utf8(value).is_ok();
+                    *slot = Some(if utf8 {
+                        Pseudo::At(span.0, span.1)
+                    } else {
+                        Pseudo::Text(text(value.to_vec()))
                     });
                 }
             }
