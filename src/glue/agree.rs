@@ -13,7 +13,7 @@ use crate::decide::config::{self, Config, Expose, Mode};
 use crate::decide::diagnose::{diagnose, Input, Verdict};
 use crate::decide::exposure;
 use crate::output::log_gate::LogGate;
-use crate::parse::pairs::{self, Pairs};
+use crate::parse::pairs::{self, Pairs, Span};
 use adhost::{HeaderMap, Properties, Scenario};
 
 /// What the embedded host hands the filter for one scenario.
@@ -24,8 +24,8 @@ struct Handed {
 }
 
 impl Source for Handed {
-    fn request_pairs(&self) -> Pairs {
-        pairs::parse(self.request.marshal().as_read().to_vec())
+    fn request_pairs(&self, spans: &mut Vec<Span>) -> Pairs {
+        pairs::parse_into(self.request.marshal().as_read().to_vec(), spans)
     }
 
     fn request_header(&self, name: &str) -> Option<Vec<u8>> {
@@ -70,7 +70,7 @@ fn native(
     if !answers && !status.is_some_and(|s| config.statuses.contains(&s)) {
         return None;
     }
-    let (request, client) = gather::request(&handed, config);
+    let (request, client) = gather::request(&handed, config, (&mut Vec::new(), &mut Vec::new()));
     let tier = gather::tier(config, token_matched, client.as_deref());
     // A fresh instance: its flood guard has let nothing through yet.
     let logged = LogGate::new(config.log_rate).admit(now_ms);
@@ -81,7 +81,7 @@ fn native(
                 .properties
                 .entry("response.code".into())
                 .or_insert_with(|| status.to_string().into_bytes());
-            Some(gather::response(&handed, status).0)
+            Some(gather::response(&handed, status, &mut Default::default()).0)
         }
         _ => None,
     };

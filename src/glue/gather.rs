@@ -6,7 +6,7 @@
 
 use crate::decide::config::Config;
 use crate::decide::exposure::{self, Tier};
-use crate::parse::pairs::Pairs;
+use crate::parse::pairs::{Pairs, Span};
 use crate::parse::request::{Headers, PairsLimit, Pseudo, Request, Response};
 use std::borrow::Cow;
 
@@ -16,6 +16,20 @@ pub(super) const TOKEN_HEADER: &str = "x-auth-diagnosis-token";
 const UPSTREAM_LATENCY: &str = "x-kong-upstream-latency";
 /// Kong's sign that it answered itself.
 const RESPONSE_LATENCY: &str = "x-kong-response-latency";
+/// The response headers the diagnosis reads, in the order they are asked for.
+pub(super) const RESPONSE_HEADERS: [&str; 6] = [
+    "www-authenticate",
+    UPSTREAM_LATENCY,
+    "set-cookie",
+    RESPONSE_LATENCY,
+    "via",
+    "server",
+];
+/// Their names' bytes, all six.
+pub(super) const RESPONSE_NAMES: usize = 16 + 23 + 10 + 23 + 3 + 6;
+/// The value bytes a response's headers have room for (a challenge with an error description,
+/// a cookie, two latencies, Via, Server); more takes a copy.
+pub(super) const RESPONSE_BYTES: usize = 1024;
 
 /// A property the filter reads, named as the ABI names it: the path's segments joined by NUL,
 /// written out once here rather than joined on every read (every instruction counts, on
@@ -50,8 +64,9 @@ impl Property {
 
 /// What the host answers. `None` when it has no such value or refuses.
 pub(super) trait Source {
-    /// The request's header map, pseudo-headers first, read with every length checked.
-    fn request_pairs(&self) -> Pairs;
+    /// The request's header map, pseudo-headers first, read with every length checked; the
+    /// spans written into `spans`' buffer when they fit.
+    fn request_pairs(&self, spans: &mut Vec<Span>) -> Pairs;
     /// One request header's value.
     fn request_header(&self, name: &str) -> Option<Vec<u8>>;
     /// One response header's value.
@@ -77,10 +92,15 @@ pub(super) trait Source {
 
 /// The request as plain data, and the client address (`source.address`) for the log line. The
 /// peer is looked up only when `trusted_ips` needs it: every hostcall costs, on every 401.
-pub(super) fn request(source: &impl Source, config: &Config) -> (Request, Option<String>) {
+/// The names and spans are read into the worker's spare buffers when they fit.
+pub(super) fn request(
+    source: &impl Source,
+    config: &Config,
+    (names, spans): (&mut Vec<u8>, &mut Vec<Span>),
+) -> (Request, Option<String>) {
     // Read through a reader that checks every length: the SDK's panics on the short buffer
     // ngx_wasm_module hands over for 98+ headers (see `raw`).
-    let pairs = source.request_pairs();
+    let pairs = source.request_pairs(spans);
     let limit = PairsLimit::of(
         pairs.len(),
         usize::try_from(pairs.declared).unwrap_or(usize::MAX),
@@ -123,9 +143,14 @@ pub(super) fn request(source: &impl Source, config: &Config) -> (Request, Option
                 };
                 if slot.is_none() {
                     found += 1;
-                    *slot = Some(match std::str::from_utf8(value) {
-                        Ok(_) => Pseudo::At(span.0, span.1),
-                        Err(_) => Pseudo::Text(text(value.to_vec())),
+                    // Printable ASCII, checked eight bytes at a time, is what nearly every
+                    // request sends; std's UTF-8 check goes byte by byte on a span this short.
+                    let utf8 = crate::parse::text::is_printable_ascii(value)
+                        || std::str::from_utf8(value).is_ok();
+                    *slot = Some(if utf8 {
+                        Pseudo::At(span.0, span.1)
+                    } else {
+                        Pseudo::Text(text(value.to_vec()))
                     });
                 }
             }
@@ -159,7 +184,7 @@ pub(super) fn request(source: &impl Source, config: &Config) -> (Request, Option
         raw_query,
         scheme,
         authority,
-        headers: Headers::from_wire(pairs),
+        headers: Headers::from_wire_into(pairs, names),
         peer,
         limit,
     };
@@ -199,31 +224,52 @@ fn raw_query(source: &impl Source) -> Option<String> {
 /// whole-map read traps on a header name that is not UTF-8, and nginx passes such names through
 /// from upstreams. Kong's upstream latency header already says who answered; the weaker signs
 /// are asked for only without it (every hostcall costs, on every 401).
-pub(super) fn response(source: &impl Source, status: u16) -> (Response, Option<String>) {
-    // Values copied into one buffer under constant names: no string per header.
-    // At most six headers, each value short (a challenge, a cookie, latencies, Via, Server).
-    let mut headers = Headers::with_capacity(6, 256);
-    let read = |headers: &mut Headers, names: &[&str]| {
-        for name in names {
-            if let Some(value) = source.response_header(name) {
+pub(super) fn response(
+    source: &impl Source,
+    status: u16,
+    room: &mut Headers,
+) -> (Response, Option<String>) {
+    // Values copied into one buffer under constant names (no string per header): the worker's
+    // spare, or, once a value does not fit in it, this response's own.
+    let mut headers = Headers::lend(room, RESPONSE_HEADERS.len(), RESPONSE_NAMES, RESPONSE_BYTES);
+    // Reads the headers from `first` to `last`; whether the last one is there.
+    let mut read = |headers: &mut Headers, first: usize, last: usize| {
+        let mut found = false;
+        for name in RESPONSE_HEADERS.iter().take(last + 1).skip(first) {
+            let value = source.response_header(name);
+            found = value.is_some();
+            if let Some(value) = value {
+                if !headers.has_room_for(name.len(), value.len()) {
+                    let bytes = headers.value_bytes() + value.len() + RESPONSE_BYTES;
+                    let mut own = Headers::default();
+                    own = Headers::lend(&mut own, RESPONSE_HEADERS.len(), RESPONSE_NAMES, bytes);
+                    for header in headers.iter() {
+                        own.push(header.name, header.value);
+                    }
+                    let lent = std::mem::replace(headers, own);
+                    // The spare goes back untouched (a response's own is freed with it).
+                    if room.room() == (0, 0, 0) {
+                        *room = lent;
+                    }
+                }
                 headers.push(name, &value);
             }
         }
+        found
     };
-    read(
-        &mut headers,
-        &["www-authenticate", UPSTREAM_LATENCY, "set-cookie"],
-    );
     let mut upstream_status = None;
     // Asked for early only where it is a sign: a host that answers ngx.kong_request_id
     // answers ngx.* properties, so its silence on ngx.upstream_status means no upstream.
     let mut request_id = None;
-    if !headers.has(UPSTREAM_LATENCY) {
-        read(&mut headers, &[RESPONSE_LATENCY]);
+    // www-authenticate, the upstream latency; set-cookie.
+    let upstream_latency = read(&mut headers, 0, 1);
+    read(&mut headers, 2, 2);
+    if !upstream_latency {
+        let response_latency = read(&mut headers, 3, 3);
         upstream_status = source.property(Property::UPSTREAM_STATUS);
-        if upstream_status.is_none() && !headers.has(RESPONSE_LATENCY) {
+        if upstream_status.is_none() && !response_latency {
             request_id = source.property(Property::KONG_REQUEST_ID);
-            read(&mut headers, &["via", "server"]);
+            read(&mut headers, 4, 5);
         }
     }
     let response = Response {
@@ -288,8 +334,8 @@ mod tests {
     struct Wire(Vec<u8>);
 
     impl Source for Wire {
-        fn request_pairs(&self) -> Pairs {
-            crate::parse::pairs::parse(self.0.clone())
+        fn request_pairs(&self, spans: &mut Vec<Span>) -> Pairs {
+            crate::parse::pairs::parse_into(self.0.clone(), spans)
         }
         fn request_header(&self, _: &str) -> Option<Vec<u8>> {
             None
@@ -335,13 +381,13 @@ mod tests {
         ];
         for (pairs, path, authority, method) in cases {
             let wire = crate::parse::pairs::tests::serialize(pairs);
-            let (request, _) = request(&Wire(wire), &config);
+            let (request, _) = request(&Wire(wire), &config, (&mut Vec::new(), &mut Vec::new()));
             assert_eq!(request.path(), *path);
             assert_eq!(request.authority(), *authority);
             assert_eq!(request.method, *method);
         }
         let wire = crate::parse::pairs::tests::serialize(&[(b":path", b"/p"), (b"x-a", b"1")]);
-        let (request, _) = request(&Wire(wire), &config);
+        let (request, _) = request(&Wire(wire), &config, (&mut Vec::new(), &mut Vec::new()));
         assert!(matches!(request.path, Pseudo::At(..)), "{:?}", request.path);
         assert_eq!(request.headers.text("x-a"), Some("1"));
     }
@@ -351,5 +397,11 @@ mod tests {
         assert!(constant_time_eq(b"s3cret", b"s3cret"));
         assert!(!constant_time_eq(b"s3cret", b"s3creT"));
         assert!(!constant_time_eq(b"s3cret", b"s3cre"));
+    }
+
+    #[test]
+    fn the_response_names_bytes_are_the_names_lengths() {
+        let sum: usize = RESPONSE_HEADERS.iter().map(|n| n.len()).sum();
+        assert_eq!(RESPONSE_NAMES, sum);
     }
 }

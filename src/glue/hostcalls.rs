@@ -14,7 +14,7 @@
 //! signatures, so that the glue reads the same either way.
 #![allow(unsafe_code)]
 
-use crate::parse::pairs::{self, Pairs};
+use crate::parse::pairs::{self, Pairs, Span};
 use proxy_wasm::types::{BufferType, Bytes, LogLevel, MapType, MetricType, Status};
 use std::ptr::null_mut;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -142,14 +142,15 @@ pub fn get_buffer(
 }
 
 /// The request's header pairs, pseudo-headers included, read by [`pairs::parse`], which checks
-/// every length; empty when the host refuses.
-pub fn request_pairs() -> Pairs {
+/// every length, the spans written into `spans`' buffer when they fit; empty when the host
+/// refuses.
+pub fn request_pairs(spans: &mut Vec<Span>) -> Pairs {
     // SAFETY: both out-pointers point to live locals (see take_buffer).
     let bytes = take_buffer(|data, size| unsafe {
         proxy_get_header_map_pairs(MapType::HttpRequestHeaders as u32, data, size)
     });
     match bytes {
-        Ok(Some(bytes)) => pairs::parse(bytes),
+        Ok(Some(bytes)) => pairs::parse_into(bytes, spans),
         _ => Pairs::default(),
     }
 }

@@ -6,6 +6,7 @@
 mod agree;
 mod gather;
 mod hostcalls;
+mod spare;
 
 use crate::decide::config::{self, Config, Expose, LogLevel as ConfigLevel, Mode};
 use crate::decide::diagnose::{diagnose, Input, Sentences, Verdict};
@@ -16,10 +17,11 @@ use crate::output::header;
 use crate::output::log_gate::LogGate;
 use crate::output::logline::{self, Correlation};
 use crate::output::metrics;
-use crate::parse::pairs::Pairs;
+use crate::parse::pairs::{Pairs, Span};
 use gather::{Property, Source as _};
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType, MetricType, Status};
+use spare::Spare;
 use std::cell::{Cell, RefCell};
 use std::cmp::Ordering;
 use std::rc::Rc;
@@ -40,6 +42,8 @@ struct Worker {
     counters: RefCell<CounterIds>,
     /// The log flood guard; the root context's tick sums up what it held back.
     gate: RefCell<LogGate>,
+    /// The buffers the last 401 read into, for the next.
+    spare: Cell<Spare>,
     /// The kinds of write the host has refused so far, one bit each: each is logged once.
     refused: Cell<u8>,
 }
@@ -104,6 +108,8 @@ impl RootContext for Root {
     }
 
     fn on_configure(&mut self, plugin_configuration_size: usize) -> bool {
+        // Before anything else: see `spare`.
+        let spare = Spare::allocate();
         let bytes = match hostcalls::get_buffer(
             BufferType::PluginConfiguration,
             0,
@@ -148,6 +154,7 @@ impl RootContext for Root {
                     gate: RefCell::new(LogGate::new(config.log_rate)),
                     counters: RefCell::default(),
                     refused: Cell::new(0),
+                    spare: Cell::new(spare),
                     config,
                 }));
                 log(LogLevel::Warn, &described);
@@ -203,7 +210,11 @@ impl HttpContext for Http {
         if self.worker.config.mode != Mode::Enforce || !self.is_anonymous() {
             return Action::Continue;
         }
-        let (request, client) = gather::request(&Host, &self.worker.config);
+        let (request, client) = gather::request(
+            &Host,
+            &self.worker.config,
+            (&mut Vec::new(), &mut Vec::new()),
+        );
         let now_ms = now_ms();
         let (tier, logged, sentences) = self.plan(client.as_deref(), now_ms);
         let verdict = diagnose(&Input {
@@ -279,10 +290,12 @@ impl Http {
     #[inline(never)]
     fn annotate(&mut self, status: u16) {
         let name = self.worker.config.header_name.as_str();
-        let (request, client) = gather::request(&Host, &self.worker.config);
+        let mut spare = self.worker.spare.take();
+        let buffers = (&mut spare.names, &mut spare.spans);
+        let (request, client) = gather::request(&Host, &self.worker.config, buffers);
         let now_ms = now_ms();
         let (tier, logged, sentences) = self.plan(client.as_deref(), now_ms);
-        let (response, request_id) = gather::response(&Host, status);
+        let (response, request_id) = gather::response(&Host, status, &mut spare.response);
         let verdict = diagnose(&Input {
             config: &self.worker.config,
             request: &request,
@@ -309,6 +322,9 @@ impl Http {
         let correlation = logged.then(|| correlation(client, request_id));
         // The header's buffer, sent, becomes the line's: one allocation fewer per 401.
         self.record(status, &verdict, correlation.as_ref(), now_ms, value);
+        drop(verdict);
+        spare.take_back(response.headers, request.headers);
+        self.worker.spare.set(spare);
     }
 
     /// Kong's auth fell back to the anonymous consumer.
@@ -496,8 +512,8 @@ fn sentences(tier: Option<Tier>, logged: bool) -> Sentences {
 struct Host;
 
 impl gather::Source for Host {
-    fn request_pairs(&self) -> Pairs {
-        hostcalls::request_pairs()
+    fn request_pairs(&self, spans: &mut Vec<Span>) -> Pairs {
+        hostcalls::request_pairs(spans)
     }
 
     fn request_header(&self, name: &str) -> Option<Vec<u8>> {

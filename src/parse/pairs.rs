@@ -18,6 +18,9 @@ pub struct Pairs {
     spans: Vec<Span>,
     /// The count the buffer declared.
     pub declared: u32,
+    /// The bytes of every complete pair's name, together: the room their copy needs, counted
+    /// while the sizes are read (a pass of its own costs ~30 wasm instructions a header).
+    name_bytes: usize,
 }
 
 /// Where one pair's name and value lie in the buffer.
@@ -55,6 +58,11 @@ impl Pairs {
     }
 
     /// The buffer and the spans, for [`crate::parse::request::Headers`] to keep.
+    /// The bytes of every pair's name, together.
+    pub fn name_bytes(&self) -> usize {
+        self.name_bytes
+    }
+
     pub(crate) fn into_parts(self) -> (Vec<u8>, Vec<Span>) {
         (self.bytes, self.spans)
     }
@@ -73,19 +81,27 @@ impl Pairs {
 /// Reads a serialized header map. An empty buffer is an empty map. Reading stops at the first
 /// pair whose sizes or bytes do not fit, or whose terminators are not NUL; what came before is
 /// kept.
+#[cfg(test)]
 pub fn parse(bytes: Vec<u8>) -> Pairs {
+    parse_into(bytes, &mut Vec::new())
+}
+
+/// [`parse`], the spans written into `room`'s buffer when it has room for them all (see
+/// [`lend`]): the glue hands over the list of the worker's last 401.
+pub fn parse_into(bytes: Vec<u8>, room: &mut Vec<Span>) -> Pairs {
     let Some(declared) = read_u32(&bytes, 0) else {
         return Pairs::default();
     };
     let count = usize::try_from(declared).unwrap_or(usize::MAX);
     // Room for every pair the buffer can hold (each takes at least 10 bytes) at once: growing the
     // list costs a copy of it each time, on every 401.
-    let mut spans = Vec::with_capacity(count.min(bytes.len() / 10));
+    let mut spans = lend(room, count.min(bytes.len() / 10));
     // The data starts after the whole size table; a count the buffer cannot hold has none.
     let table = count
         .checked_mul(8)
         .and_then(|size| size.checked_add(4))
         .and_then(|end| bytes.get(4..end).map(|table| (table, end)));
+    let mut name_bytes = 0;
     if let Some((table, mut data)) = table {
         // The table walked eight bytes at a time, each pair's two sizes taken from the chunk
         // itself: no bounds check per size (every instruction counts, on every 401).
@@ -102,6 +118,7 @@ pub fn parse(bytes: Vec<u8>) -> Pairs {
                 break;
             };
             spans.push(Span { name, value });
+            name_bytes += name.1 - name.0;
             data = value.1 + 1;
         }
     }
@@ -109,6 +126,21 @@ pub fn parse(bytes: Vec<u8>) -> Pairs {
         bytes,
         spans,
         declared,
+        name_bytes,
+    }
+}
+
+/// `room`'s buffer, emptied, when it has room for `needed` items (`room` is left empty); a new
+/// one otherwise, `room` left as it is. The glue's spare buffers are lent this way so that they
+/// never grow: a grown one would be freed and allocated anew among a request's buffers (see
+/// glue::spare).
+pub(crate) fn lend<T>(room: &mut Vec<T>, needed: usize) -> Vec<T> {
+    if needed <= room.capacity() {
+        let mut lent = std::mem::take(room);
+        lent.clear();
+        lent
+    } else {
+        Vec::with_capacity(needed)
     }
 }
 
@@ -157,6 +189,7 @@ pub mod tests {
         assert!(!parsed.cut());
         let read: Vec<(&[u8], &[u8])> = parsed.iter().collect();
         assert_eq!(read, SAMPLE);
+        assert_eq!(parsed.name_bytes(), 5 + 4 + 7 + 5);
         assert_eq!(parse(Vec::new()), Pairs::default());
         let empty = parse(vec![0, 0, 0, 0]);
         assert_eq!((empty.len(), empty.declared, empty.cut()), (0, 0, false));
@@ -179,6 +212,8 @@ pub mod tests {
                 }
             }
             assert_eq!(parsed.len(), expected, "cut at {cut}");
+            let names: usize = SAMPLE.iter().take(expected).map(|(n, _)| n.len()).sum();
+            assert_eq!(parsed.name_bytes(), names, "cut at {cut}");
         }
     }
 

@@ -4,7 +4,7 @@
 use crate::bounds::{MAX_HEADERS, MAX_PARAMS};
 use crate::diagnosis::Plugin;
 use crate::parse::challenge::{self, KongForm};
-use crate::parse::pairs::{Pairs, Span};
+use crate::parse::pairs::{lend, Pairs, Span};
 use crate::parse::text::{lowercase_ascii, position_of, printable, printable_bytes, same_bytes};
 use std::borrow::Cow;
 use std::net::IpAddr;
@@ -52,9 +52,16 @@ impl Headers {
     /// From the host's buffer, kept whole: pseudo-headers left out, at most [`MAX_HEADERS`].
     /// The names are copied into one string and lowercased there in one pass: per-byte work
     /// costs ~10 wasm instructions a byte, per name it would cost a pass and a check each.
+    #[cfg(test)]
     pub fn from_wire(pairs: Pairs) -> Self {
+        Self::from_wire_into(pairs, &mut Vec::new())
+    }
+
+    /// [`Headers::from_wire`], the names copied into `room`'s buffer when it has room for them
+    /// all (see [`lend`]): the glue hands over the buffer of the worker's last 401.
+    pub fn from_wire_into(pairs: Pairs, room: &mut Vec<u8>) -> Self {
+        let mut names = lend(room, pairs.name_bytes());
         let (bytes, mut list) = pairs.into_parts();
-        let mut names = Vec::with_capacity(list.len() * 16);
         let mut ignored = 0;
         let mut kept = 0;
         // The pairs' own list becomes the headers' (the name spans moved into `names`): no
@@ -124,15 +131,53 @@ impl Headers {
         });
     }
 
-    /// Empty, with room for `headers` headers of `bytes` value bytes in all: growing costs a
-    /// copy and an allocation each time.
-    pub fn with_capacity(headers: usize, bytes: usize) -> Self {
-        Headers {
-            names: String::with_capacity(headers * 16),
-            bytes: Vec::with_capacity(bytes),
-            list: Vec::with_capacity(headers),
-            ignored: 0,
+    /// `room`'s buffers, emptied, when they have room for `headers` headers of `names` name
+    /// bytes and `bytes` value bytes (`room` is left empty); new ones otherwise, `room` left as
+    /// it is (see [`lend`]).
+    pub fn lend(room: &mut Headers, headers: usize, names: usize, bytes: usize) -> Headers {
+        let (has_names, has_bytes, has_headers) = room.room();
+        if names <= has_names && bytes <= has_bytes && headers <= has_headers {
+            let mut lent = std::mem::take(room);
+            lent.names.clear();
+            lent.bytes.clear();
+            lent.list.clear();
+            lent.ignored = 0;
+            lent
+        } else {
+            Headers {
+                names: String::with_capacity(names),
+                bytes: Vec::with_capacity(bytes),
+                list: Vec::with_capacity(headers),
+                ignored: 0,
+            }
         }
+    }
+
+    /// Whether one more header of these sizes fits in the room the buffers have.
+    pub fn has_room_for(&self, name: usize, value: usize) -> bool {
+        self.list.len() < self.list.capacity()
+            && name <= self.names.capacity() - self.names.len()
+            && value <= self.bytes.capacity() - self.bytes.len()
+    }
+
+    /// The value bytes held.
+    pub fn value_bytes(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// The buffers of the names and of the list, for the next request to read into (its
+    /// readers empty them first).
+    pub fn into_buffers(self) -> (Vec<u8>, Vec<Span>) {
+        (self.names.into_bytes(), self.list)
+    }
+
+    /// The room its buffers have: name bytes, value bytes, headers.
+    pub fn room(&self) -> (usize, usize, usize) {
+        (
+            self.names.capacity(),
+            self.bytes.capacity(),
+            self.list.capacity(),
+        )
     }
 
     /// Adds a header after the others, its value copied in. `name` is given as kept, lowercase
@@ -957,7 +1002,10 @@ mod tests {
         let ascii = Headers::from_wire(crate::parse::pairs::parse(
             crate::parse::pairs::tests::serialize(&borrowed[..3]),
         ));
-        let mut pushed = Headers::with_capacity(2, 8);
+        let mut room = Headers::lend(&mut Headers::default(), 2, 8, 8);
+        room.push("stale", b"cleared");
+        let mut pushed = Headers::lend(&mut room, 2, 8, 8);
+        assert_eq!(room.room(), (0, 0, 0), "lent");
         pushed.push("x-a", b"1");
         pushed.push("", b"");
         pushed.push("cookie", b"\xff");

@@ -31,7 +31,7 @@ fn one(config: &Config, shape: &Shape, wire: &[u8]) -> (String, String) {
         headers: Headers::from_wire(crate::parse::pairs::parse(wire.to_vec())),
         ..Request::default()
     };
-    let mut headers = Headers::with_capacity(6, 256);
+    let mut headers = Headers::lend(&mut Headers::default(), 6, 96, 1024);
     for (name, value) in &shape.response.headers {
         headers.push(name, value);
     }

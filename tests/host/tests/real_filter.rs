@@ -134,6 +134,113 @@ fn one_instance_serves_many_requests() {
     );
 }
 
+/// The filter reads each response into the buffers the last one left (they keep their room,
+/// until a response outgrows them): a long-lived instance diagnoses every 401 exactly as a
+/// fresh one does, whatever headers the 401 before it carried.
+#[test]
+fn every_401_is_read_afresh_in_a_long_lived_instance() {
+    let host = real_host();
+    let config = br#"{"expose": "full", "log_rate": 0}"#;
+    let header = |h: (&str, &str)| (h.0.to_string(), h.1.as_bytes().to_vec());
+    let upstream = |challenge: &str| Response {
+        status: 401,
+        headers: [
+            ("www-authenticate", challenge),
+            ("x-kong-upstream-latency", "3"),
+            ("set-cookie", "session=1; Path=/"),
+        ]
+        .map(header)
+        .to_vec(),
+        body: Vec::new(),
+    };
+    let kong = Response {
+        status: 401,
+        headers: [
+            ("www-authenticate", "Key realm=\"kong\""),
+            ("x-kong-response-latency", "0"),
+        ]
+        .map(header)
+        .to_vec(),
+        body: Vec::new(),
+    };
+    let silent = Response {
+        status: 401,
+        headers: [("via", "1.1 kong/3.9.1"), ("server", "kong/3.9.1")]
+            .map(header)
+            .to_vec(),
+        body: Vec::new(),
+    };
+    let long_challenge = format!(
+        "Bearer error=\"invalid_token\", error_description=\"{}\"",
+        "x".repeat(900)
+    );
+    let responses = [
+        upstream(&long_challenge),
+        kong,
+        silent,
+        upstream("Bearer error=\"invalid_token\""),
+        Response {
+            status: 401,
+            ..Default::default()
+        },
+    ];
+    // Past the room for names, then for header spans (ngx_wasm_module hands over 100 pairs at
+    // most; other hosts more).
+    let long_names: Vec<String> = (0..90)
+        .map(|i| format!("x-long-header-name-{i:03}-{}", "n".repeat(20)))
+        .collect();
+    let many: Vec<(&str, Vec<u8>)> = long_names
+        .iter()
+        .map(|n| (n.as_str(), b"v".to_vec()))
+        .collect();
+    let mut too_many = vec![("apikey", b"k3y-7f3a9c2e5d1b4a68".to_vec())];
+    too_many.extend((0..140).map(|_| ("a", Vec::new())));
+    let requests = [
+        request(vec![(
+            "authorization",
+            format!("Bearer {SECRET_JWT}").into_bytes(),
+        )]),
+        request(vec![("x-api-key", b"k3y-7f3a9c2e5d1b4a68".to_vec())]),
+        request(Vec::new()),
+        request(vec![(
+            "cookie",
+            b"session=3f2a9c7d1e5b4a60; theme=dark".to_vec(),
+        )]),
+        request(many),
+        request(too_many),
+    ];
+    // The header, and the log line, which says more (every fact of the detail, the credential).
+    let header_of = |plugin: &mut adhost::Plugin, req: &Request, resp: &Response| {
+        let outcome = plugin.run_request(req, Some(resp), &Default::default());
+        assert_eq!(outcome.trap, None);
+        let header = outcome
+            .client_response()
+            .and_then(|r| r.headers().get_str("x-auth-diagnosis"));
+        let line = outcome
+            .logs
+            .iter()
+            .find(|l| l.message.starts_with("auth-diagnosis status="))
+            .map(|l| l.message.clone());
+        header.zip(line)
+    };
+    let mut long_lived = configured(&host, config);
+    let mut seen = std::collections::HashSet::new();
+    for round in 0..requests.len() {
+        for (i, resp) in responses.iter().enumerate() {
+            let req = &requests[(i + round) % requests.len()];
+            let fresh = header_of(&mut configured(&host, config), req, resp);
+            assert!(fresh.is_some(), "round {round}, response {i}");
+            // After another 401, and after the same one (what a retrying client sends).
+            for time in 0..2 {
+                let reused = header_of(&mut long_lived, req, resp);
+                assert_eq!(reused, fresh, "round {round}, response {i}, time {time}");
+            }
+            seen.insert(fresh);
+        }
+    }
+    assert!(seen.len() >= 6, "the cases differ: {seen:?}");
+}
+
 #[test]
 fn a_broken_config_is_refused_without_a_trap() {
     let host = real_host();
