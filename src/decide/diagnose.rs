@@ -228,11 +228,24 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
     order_by_code(&mut out);
     out.dedup_by_key(|d| d.code);
     out.truncate(MAX_DIAGNOSES);
-    let credentials: Vec<&[u8]> = found.iter().map(|f| f.value.as_ref()).collect();
+    // One credential (the usual 401 that carries one) is listed on the stack: a list of its own
+    // is an allocation.
+    let one: [&[u8]; 1];
+    let many: Vec<&[u8]>;
+    let credentials: &[&[u8]] = match found.as_slice() {
+        [f] => {
+            one = [f.value.as_ref()];
+            &one
+        }
+        _ => {
+            many = found.iter().map(|f| f.value.as_ref()).collect();
+            &many
+        }
+    };
     // Without a credential there is nothing to redact: no index is built (even an empty one
     // is an allocation).
     let secrets = (sentences != Sentences::None && !credentials.is_empty())
-        .then(|| Secrets::new(&credentials));
+        .then(|| Secrets::new(credentials));
     for (i, d) in out.iter_mut().enumerate() {
         let detail = sentences == Sentences::All || (i == 0 && sentences == Sentences::LogLine);
         if detail {
