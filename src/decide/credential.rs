@@ -432,11 +432,15 @@ pub fn find_noting<'a>(
         let read = configured.lengths & length_bit(name.len()) != 0;
         if read {
             if is_authorization_header(name, auth) {
-                out.push(past_kong_limit(authorization(name, value, auth), index));
+                let mut found = authorization(name, value, auth);
+                past_kong_limit(&mut found, index);
+                out.push(found);
                 continue;
             }
             if let Some(found) = key_header(name, value, auth) {
-                out.push(past_kong_limit(found, index));
+                let mut found = found;
+                past_kong_limit(&mut found, index);
+                out.push(found);
                 continue;
             }
         }
@@ -471,9 +475,10 @@ const KONG_MAX_REQ_HEADERS: usize = 100;
 
 /// key-auth and jwt look headers up in `kong.request.get_headers()`, which stops after the first
 /// 100: a credential further down is never read, however well it is named.
-fn past_kong_limit(mut found: Found<'_>, index: usize) -> Found<'_> {
+/// Changed in place: a find moved in and out is copied twice (memory.copy in wasm).
+fn past_kong_limit(found: &mut Found<'_>, index: usize) {
     if index < KONG_MAX_REQ_HEADERS {
-        return found;
+        return;
     }
     let limited = |p: &Plugin| matches!(p, Plugin::KeyAuth | Plugin::Jwt);
     if let Some(&plugin) = found.readers.iter().find(|p| limited(p)) {
@@ -485,7 +490,6 @@ fn past_kong_limit(mut found: Found<'_>, index: usize) -> Found<'_> {
             });
         }
     }
-    found
 }
 
 /// Whether `strip_bearer(value)` can look like a JWT: it must start `eyJ`, so the value's first
@@ -1526,9 +1530,13 @@ mod tests {
                 continue;
             }
             if is_authorization_header(name, auth) {
-                out.push(past_kong_limit(authorization(name, value, auth), index));
+                let mut found = authorization(name, value, auth);
+                past_kong_limit(&mut found, index);
+                out.push(found);
             } else if let Some(found) = key_header(name, value, auth) {
-                out.push(past_kong_limit(found, index));
+                let mut found = found;
+                past_kong_limit(&mut found, index);
+                out.push(found);
             } else if is_near_miss(name) || may_be_jwt(value) && looks_like_jwt(strip_bearer(value))
             {
                 out.push(Found {
