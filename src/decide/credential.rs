@@ -390,8 +390,30 @@ impl Configured {
             .get(usize::from(a - b'a'))
             .is_some_and(|follow| follow & (1 << (b - b'a')) != 0);
         if listed {
+            // The next four bytes, when they are lowercase letters, are the name's next four
+            // squashed ones: a listed name is compared letter by letter only when its own are
+            // the same (`accept`, `accept-encoding` and `accept-language` part from
+            // `accesstoken` there, with one comparison).
+            let next = bytes
+                .get(at..)
+                .and_then(<[u8]>::first_chunk::<4>)
+                .filter(|&&[p, q, r, t]| {
+                    p.is_ascii_lowercase()
+                        && q.is_ascii_lowercase()
+                        && r.is_ascii_lowercase()
+                        && t.is_ascii_lowercase()
+                })
+                .map(|w| u32::from_le_bytes(*w));
             for listed in credential_names(a, b) {
-                if rest_squashed_is(bytes, at, listed.get(2..).unwrap_or_default()) {
+                let rest = listed.get(2..).unwrap_or_default();
+                if let Some(next) = next {
+                    // A listed name shorter than six letters is shorter than this one.
+                    let own = rest.first_chunk::<4>().map(|w| u32::from_le_bytes(*w));
+                    if own != Some(next) {
+                        continue;
+                    }
+                }
+                if rest_squashed_is(bytes, at, rest) {
                     return true;
                 }
             }
