@@ -7,7 +7,7 @@ use crate::diagnosis::Plugin;
 use crate::parse::forwarding::Scan;
 use crate::parse::jwt::looks_like_jwt;
 use crate::parse::request::{Param, Request};
-use crate::parse::text::{kong_reads_header, next_squashed, printable, same_squashed};
+use crate::parse::text::{kong_reads_header, next_squashed, printable, same_bytes, same_squashed};
 use std::borrow::Cow;
 
 /// What a credential looks like.
@@ -556,7 +556,7 @@ fn shape(value: &[u8]) -> Kind {
 /// other that [`header_plugins`] names a reader for (only jwt's `header_names` and oauth2's
 /// `auth_header_name` can name another), asked without building that list for every header.
 fn is_authorization_header(name: &str, auth: &Auth) -> bool {
-    if name == "authorization" || name == "proxy-authorization" {
+    if is_standard_authorization(name) {
         return true;
     }
     // Plain code: Option and iterator combinators are calls through memory at opt-level z, and
@@ -572,6 +572,14 @@ fn is_authorization_header(name: &str, auth: &Auth) -> bool {
         Some(oauth2) => kong_reads_header(&oauth2.auth_header_name, name),
         None => false,
     }
+}
+
+/// `Authorization` or `Proxy-Authorization` (lowercase), compared a word at a time (`==` is a
+/// memcmp call, a byte loop in wasm).
+#[inline(always)]
+fn is_standard_authorization(name: &str) -> bool {
+    let name = name.as_bytes();
+    same_bytes(name, b"authorization") || same_bytes(name, b"proxy-authorization")
 }
 
 /// Whether `name` is one of `names`, exactly.
@@ -602,7 +610,7 @@ fn is_squashed_key_name(name: &str, auth: &Auth) -> bool {
 /// in order, at most one of each. Plain code into a list on the stack: an array of pairs
 /// filtered through an iterator cost ~2,000 wasm instructions a read header at opt-level z.
 fn header_plugins(name: &str, auth: &Auth) -> Readers {
-    let is_auth = name == "authorization" || name == "proxy-authorization";
+    let is_auth = is_standard_authorization(name);
     let mut plugins = Readers::NONE;
     if let Some(jwt) = &auth.jwt {
         for configured in &jwt.header_names {
@@ -617,7 +625,7 @@ fn header_plugins(name: &str, auth: &Auth) -> Readers {
             plugins.push(Plugin::Oauth2);
         }
     }
-    if auth.openid_connect && name == "authorization" {
+    if auth.openid_connect && same_bytes(name.as_bytes(), b"authorization") {
         plugins.push(Plugin::OpenidConnect);
     }
     if is_auth {
