@@ -4,6 +4,7 @@
 
 use crate::decide::config::Auth;
 use crate::diagnosis::Plugin;
+use crate::parse::cookie;
 use crate::parse::forwarding::Scan;
 use crate::parse::jwt::looks_like_jwt;
 use crate::parse::request::{Param, Request};
@@ -424,18 +425,19 @@ impl Configured {
 
 /// Every credential on the request.
 #[cfg(test)]
-pub fn find<'a>(request: &'a Request, cookies: &[Param<'a>], auth: &Auth) -> Vec<Found<'a>> {
-    find_noting(request, cookies, auth, &mut Scan::default())
+pub fn find<'a>(request: &'a Request, auth: &Auth) -> Vec<Found<'a>> {
+    find_noting(request, auth, &mut Scan::default(), &mut Vec::new())
 }
 
 /// Every credential on the request, each header noted in `scan` on the way: the decision
 /// reads a few names more, and a pass of its own over the headers costs ~60 wasm instructions
-/// a header.
+/// a header. The cookies are read into `cookies` (the hop marks read them too), and only when
+/// the scan saw a Cookie header: a request without one is not passed over again to find none.
 pub fn find_noting<'a>(
     request: &'a Request,
-    cookies: &[Param<'a>],
     auth: &Auth,
     scan: &mut Scan<'a>,
+    cookies: &mut Vec<Param<'a>>,
 ) -> Vec<Found<'a>> {
     let mut out = Vec::new();
     let configured = Configured::of(auth);
@@ -484,7 +486,17 @@ pub fn find_noting<'a>(
             out.push(found);
         }
     }
-    for cookie in cookies {
+    // The one Cookie header read from the value the scan kept; several looked up again.
+    match (scan.cookie, scan.more_cookies) {
+        (Some(value), false) => cookie::read_into(value, cookies),
+        (Some(_), true) => {
+            for value in request.headers.all("cookie") {
+                cookie::read_into(value, cookies);
+            }
+        }
+        (None, _) => {}
+    }
+    for cookie in cookies.iter() {
         if let Some(found) = cookie_credential(&cookie.name, &cookie.value, auth) {
             out.push(found);
         }
@@ -1161,7 +1173,7 @@ mod tests {
         ];
         for (i, (cfg, path, headers, kind, place, readers, miss)) in cases.into_iter().enumerate() {
             let r = request(path, &headers);
-            let found = find(&r, &r.cookies(), &cfg.auth);
+            let found = find(&r, &cfg.auth);
             assert_eq!(found.len(), 1, "case {i}: {found:?}");
             let f = &found[0];
             assert_eq!(
@@ -1297,7 +1309,7 @@ mod tests {
         ];
         for (i, (cfg, name, value, kind, readers, miss)) in cases.into_iter().enumerate() {
             let r = request("/", &[(name, value)]);
-            let found = find(&r, &r.cookies(), &cfg.auth);
+            let found = find(&r, &cfg.auth);
             if name == "cookie" && readers.is_empty() {
                 assert!(found.is_empty(), "case {i}: {found:?}");
                 continue;
@@ -1745,7 +1757,7 @@ mod tests {
             let r = request("/x?api-key=1&access_token=t", &pairs);
             let cookies = r.cookies();
             for cfg in &configs {
-                let got = find(&r, &cookies, &cfg.auth);
+                let got = find(&r, &cfg.auth);
                 assert_eq!(got, reference_find(&r, &cookies, &cfg.auth), "{pairs:?}");
                 found += got.len();
             }
@@ -1836,7 +1848,7 @@ mod tests {
                 ("x-auth-diagnosis-token", "t0ken-value"),
             ],
         );
-        assert!(find(&r, &r.cookies(), &config("{}").auth).is_empty());
+        assert!(find(&r, &config("{}").auth).is_empty());
     }
 
     #[test]
@@ -1854,7 +1866,7 @@ mod tests {
     #[test]
     fn credential_value_excludes_scheme() {
         let r = request("/", &[("authorization", "  Bearer   abc.def  ")]);
-        let found = find(&r, &r.cookies(), &config("{}").auth);
+        let found = find(&r, &config("{}").auth);
         assert_eq!(&*found[0].value, b"abc.def");
         assert_eq!(found[0].scheme.as_deref(), Some("Bearer"));
     }

@@ -98,10 +98,10 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
         anonymous,
         sentences,
     } = *input;
-    // Both the credential search and the hop marks read the cookies: parsed once.
-    let cookies = request.cookies();
+    // Both the credential search and the hop marks read the cookies: parsed once, by the search.
+    let mut cookies = Vec::new();
     let mut scan = Scan::default();
-    let found = credential::find_noting(request, &cookies, &config.auth, &mut scan);
+    let found = credential::find_noting(request, &config.auth, &mut scan, &mut cookies);
     // Only a request with no credential, or one nothing explains, is about its intermediaries.
     let hops = || {
         let mut hops = forwarding::hops(request, &cookies, &scan);

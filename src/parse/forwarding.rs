@@ -162,8 +162,8 @@ const WEAK_HEADERS: [&str; 4] = [
 
 /// Every header name [`Scan`] notes: the marks [`hops`] looks for (the vendors', then `via`,
 /// `forwarded`, `x-forwarded-for`, then the weak ones), then the rest of [`KONG_TRUSTED_ONLY`]
-/// and the consumer headers Kong sets; a name's bit in [`Scan::seen`] is its index here.
-const MARK_HEADERS: [&str; 22] = [
+/// and the consumer headers Kong sets, and `cookie`; a name's bit in [`Scan::seen`] is its index here.
+const MARK_HEADERS: [&str; 23] = [
     VENDOR_HEADERS[0].0,
     VENDOR_HEADERS[1].0,
     VENDOR_HEADERS[2].0,
@@ -186,6 +186,7 @@ const MARK_HEADERS: [&str; 22] = [
     "x-consumer-id",
     "x-consumer-username",
     "x-anonymous-consumer",
+    "cookie",
 ];
 const VENDORS: u32 = (1 << VENDOR_HEADERS.len()) - 1;
 const VIA: u32 = 1 << 9;
@@ -212,6 +213,8 @@ pub const ANY_TRUSTED_ONLY: u32 =
 /// The bits of `x-consumer-id` and `x-consumer-username`.
 pub const CONSUMER: u32 = 1 << 19 | 1 << 20;
 const ANONYMOUS_CONSUMER: u32 = 1 << 21;
+/// The bit of `cookie`.
+pub const COOKIE: u32 = 1 << 22;
 
 /// The longest of [`MARK_HEADERS`].
 const LONGEST_MARK: usize = 24;
@@ -271,6 +274,10 @@ pub struct Scan<'a> {
     pub forwarded_proto: Option<&'a [u8]>,
     /// The first `X-Anonymous-Consumer`'s value.
     pub anonymous: Option<&'a [u8]>,
+    /// The first `Cookie`'s value.
+    pub cookie: Option<&'a [u8]>,
+    /// Whether there is a second `Cookie` header.
+    pub more_cookies: bool,
 }
 
 impl<'a> Scan<'a> {
@@ -310,12 +317,15 @@ impl<'a> Scan<'a> {
                         X_FORWARDED_HOST => &mut self.forwarded_host,
                         X_FORWARDED_PROTO => &mut self.forwarded_proto,
                         ANONYMOUS_CONSUMER => &mut self.anonymous,
+                        COOKIE => &mut self.cookie,
                         _ => {
                             self.seen |= bit;
                             continue;
                         }
                     };
                     *first = Some(value);
+                } else if bit == COOKIE {
+                    self.more_cookies = true;
                 }
                 self.seen |= bit;
             }
@@ -613,6 +623,8 @@ mod tests {
             assert_eq!(scan.forwarded_host, h.first("x-forwarded-host"));
             assert_eq!(scan.forwarded_proto, h.first("x-forwarded-proto"));
             assert_eq!(scan.anonymous, h.first("x-anonymous-consumer"));
+            assert_eq!(scan.cookie, h.first("cookie"));
+            assert_eq!(scan.more_cookies, h.all("cookie").count() > 1);
             assert_eq!(
                 scan.seen & CONSUMER != 0,
                 h.has("x-consumer-id") || h.has("x-consumer-username")

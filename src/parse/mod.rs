@@ -3,6 +3,7 @@
 
 pub(crate) mod challenge;
 pub(crate) mod cidr;
+pub(crate) mod cookie;
 pub(crate) mod decimal;
 pub(crate) mod forwarding;
 pub(crate) mod httpdate;

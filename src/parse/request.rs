@@ -516,7 +516,9 @@ impl Request {
         })
     }
 
-    /// Every cookie of every Cookie header, at most [`MAX_PARAMS`].
+    /// Every cookie of every Cookie header, at most [`MAX_PARAMS`]. The oracle of
+    /// `parse::cookie`, which the filter reads them with (from the credential search's scan).
+    #[cfg(test)]
     pub fn cookies(&self) -> Vec<Param<'_>> {
         let mut out = Vec::new();
         // Plain loops: iterator adapters are calls each at the filter's size-optimised level.
@@ -574,6 +576,7 @@ impl Request {
 }
 
 /// `str::trim`, without its char decoding when both ends are plain ASCII (as almost always).
+#[cfg(test)]
 fn trim(text: &str) -> &str {
     // The ASCII chars `char::is_whitespace` takes: U+0009..=U+000D and the space.
     let plain =
