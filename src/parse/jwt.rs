@@ -111,8 +111,21 @@ pub fn decode_for(token: &[u8], key_claim: Option<&str>) -> Result<Jwt, Malforme
     let (Some(header), Some(payload)) = (token.get(..first), token.get(first + 1..second)) else {
         return Err(Malformed::Segments(3));
     };
-    // Both segments into one buffer: one allocation for the token.
-    let mut json = Vec::with_capacity((header.len() + payload.len()) / 4 * 3 + 6);
+    // Both segments into one buffer, on the stack for the usual token (an allocation and its
+    // free cost more than clearing the buffer); each decoded segment needs one byte more than
+    // it holds (see `base64url`).
+    let known = KNOWN_HEADERS.iter().find(|(known, _)| *known == header);
+    let room = if known.is_some() { 0 } else { header.len() } + payload.len();
+    let room = room / 4 * 3 + 8;
+    let mut stack = [0u8; STACK_JSON];
+    let mut heap = Vec::new();
+    let json: &mut [u8] = match stack.get_mut(..room) {
+        Some(json) => json,
+        None => {
+            heap = vec![0; room];
+            &mut heap
+        }
+    };
     // The first byte and the length before the bytes: most keys are told apart without a call
     // to memcmp.
     let is_key_claim = |key: &[u8]| {
@@ -123,31 +136,36 @@ pub fn decode_for(token: &[u8], key_claim: Option<&str>) -> Result<Jwt, Malforme
     // `Some(None)`: present, not a string; `None`: absent.
     let mut alg: Option<Option<Cow<'static, str>>> = None;
     let mut in_header = None;
-    if let Some((_, name)) = KNOWN_HEADERS.iter().find(|(known, _)| *known == header) {
+    let mut header_len = 0;
+    if let Some((_, name)) = known {
         // Read without decoding: `alg` and `typ`, two strings, neither empty.
         alg = Some(Some(Cow::Borrowed(*name)));
         if is_key_claim(b"alg") || is_key_claim(b"typ") {
             in_header = Some(ClaimValue::Str { empty: false });
         }
     } else {
-        append_decoded(header, &mut json, "header")?;
-        read_object(&json, "header", &mut |key, value| {
-            if in_header.is_none() && is_key_claim(key) {
-                in_header = Some(ClaimValue::of(&value));
-            }
-            if alg.is_none() && matches!(key, [b'a', b'l', b'g']) {
-                alg = Some(match value {
-                    Value::Str(name) => Some(known_alg(name)),
-                    _ => None,
-                });
-            }
-        })?;
+        header_len = base64url(header, json).ok_or(Malformed::NotBase64("header"))?;
+        read_object(
+            json.get(..header_len).unwrap_or_default(),
+            "header",
+            &mut |key, value| {
+                if in_header.is_none() && is_key_claim(key) {
+                    in_header = Some(ClaimValue::of(&value));
+                }
+                if alg.is_none() && matches!(key, [b'a', b'l', b'g']) {
+                    alg = Some(match value {
+                        Value::Str(name) => Some(known_alg(name)),
+                        _ => None,
+                    });
+                }
+            },
+        )?;
     }
-    let header_len = json.len();
-    append_decoded(payload, &mut json, "payload")?;
+    let to = json.get_mut(header_len..).unwrap_or_default();
+    let payload_len = base64url(payload, to).ok_or(Malformed::NotBase64("payload"))?;
     let (mut exp, mut nbf, mut in_payload) = (None, None, None);
     read_object(
-        json.get(header_len..).unwrap_or_default(),
+        to.get(..payload_len).unwrap_or_default(),
         "payload",
         &mut |key, value| {
             if in_payload.is_none() && is_key_claim(key) {
@@ -201,13 +219,9 @@ fn known_alg(name: &[u8]) -> Cow<'static, str> {
     }
 }
 
-/// base64url with or without padding, as lua-resty-jwt decodes it, appended to `json`: the
-/// rules of the base64 crate's URL_SAFE engine with `DecodePaddingMode::Indifferent`, by hand.
-/// Written as plain loops: the `.wasm` is built for size, where the crate's chunked decoder
-/// and its iterators cost several times the work of the bytes.
-fn append_decoded(segment: &[u8], json: &mut Vec<u8>, part: &'static str) -> Result<(), Malformed> {
-    base64url(segment, json).ok_or(Malformed::NotBase64(part))
-}
+/// Decoded header and payload bytes held on the stack (a payload of up to ~330 base64url
+/// bytes); a longer token's go to the heap.
+const STACK_JSON: usize = 256;
 
 /// The 6-bit value of each base64url symbol; 0xff for any other byte.
 /// (A-Z 0-25, a-z 26-51, 0-9 52-61, `-` 62, `_` 63; checked against the crate in the tests.)
@@ -231,11 +245,14 @@ const BASE64URL: [u8; 256] = [
     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
 ];
 
-fn base64url(input: &[u8], out: &mut Vec<u8>) -> Option<()> {
-    let symbol = |b: u8| {
-        let v = BASE64URL.get(usize::from(b)).copied().unwrap_or(0xff);
-        (v != 0xff).then_some(u32::from(v))
-    };
+/// base64url with or without padding, as lua-resty-jwt decodes it, written from the start of
+/// `out`: the rules of the base64 crate's URL_SAFE engine with `DecodePaddingMode::Indifferent`,
+/// by hand. The bytes written, or `None` when `input` is not base64url (or `out` is short: it
+/// needs room for one byte more than the decoded ones, as each quad is written as a word).
+/// Written as plain loops: the `.wasm` is built for size, where the crate's chunked decoder and
+/// its iterators cost several times the work of the bytes.
+fn base64url(input: &[u8], out: &mut [u8]) -> Option<usize> {
+    let symbol = |b: u8| u32::from(BASE64URL.get(usize::from(b)).copied().unwrap_or(0xff));
     // Whole quads first, then the last one to four bytes (padding may only be there), as the
     // crate splits them; a last quad of four bytes not ending in `=` goes with the whole ones,
     // which decode it as the crate's last-quad rules do (four symbols carry three bytes and no
@@ -247,31 +264,25 @@ fn base64url(input: &[u8], out: &mut Vec<u8>) -> Option<()> {
         rem
     };
     let (quads, suffix) = input.split_at_checked(input.len() - last)?;
-    // The whole quads, eight at a time into a block on the stack that is appended in one copy:
-    // `resize` zeroes the output a byte at a time in the .wasm, and a push checks the capacity
-    // for every byte.
-    let mut at = 0;
-    while at < quads.len() {
-        let mut block = [0u8; 24];
-        let mut to = 0;
-        while let (Some(&[a, b, c, d]), Some([x, y, z])) =
-            (quads.get(at..at + 4), block.get_mut(to..to + 3))
-        {
-            // One test for the four: a symbol's value has its high bit clear, 0xff has it set.
-            let v = |b: u8| u32::from(BASE64URL.get(usize::from(b)).copied().unwrap_or(0xff));
-            let (a, b, c, d) = (v(a), v(b), v(c), v(d));
-            if (a | b | c | d) & 0x80 != 0 {
-                return None;
-            }
-            let n = a << 18 | b << 12 | c << 6 | d;
-            (*x, *y, *z) = ((n >> 16) as u8, (n >> 8) as u8, n as u8);
-            at += 4;
-            to += 3;
-        }
-        out.extend_from_slice(block.get(..to).unwrap_or_default());
+    // Each quad's three bytes are stored as one word, whose fourth byte the next quad writes
+    // over; a stranger is told by its 0xff, whose high bit no symbol's value has, checked once
+    // after the loop.
+    let (mut at, mut to, mut strangers) = (0, 0, 0);
+    while let Some(&[a, b, c, d]) = quads.get(at..at + 4) {
+        let (a, b, c, d) = (symbol(a), symbol(b), symbol(c), symbol(d));
+        strangers |= a | b | c | d;
+        let n = a << 18 | b << 12 | c << 6 | d;
+        let word = (n >> 16 & 0xff) | (n & 0xff00) | (n & 0xff) << 16;
+        out.get_mut(to..to + 4)?
+            .copy_from_slice(&word.to_le_bytes());
+        at += 4;
+        to += 3;
+    }
+    if strangers & 0x80 != 0 {
+        return None;
     }
     if suffix.is_empty() {
-        return Some(());
+        return Some(to);
     }
     let (mut n, mut morsels, mut padding, mut i) = (0u32, 0u32, false, 0usize);
     for &b in suffix {
@@ -282,10 +293,11 @@ fn base64url(input: &[u8], out: &mut Vec<u8>) -> Option<()> {
             }
             padding = true;
         } else {
-            if padding {
+            let v = symbol(b);
+            if padding || v == 0xff {
                 return None;
             }
-            n = n << 6 | symbol(b)?;
+            n = n << 6 | v;
             morsels += 1;
         }
         i += 1;
@@ -302,10 +314,11 @@ fn base64url(input: &[u8], out: &mut Vec<u8>) -> Option<()> {
     n >>= spare;
     for shift in [16, 8, 0] {
         if bytes * 8 > shift {
-            out.push((n >> shift) as u8);
+            *out.get_mut(to)? = (n >> shift) as u8;
+            to += 1;
         }
     }
-    Some(())
+    Some(to)
 }
 
 /// Checks one decoded segment is a JSON object nested at most [`MAX_JSON_DEPTH`] deep, handing
@@ -781,6 +794,15 @@ pub mod tests {
         GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
     );
 
+    /// `base64url` into a buffer with no more room than it asks for.
+    fn decoded(input: &[u8]) -> Option<Vec<u8>> {
+        let room = input.len() / 4 * 3 + input.len() % 4;
+        let mut out = vec![0xa5; room + 1];
+        let n = base64url(input, &mut out)?;
+        out.truncate(n);
+        Some(out)
+    }
+
     #[test]
     fn base64url_decodes_as_the_crate_does() {
         // Every string of up to six bytes over symbols, padding and strangers.
@@ -797,8 +819,7 @@ pub mod tests {
             }
         }
         for input in inputs {
-            let mut out = b"prefix".to_vec();
-            let ours = base64url(&input, &mut out).map(|()| out[6..].to_vec());
+            let ours = decoded(&input);
             let theirs = URL_SAFE_LENIENT.decode(&input).ok();
             assert_eq!(ours, theirs, "{:?}", String::from_utf8_lossy(&input));
         }
@@ -807,8 +828,7 @@ pub mod tests {
     proptest! {
         #[test]
         fn base64url_agrees_on_longer_input(input in "[A-Za-z0-9_=+/-]{0,120}") {
-            let mut out = Vec::new();
-            let ours = base64url(input.as_bytes(), &mut out).map(|()| out);
+            let ours = decoded(input.as_bytes());
             prop_assert_eq!(ours, URL_SAFE_LENIENT.decode(&input).ok());
         }
     }
