@@ -118,7 +118,7 @@ pub fn decode_for(token: &[u8], key_claim: Option<&str>) -> Result<Jwt, Malforme
     let room = if known.is_some() { 0 } else { header.len() } + payload.len();
     let room = room / 4 * 3 + 8;
     let mut stack = [0u8; STACK_JSON];
-    let mut heap = Vec::new();
+    let mut heap: Vec<u8>;
     let json: &mut [u8] = match stack.get_mut(..room) {
         Some(json) => json,
         None => {
