@@ -3,6 +3,7 @@
 //! no secrets), so a diagnosis never says a token is good, only what is wrong with it.
 
 use crate::bounds::{MAX_JSON_DEPTH, MAX_JWT_BYTES};
+use crate::parse::base64::{self, Rules};
 use crate::parse::shape::{self, Scalar};
 use crate::parse::text::{find, position_of, Class};
 use std::borrow::Cow;
@@ -144,7 +145,8 @@ pub fn decode_for(token: &[u8], key_claim: Option<&str>) -> Result<Jwt, Malforme
             in_header = Some(ClaimValue::Str { empty: false });
         }
     } else {
-        header_len = base64url(header, json).ok_or(Malformed::NotBase64("header"))?;
+        header_len =
+            base64::decode(header, Rules::UrlSafe, json).ok_or(Malformed::NotBase64("header"))?;
         read_object(
             json.get(..header_len).unwrap_or_default(),
             "header",
@@ -162,7 +164,8 @@ pub fn decode_for(token: &[u8], key_claim: Option<&str>) -> Result<Jwt, Malforme
         )?;
     }
     let to = json.get_mut(header_len..).unwrap_or_default();
-    let payload_len = base64url(payload, to).ok_or(Malformed::NotBase64("payload"))?;
+    let payload_len =
+        base64::decode(payload, Rules::UrlSafe, to).ok_or(Malformed::NotBase64("payload"))?;
     let (mut exp, mut nbf, mut in_payload) = (None, None, None);
     read_object(
         to.get(..payload_len).unwrap_or_default(),
@@ -222,104 +225,6 @@ fn known_alg(name: &[u8]) -> Cow<'static, str> {
 /// Decoded header and payload bytes held on the stack (a payload of up to ~330 base64url
 /// bytes); a longer token's go to the heap.
 const STACK_JSON: usize = 256;
-
-/// The 6-bit value of each base64url symbol; 0xff for any other byte.
-/// (A-Z 0-25, a-z 26-51, 0-9 52-61, `-` 62, `_` 63; checked against the crate in the tests.)
-#[rustfmt::skip]
-const BASE64URL: [u8; 256] = [
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 62, 0xff, 0xff,
-    52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
-    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 0xff, 0xff, 0xff, 0xff, 63,
-    0xff, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
-    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-];
-
-/// base64url with or without padding, as lua-resty-jwt decodes it, written from the start of
-/// `out`: the rules of the base64 crate's URL_SAFE engine with `DecodePaddingMode::Indifferent`,
-/// by hand. The bytes written, or `None` when `input` is not base64url (or `out` is short: it
-/// needs room for one byte more than the decoded ones, as each quad is written as a word).
-/// Written as plain loops: the `.wasm` is built for size, where the crate's chunked decoder and
-/// its iterators cost several times the work of the bytes.
-fn base64url(input: &[u8], out: &mut [u8]) -> Option<usize> {
-    let symbol = |b: u8| u32::from(BASE64URL.get(usize::from(b)).copied().unwrap_or(0xff));
-    // Whole quads first, then the last one to four bytes (padding may only be there), as the
-    // crate splits them; a last quad of four bytes not ending in `=` goes with the whole ones,
-    // which decode it as the crate's last-quad rules do (four symbols carry three bytes and no
-    // spare bits; a `=` inside it is refused either way).
-    let rem = input.len() % 4;
-    let last = if rem == 0 && input.last() == Some(&b'=') {
-        4
-    } else {
-        rem
-    };
-    let (quads, suffix) = input.split_at_checked(input.len() - last)?;
-    // Each quad's three bytes are stored as one word, whose fourth byte the next quad writes
-    // over; a stranger is told by its 0xff, whose high bit no symbol's value has, checked once
-    // after the loop.
-    let (mut at, mut to, mut strangers) = (0, 0, 0);
-    while let Some(&[a, b, c, d]) = quads.get(at..at + 4) {
-        let (a, b, c, d) = (symbol(a), symbol(b), symbol(c), symbol(d));
-        strangers |= a | b | c | d;
-        let n = a << 18 | b << 12 | c << 6 | d;
-        let word = (n >> 16 & 0xff) | (n & 0xff00) | (n & 0xff) << 16;
-        out.get_mut(to..to + 4)?
-            .copy_from_slice(&word.to_le_bytes());
-        at += 4;
-        to += 3;
-    }
-    if strangers & 0x80 != 0 {
-        return None;
-    }
-    if suffix.is_empty() {
-        return Some(to);
-    }
-    let (mut n, mut morsels, mut padding, mut i) = (0u32, 0u32, false, 0usize);
-    for &b in suffix {
-        if b == b'=' {
-            // Padding never takes the first two places of the last quad.
-            if i < 2 {
-                return None;
-            }
-            padding = true;
-        } else {
-            let v = symbol(b);
-            if padding || v == 0xff {
-                return None;
-            }
-            n = n << 6 | v;
-            morsels += 1;
-        }
-        i += 1;
-    }
-    if morsels < 2 {
-        return None;
-    }
-    // 2, 3 or 4 symbols carry 1, 2 or 3 bytes; the bits left over must be zero.
-    let bytes = morsels * 6 / 8;
-    let spare = morsels * 6 - bytes * 8;
-    if n & ((1 << spare) - 1) != 0 {
-        return None;
-    }
-    n >>= spare;
-    for shift in [16, 8, 0] {
-        if bytes * 8 > shift {
-            *out.get_mut(to)? = (n >> shift) as u8;
-            to += 1;
-        }
-    }
-    Some(to)
-}
 
 /// Checks one decoded segment is a JSON object nested at most [`MAX_JSON_DEPTH`] deep, handing
 /// `member` its top-level members. `member` must keep the first value of each key it looks at
@@ -703,7 +608,7 @@ pub mod tests {
 
     /// An unsigned test token from header and payload JSON.
     pub fn token(header: &str, payload: &str) -> String {
-        let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let e = ::base64::engine::general_purpose::URL_SAFE_NO_PAD;
         format!("{}.{}.c2lnbmF0dXJl", e.encode(header), e.encode(payload))
     }
 
@@ -711,7 +616,7 @@ pub mod tests {
     /// another order (which is no known header), for every key claim that could be in it.
     #[test]
     fn known_headers_read_as_decoded() {
-        let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let e = ::base64::engine::general_purpose::URL_SAFE_NO_PAD;
         for (encoded, name) in KNOWN_HEADERS {
             let header = format!(r#"{{"alg":"{name}","typ":"JWT"}}"#);
             assert_eq!(e.encode(&header).as_bytes(), encoded, "{name}");
@@ -784,54 +689,15 @@ pub mod tests {
         }
     }
 
-    use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
-    use base64::engine::DecodePaddingMode;
-    use base64::Engine;
+    use ::base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+    use ::base64::engine::DecodePaddingMode;
+    use ::base64::Engine;
 
-    /// The engine the decoder used before `base64url`.
+    /// The engine the decoder used before `parse::base64`.
     const URL_SAFE_LENIENT: GeneralPurpose = GeneralPurpose::new(
-        &base64::alphabet::URL_SAFE,
+        &::base64::alphabet::URL_SAFE,
         GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
     );
-
-    /// `base64url` into a buffer with no more room than it asks for.
-    fn decoded(input: &[u8]) -> Option<Vec<u8>> {
-        let room = input.len() / 4 * 3 + input.len() % 4;
-        let mut out = vec![0xa5; room + 1];
-        let n = base64url(input, &mut out)?;
-        out.truncate(n);
-        Some(out)
-    }
-
-    #[test]
-    fn base64url_decodes_as_the_crate_does() {
-        // Every string of up to six bytes over symbols, padding and strangers.
-        let alphabet = b"AQw_-=/.";
-        let mut inputs = vec![Vec::new()];
-        for len in 1..=6u32 {
-            for mut i in 0..alphabet.len().pow(len) {
-                let mut input = Vec::new();
-                for _ in 0..len {
-                    input.push(alphabet[i % alphabet.len()]);
-                    i /= alphabet.len();
-                }
-                inputs.push(input);
-            }
-        }
-        for input in inputs {
-            let ours = decoded(&input);
-            let theirs = URL_SAFE_LENIENT.decode(&input).ok();
-            assert_eq!(ours, theirs, "{:?}", String::from_utf8_lossy(&input));
-        }
-    }
-
-    proptest! {
-        #[test]
-        fn base64url_agrees_on_longer_input(input in "[A-Za-z0-9_=+/-]{0,120}") {
-            let ours = decoded(input.as_bytes());
-            prop_assert_eq!(ours, URL_SAFE_LENIENT.decode(&input).ok());
-        }
-    }
 
     /// The decoder this module replaced, on serde_json: the oracle for `decode`.
     fn serde_decode(token: &[u8]) -> Result<(Option<String>, Shape, Shape), Malformed> {
@@ -903,7 +769,7 @@ pub mod tests {
 
     #[test]
     fn tricky_tokens_decode_as_before() {
-        let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let e = ::base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let alg = r#"{"alg":"HS256"}"#.as_bytes();
         let mut tokens: Vec<Vec<u8>> = Vec::new();
         // Every tricky document as the header, and as the payload under a good header.
@@ -982,7 +848,7 @@ pub mod tests {
                 let m: Vec<String> = members.iter().map(|(k, v)| format!("{k}:{v}")).collect();
                 format!("{{{}}}", m.join(","))
             };
-            let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+            let e = ::base64::engine::general_purpose::URL_SAFE_NO_PAD;
             let t = match which {
                 0 => token(&object(&header), &object(&payload)).into_bytes(),
                 1 => format!("{}.{}.x", e.encode(&raw), e.encode(object(&payload))).into_bytes(),
