@@ -175,11 +175,17 @@ fn for_each_gram(bytes: &[u8], mut f: impl FnMut(usize, u64)) {
     // One 8-byte load where the bytes run on (one bounds check a gram), then the tail byte by
     // byte.
     while let Some(word) = bytes.get(at..at + 8) {
-        f(at, u64::from_le_bytes(word.try_into().unwrap_or_default()) & GRAM_MASK);
+        f(
+            at,
+            u64::from_le_bytes(word.try_into().unwrap_or_default()) & GRAM_MASK,
+        );
         at += STRIDE;
     }
     while let Some(gram) = bytes.get(at..at + GRAM) {
-        f(at, gram.iter().rev().fold(0, |k, &b| (k << 8) | u64::from(b)));
+        f(
+            at,
+            gram.iter().rev().fold(0, |k, &b| (k << 8) | u64::from(b)),
+        );
         at += STRIDE;
     }
 }

@@ -115,7 +115,7 @@ pub fn decode_for(token: &[u8], key_claim: Option<&str>) -> Result<Jwt, Malforme
     // Both segments into one buffer, on the stack for the usual token (an allocation and its
     // free cost more than clearing the buffer); each decoded segment needs one byte more than
     // it holds (see `base64url`).
-    let known = KNOWN_HEADERS.iter().find(|(known, _)| *known == header);
+    let known = known_header(header);
     let room = if known.is_some() { 0 } else { header.len() } + payload.len();
     let room = room / 4 * 3 + 8;
     let mut stack = [0u8; STACK_JSON];
@@ -138,9 +138,9 @@ pub fn decode_for(token: &[u8], key_claim: Option<&str>) -> Result<Jwt, Malforme
     let mut alg: Option<Option<Cow<'static, str>>> = None;
     let mut in_header = None;
     let mut header_len = 0;
-    if let Some((_, name)) = known {
+    if let Some(name) = known {
         // Read without decoding: `alg` and `typ`, two strings, neither empty.
-        alg = Some(Some(Cow::Borrowed(*name)));
+        alg = Some(Some(Cow::Borrowed(name)));
         if is_key_claim(b"alg") || is_key_claim(b"typ") {
             in_header = Some(ClaimValue::Str { empty: false });
         }
@@ -192,6 +192,33 @@ pub fn decode_for(token: &[u8], key_claim: Option<&str>) -> Result<Jwt, Malforme
         nbf: nbf.unwrap_or(NumericClaim::Missing),
         key_claim: in_payload.or(in_header),
     })
+}
+
+/// The `alg` of a header in [`KNOWN_HEADERS`]. They differ in one byte (the first of the alg
+/// name, base64url-encoded): that byte tells which one it can be, and the rest is compared a
+/// word at a time (memcmp goes a byte at a time in the .wasm).
+fn known_header(header: &[u8]) -> Option<&'static str> {
+    const DIFFERS_AT: usize = 11;
+    let (known, name) = match header.get(DIFFERS_AT)? {
+        b'I' => KNOWN_HEADERS.first()?,
+        b'S' => KNOWN_HEADERS.get(1)?,
+        b'F' => KNOWN_HEADERS.get(2)?,
+        _ => return None,
+    };
+    let (Ok(header), Ok(known)) = (<&[u8; 36]>::try_from(header), <&[u8; 36]>::try_from(*known))
+    else {
+        return None;
+    };
+    let word = |bytes: &[u8; 36], at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(bytes.get(at..at + 8).unwrap_or(&[0; 8]));
+        u64::from_le_bytes(w)
+    };
+    // Five words over the 36 bytes, the last two overlapping.
+    let differ = [0, 8, 16, 24, 28]
+        .iter()
+        .fold(0, |d, &at| d | (word(header, at) ^ word(known, at)));
+    (differ == 0).then_some(*name)
 }
 
 /// The headers most issuers send, as sent (base64url of `{"alg":"<alg>","typ":"JWT"}`), with
@@ -610,6 +637,28 @@ pub mod tests {
     pub fn token(header: &str, payload: &str) -> String {
         let e = ::base64::engine::general_purpose::URL_SAFE_NO_PAD;
         format!("{}.{}.c2lnbmF0dXJl", e.encode(header), e.encode(payload))
+    }
+
+    /// A header is known exactly when it is one of [`KNOWN_HEADERS`], byte for byte.
+    #[test]
+    fn known_headers_by_every_byte() {
+        for (known, name) in KNOWN_HEADERS {
+            assert_eq!(known.len(), 36);
+            assert_eq!(known_header(known), Some(name));
+            for at in 0..known.len() {
+                for b in [b'A', b'I', b'S', b'F', b'e', 0, 0xff] {
+                    let mut header = known.to_vec();
+                    header[at] = b;
+                    let expected = KNOWN_HEADERS
+                        .iter()
+                        .find(|(k, _)| *k == &header[..])
+                        .map(|(_, n)| *n);
+                    assert_eq!(known_header(&header), expected, "{at} {b}");
+                }
+            }
+            assert_eq!(known_header(&known[..35]), None);
+            assert_eq!(known_header(&[known, &b"A"[..]].concat()), None);
+        }
     }
 
     /// A known header is what it says, and is read as the decoder reads the same members in
