@@ -113,20 +113,37 @@ pub fn decode_for(token: &[u8], key_claim: Option<&str>) -> Result<Jwt, Malforme
         return Err(Malformed::Segments(3));
     };
     // Both segments into one buffer, on the stack for the usual token (an allocation and its
-    // free cost more than clearing the buffer); each decoded segment needs one byte more than
-    // it holds (see `base64url`).
+    // free cost more than clearing the buffer, which costs a wasm instruction a byte: the
+    // smaller buffer when it is enough); each decoded segment needs one byte more than it
+    // holds (see `base64::decode`).
     let known = known_header(header);
     let room = if known.is_some() { 0 } else { header.len() } + payload.len();
     let room = room / 4 * 3 + 8;
-    let mut stack = [0u8; STACK_JSON];
-    let mut heap: Vec<u8>;
-    let json: &mut [u8] = match stack.get_mut(..room) {
-        Some(json) => json,
-        None => {
-            heap = vec![0; room];
-            &mut heap
-        }
-    };
+    if room <= SMALL_JSON {
+        read_segments(header, payload, known, key_claim, &mut [0; SMALL_JSON])
+    } else if room <= LARGE_JSON {
+        read_segments(header, payload, known, key_claim, &mut [0; LARGE_JSON])
+    } else {
+        read_segments(header, payload, known, key_claim, &mut vec![0; room])
+    }
+}
+
+/// Decoded header and payload bytes held in a small stack buffer (a payload of up to ~160
+/// base64url bytes: a few claims) or a larger one (~680: the access tokens of most identity
+/// providers); a longer token's go to the heap.
+const SMALL_JSON: usize = 128;
+const LARGE_JSON: usize = 512;
+
+/// Decodes and reads `header` (unless it is a known one) and `payload` in `json`, which has
+/// room for both.
+#[inline(never)]
+fn read_segments(
+    header: &[u8],
+    payload: &[u8],
+    known: Option<&'static str>,
+    key_claim: Option<&str>,
+    json: &mut [u8],
+) -> Result<Jwt, Malformed> {
     // The first byte and the length before the bytes: most keys are told apart without a call
     // to memcmp.
     let is_key_claim = |key: &[u8]| {
@@ -248,10 +265,6 @@ fn known_alg(name: &[u8]) -> Cow<'static, str> {
         None => Cow::Owned(String::from_utf8_lossy(name).into_owned()),
     }
 }
-
-/// Decoded header and payload bytes held on the stack (a payload of up to ~330 base64url
-/// bytes); a longer token's go to the heap.
-const STACK_JSON: usize = 256;
 
 /// Checks one decoded segment is a JSON object nested at most [`MAX_JSON_DEPTH`] deep, handing
 /// `member` its top-level members. `member` must keep the first value of each key it looks at
@@ -880,6 +893,12 @@ pub mod tests {
             token(r#"{"alg":"HS256"}"#, &big).into_bytes(),
             big.into_bytes(),
         ]);
+        // Payloads around the buffers' sizes: the small one, the large one, the heap.
+        for n in (60..140).chain(340..420).chain([600, 700]) {
+            let payload = format!(r#"{{"exp":1,"pad":"{}"}}"#, "p".repeat(n));
+            tokens.push(token(r#"{"alg":"HS256","typ":"JWT"}"#, &payload).into_bytes());
+            tokens.push(token(r#"{"typ":"JWT","alg":"HS256"}"#, &payload).into_bytes());
+        }
         for t in &tokens {
             agree(t);
         }
