@@ -57,11 +57,11 @@ pub fn of(kind: &'static str, value: &[u8]) -> Fingerprint {
 /// The first 8 hex digits of the SHA-256 of `value`.
 ///
 /// SHA-256 is most of what an expired-JWT 401 costs, a 64-byte block at a time. bitcoin_hashes
-/// writes its 64 rounds as one macro-unrolled function with the state in locals: ~4,900 wasm
+/// writes its 64 rounds as one macro-unrolled function with the state in locals: ~5,000 wasm
 /// instructions a block. sha2 0.10's portable backend calls a function per two rounds, which
 /// the .wasm's inline threshold (40, .cargo/config.toml) leaves uninlined even at sha2's own
 /// opt-level 3 (~6,800 a block); hmac-sha256 calls one per 16 rounds, the state in memory
-/// (~6,400). Measured on a 177-byte JWT (3 blocks): sha2 20.9k, hmac-sha256 19.4k, this ~16k.
+/// (~6,400). Measured on a 177-byte JWT (3 blocks): sha2 20.9k, hmac-sha256 19.4k, this 15.5k.
 /// The padding is built here and every block goes through one call of the block function
 /// (its midstate API), so that its unrolled rounds are in the .wasm once. Not inlined: inlined
 /// into the decision it changes how every other 401 is compiled (the stripped one by a few
@@ -96,6 +96,7 @@ fn sha256_prefix(value: &[u8]) -> [u8; 8] {
     }
     // The digest's first four bytes are the first word of the state.
     let (digest, _) = state.as_parts();
+    // By hand, not `{:02x}`: core::fmt per byte costs more than the hex digits themselves.
     let mut digits = [b'0'; 8];
     for (pair, byte) in digits.chunks_exact_mut(2).zip(digest.iter()) {
         for (digit, nibble) in pair.iter_mut().zip([byte >> 4, byte & 0x0f]) {
