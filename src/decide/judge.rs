@@ -4,6 +4,7 @@
 use crate::decide::config::{Claim, Config};
 use crate::decide::credential::{Found, Kind, Place};
 use crate::diagnosis::{At, Code, Diagnosis, Plugin};
+use crate::parse::base64::{self, Rules};
 use crate::parse::httpdate;
 use crate::parse::jwt::{
     self, duration, push_duration, push_number, push_rfc3339, rfc3339, ClaimValue, NumericClaim,
@@ -11,9 +12,6 @@ use crate::parse::jwt::{
 };
 use crate::parse::request::Request;
 use crate::parse::text::is_visible_ascii;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
-use base64::engine::DecodePaddingMode;
-use base64::Engine;
 
 /// Values clients send when a template variable was never filled in, compared case-insensitively.
 const PLACEHOLDERS: [&str; 22] = [
@@ -410,13 +408,12 @@ fn unusable_time_claim(
 
 fn judge_basic(found: &Found<'_>) -> Vec<Diagnosis> {
     let place = found.place.describe();
-    let decoded = base64::engine::general_purpose::STANDARD.decode(&found.value);
-    let problem = match decoded {
-        Err(_) => Some("is not base64"),
-        Ok(bytes) if !bytes.contains(&b':') => {
+    let problem = match base64::decoded(&found.value, Rules::Standard) {
+        None => Some("is not base64"),
+        Some(bytes) if !bytes.contains(&b':') => {
             Some("decodes to a value without the ':' between user and password")
         }
-        Ok(_) => None,
+        Some(_) => None,
     };
     problem
         .map(|p| {
@@ -435,14 +432,8 @@ fn judge_basic(found: &Found<'_>) -> Vec<Diagnosis> {
 /// ngx_decode_base64_internal): it stops at the first `=`, refuses any other byte outside the
 /// alphabet and a length of 4n+1, and ignores leftover bits.
 fn nginx_base64(value: &[u8]) -> Option<Vec<u8>> {
-    const LENIENT: GeneralPurpose = GeneralPurpose::new(
-        &base64::alphabet::STANDARD,
-        GeneralPurposeConfig::new()
-            .with_decode_padding_mode(DecodePaddingMode::RequireNone)
-            .with_decode_allow_trailing_bits(true),
-    );
     let end = value.iter().position(|&b| b == b'=').unwrap_or(value.len());
-    LENIENT.decode(value.get(..end)?).ok()
+    base64::decoded(value.get(..end)?, Rules::Nginx)
 }
 
 /// What ldap-auth refuses before it asks the directory (kong/plugins/ldap-auth/access.lua,
@@ -564,7 +555,8 @@ mod tests {
     /// Each row: the value after the scheme, what ldap-auth (Kong 3.9.3) makes of it.
     #[test]
     fn ldap_credentials_as_kong_reads_them() {
-        use base64::engine::general_purpose::STANDARD;
+        use ::base64::engine::general_purpose::STANDARD;
+        use ::base64::Engine;
         let b64 = |s: &[u8]| STANDARD.encode(s);
         let cases: Vec<(String, Option<&str>)> = vec![
             (b64(b"einstein:password"), None),

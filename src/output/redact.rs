@@ -172,13 +172,20 @@ fn filter_bits<const N: usize>(gram: u64) -> (usize, u64) {
 #[inline(always)]
 fn for_each_gram(bytes: &[u8], mut f: impl FnMut(usize, u64)) {
     let mut at = 0usize;
+    // One 8-byte load where the bytes run on (one bounds check a gram), then the tail byte by
+    // byte.
+    while let Some(word) = bytes.get(at..at + 8) {
+        f(
+            at,
+            u64::from_le_bytes(word.try_into().unwrap_or_default()) & GRAM_MASK,
+        );
+        at += STRIDE;
+    }
     while let Some(gram) = bytes.get(at..at + GRAM) {
-        // One 8-byte load where the bytes run on, else the tail byte by byte.
-        let key = match bytes.get(at..at + 8).map(<[u8; 8]>::try_from) {
-            Some(Ok(word)) => u64::from_le_bytes(word) & GRAM_MASK,
-            _ => gram.iter().rev().fold(0, |k, &b| (k << 8) | u64::from(b)),
-        };
-        f(at, key);
+        f(
+            at,
+            gram.iter().rev().fold(0, |k, &b| (k << 8) | u64::from(b)),
+        );
         at += STRIDE;
     }
 }

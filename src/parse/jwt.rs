@@ -3,6 +3,7 @@
 //! no secrets), so a diagnosis never says a token is good, only what is wrong with it.
 
 use crate::bounds::{MAX_JSON_DEPTH, MAX_JWT_BYTES};
+use crate::parse::base64::{self, Rules};
 use crate::parse::shape::{self, Scalar};
 use crate::parse::text::{find, position_of, Class};
 use std::borrow::Cow;
@@ -111,8 +112,38 @@ pub fn decode_for(token: &[u8], key_claim: Option<&str>) -> Result<Jwt, Malforme
     let (Some(header), Some(payload)) = (token.get(..first), token.get(first + 1..second)) else {
         return Err(Malformed::Segments(3));
     };
-    // Both segments into one buffer: one allocation for the token.
-    let mut json = Vec::with_capacity((header.len() + payload.len()) / 4 * 3 + 6);
+    // Both segments into one buffer, on the stack for the usual token (an allocation and its
+    // free cost more than clearing the buffer, which costs a wasm instruction a byte: the
+    // smaller buffer when it is enough); each decoded segment needs one byte more than it
+    // holds (see `base64::decode`).
+    let known = known_header(header);
+    let room = if known.is_some() { 0 } else { header.len() } + payload.len();
+    let room = room / 4 * 3 + 8;
+    if room <= SMALL_JSON {
+        read_segments(header, payload, known, key_claim, &mut [0; SMALL_JSON])
+    } else if room <= LARGE_JSON {
+        read_segments(header, payload, known, key_claim, &mut [0; LARGE_JSON])
+    } else {
+        read_segments(header, payload, known, key_claim, &mut vec![0; room])
+    }
+}
+
+/// Decoded header and payload bytes held in a small stack buffer (a payload of up to ~160
+/// base64url bytes: a few claims) or a larger one (~680: the access tokens of most identity
+/// providers); a longer token's go to the heap.
+const SMALL_JSON: usize = 128;
+const LARGE_JSON: usize = 512;
+
+/// Decodes and reads `header` (unless it is a known one) and `payload` in `json`, which has
+/// room for both.
+#[inline(never)]
+fn read_segments(
+    header: &[u8],
+    payload: &[u8],
+    known: Option<&'static str>,
+    key_claim: Option<&str>,
+    json: &mut [u8],
+) -> Result<Jwt, Malformed> {
     // The first byte and the length before the bytes: most keys are told apart without a call
     // to memcmp.
     let is_key_claim = |key: &[u8]| {
@@ -123,31 +154,38 @@ pub fn decode_for(token: &[u8], key_claim: Option<&str>) -> Result<Jwt, Malforme
     // `Some(None)`: present, not a string; `None`: absent.
     let mut alg: Option<Option<Cow<'static, str>>> = None;
     let mut in_header = None;
-    if let Some((_, name)) = KNOWN_HEADERS.iter().find(|(known, _)| *known == header) {
+    let mut header_len = 0;
+    if let Some(name) = known {
         // Read without decoding: `alg` and `typ`, two strings, neither empty.
-        alg = Some(Some(Cow::Borrowed(*name)));
+        alg = Some(Some(Cow::Borrowed(name)));
         if is_key_claim(b"alg") || is_key_claim(b"typ") {
             in_header = Some(ClaimValue::Str { empty: false });
         }
     } else {
-        append_decoded(header, &mut json, "header")?;
-        read_object(&json, "header", &mut |key, value| {
-            if in_header.is_none() && is_key_claim(key) {
-                in_header = Some(ClaimValue::of(&value));
-            }
-            if alg.is_none() && matches!(key, [b'a', b'l', b'g']) {
-                alg = Some(match value {
-                    Value::Str(name) => Some(known_alg(name)),
-                    _ => None,
-                });
-            }
-        })?;
+        header_len =
+            base64::decode(header, Rules::UrlSafe, json).ok_or(Malformed::NotBase64("header"))?;
+        read_object(
+            json.get(..header_len).unwrap_or_default(),
+            "header",
+            &mut |key, value| {
+                if in_header.is_none() && is_key_claim(key) {
+                    in_header = Some(ClaimValue::of(&value));
+                }
+                if alg.is_none() && matches!(key, [b'a', b'l', b'g']) {
+                    alg = Some(match value {
+                        Value::Str(name) => Some(known_alg(name)),
+                        _ => None,
+                    });
+                }
+            },
+        )?;
     }
-    let header_len = json.len();
-    append_decoded(payload, &mut json, "payload")?;
+    let to = json.get_mut(header_len..).unwrap_or_default();
+    let payload_len =
+        base64::decode(payload, Rules::UrlSafe, to).ok_or(Malformed::NotBase64("payload"))?;
     let (mut exp, mut nbf, mut in_payload) = (None, None, None);
     read_object(
-        json.get(header_len..).unwrap_or_default(),
+        to.get(..payload_len).unwrap_or_default(),
         "payload",
         &mut |key, value| {
             if in_payload.is_none() && is_key_claim(key) {
@@ -171,6 +209,33 @@ pub fn decode_for(token: &[u8], key_claim: Option<&str>) -> Result<Jwt, Malforme
         nbf: nbf.unwrap_or(NumericClaim::Missing),
         key_claim: in_payload.or(in_header),
     })
+}
+
+/// The `alg` of a header in [`KNOWN_HEADERS`]. They differ in one byte (the first of the alg
+/// name, base64url-encoded): that byte tells which one it can be, and the rest is compared a
+/// word at a time (memcmp goes a byte at a time in the .wasm).
+fn known_header(header: &[u8]) -> Option<&'static str> {
+    const DIFFERS_AT: usize = 11;
+    let (known, name) = match header.get(DIFFERS_AT)? {
+        b'I' => KNOWN_HEADERS.first()?,
+        b'S' => KNOWN_HEADERS.get(1)?,
+        b'F' => KNOWN_HEADERS.get(2)?,
+        _ => return None,
+    };
+    let (Ok(header), Ok(known)) = (<&[u8; 36]>::try_from(header), <&[u8; 36]>::try_from(*known))
+    else {
+        return None;
+    };
+    let word = |bytes: &[u8; 36], at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(bytes.get(at..at + 8).unwrap_or(&[0; 8]));
+        u64::from_le_bytes(w)
+    };
+    // Five words over the 36 bytes, the last two overlapping.
+    let differ = [0, 8, 16, 24, 28]
+        .iter()
+        .fold(0, |d, &at| d | (word(header, at) ^ word(known, at)));
+    (differ == 0).then_some(*name)
 }
 
 /// The headers most issuers send, as sent (base64url of `{"alg":"<alg>","typ":"JWT"}`), with
@@ -199,113 +264,6 @@ fn known_alg(name: &[u8]) -> Cow<'static, str> {
         Some(known) => Cow::Borrowed(known),
         None => Cow::Owned(String::from_utf8_lossy(name).into_owned()),
     }
-}
-
-/// base64url with or without padding, as lua-resty-jwt decodes it, appended to `json`: the
-/// rules of the base64 crate's URL_SAFE engine with `DecodePaddingMode::Indifferent`, by hand.
-/// Written as plain loops: the `.wasm` is built for size, where the crate's chunked decoder
-/// and its iterators cost several times the work of the bytes.
-fn append_decoded(segment: &[u8], json: &mut Vec<u8>, part: &'static str) -> Result<(), Malformed> {
-    base64url(segment, json).ok_or(Malformed::NotBase64(part))
-}
-
-/// The 6-bit value of each base64url symbol; 0xff for any other byte.
-/// (A-Z 0-25, a-z 26-51, 0-9 52-61, `-` 62, `_` 63; checked against the crate in the tests.)
-#[rustfmt::skip]
-const BASE64URL: [u8; 256] = [
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 62, 0xff, 0xff,
-    52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
-    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 0xff, 0xff, 0xff, 0xff, 63,
-    0xff, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
-    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-];
-
-fn base64url(input: &[u8], out: &mut Vec<u8>) -> Option<()> {
-    let symbol = |b: u8| {
-        let v = BASE64URL.get(usize::from(b)).copied().unwrap_or(0xff);
-        (v != 0xff).then_some(u32::from(v))
-    };
-    // Whole quads first, then the last one to four bytes (padding may only be there), as the
-    // crate splits them; a last quad of four bytes not ending in `=` goes with the whole ones,
-    // which decode it as the crate's last-quad rules do (four symbols carry three bytes and no
-    // spare bits; a `=` inside it is refused either way).
-    let rem = input.len() % 4;
-    let last = if rem == 0 && input.last() == Some(&b'=') {
-        4
-    } else {
-        rem
-    };
-    let (quads, suffix) = input.split_at_checked(input.len() - last)?;
-    // The whole quads, eight at a time into a block on the stack that is appended in one copy:
-    // `resize` zeroes the output a byte at a time in the .wasm, and a push checks the capacity
-    // for every byte.
-    let mut at = 0;
-    while at < quads.len() {
-        let mut block = [0u8; 24];
-        let mut to = 0;
-        while let (Some(&[a, b, c, d]), Some([x, y, z])) =
-            (quads.get(at..at + 4), block.get_mut(to..to + 3))
-        {
-            // One test for the four: a symbol's value has its high bit clear, 0xff has it set.
-            let v = |b: u8| u32::from(BASE64URL.get(usize::from(b)).copied().unwrap_or(0xff));
-            let (a, b, c, d) = (v(a), v(b), v(c), v(d));
-            if (a | b | c | d) & 0x80 != 0 {
-                return None;
-            }
-            let n = a << 18 | b << 12 | c << 6 | d;
-            (*x, *y, *z) = ((n >> 16) as u8, (n >> 8) as u8, n as u8);
-            at += 4;
-            to += 3;
-        }
-        out.extend_from_slice(block.get(..to).unwrap_or_default());
-    }
-    if suffix.is_empty() {
-        return Some(());
-    }
-    let (mut n, mut morsels, mut padding, mut i) = (0u32, 0u32, false, 0usize);
-    for &b in suffix {
-        if b == b'=' {
-            // Padding never takes the first two places of the last quad.
-            if i < 2 {
-                return None;
-            }
-            padding = true;
-        } else {
-            if padding {
-                return None;
-            }
-            n = n << 6 | symbol(b)?;
-            morsels += 1;
-        }
-        i += 1;
-    }
-    if morsels < 2 {
-        return None;
-    }
-    // 2, 3 or 4 symbols carry 1, 2 or 3 bytes; the bits left over must be zero.
-    let bytes = morsels * 6 / 8;
-    let spare = morsels * 6 - bytes * 8;
-    if n & ((1 << spare) - 1) != 0 {
-        return None;
-    }
-    n >>= spare;
-    for shift in [16, 8, 0] {
-        if bytes * 8 > shift {
-            out.push((n >> shift) as u8);
-        }
-    }
-    Some(())
 }
 
 /// Checks one decoded segment is a JSON object nested at most [`MAX_JSON_DEPTH`] deep, handing
@@ -690,15 +648,37 @@ pub mod tests {
 
     /// An unsigned test token from header and payload JSON.
     pub fn token(header: &str, payload: &str) -> String {
-        let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let e = ::base64::engine::general_purpose::URL_SAFE_NO_PAD;
         format!("{}.{}.c2lnbmF0dXJl", e.encode(header), e.encode(payload))
+    }
+
+    /// A header is known exactly when it is one of [`KNOWN_HEADERS`], byte for byte.
+    #[test]
+    fn known_headers_by_every_byte() {
+        for (known, name) in KNOWN_HEADERS {
+            assert_eq!(known.len(), 36);
+            assert_eq!(known_header(known), Some(name));
+            for at in 0..known.len() {
+                for b in [b'A', b'I', b'S', b'F', b'e', 0, 0xff] {
+                    let mut header = known.to_vec();
+                    header[at] = b;
+                    let expected = KNOWN_HEADERS
+                        .iter()
+                        .find(|(k, _)| *k == &header[..])
+                        .map(|(_, n)| *n);
+                    assert_eq!(known_header(&header), expected, "{at} {b}");
+                }
+            }
+            assert_eq!(known_header(&known[..35]), None);
+            assert_eq!(known_header(&[known, &b"A"[..]].concat()), None);
+        }
     }
 
     /// A known header is what it says, and is read as the decoder reads the same members in
     /// another order (which is no known header), for every key claim that could be in it.
     #[test]
     fn known_headers_read_as_decoded() {
-        let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let e = ::base64::engine::general_purpose::URL_SAFE_NO_PAD;
         for (encoded, name) in KNOWN_HEADERS {
             let header = format!(r#"{{"alg":"{name}","typ":"JWT"}}"#);
             assert_eq!(e.encode(&header).as_bytes(), encoded, "{name}");
@@ -771,47 +751,15 @@ pub mod tests {
         }
     }
 
-    use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
-    use base64::engine::DecodePaddingMode;
-    use base64::Engine;
+    use ::base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+    use ::base64::engine::DecodePaddingMode;
+    use ::base64::Engine;
 
-    /// The engine the decoder used before `base64url`.
+    /// The engine the decoder used before `parse::base64`.
     const URL_SAFE_LENIENT: GeneralPurpose = GeneralPurpose::new(
-        &base64::alphabet::URL_SAFE,
+        &::base64::alphabet::URL_SAFE,
         GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
     );
-
-    #[test]
-    fn base64url_decodes_as_the_crate_does() {
-        // Every string of up to six bytes over symbols, padding and strangers.
-        let alphabet = b"AQw_-=/.";
-        let mut inputs = vec![Vec::new()];
-        for len in 1..=6u32 {
-            for mut i in 0..alphabet.len().pow(len) {
-                let mut input = Vec::new();
-                for _ in 0..len {
-                    input.push(alphabet[i % alphabet.len()]);
-                    i /= alphabet.len();
-                }
-                inputs.push(input);
-            }
-        }
-        for input in inputs {
-            let mut out = b"prefix".to_vec();
-            let ours = base64url(&input, &mut out).map(|()| out[6..].to_vec());
-            let theirs = URL_SAFE_LENIENT.decode(&input).ok();
-            assert_eq!(ours, theirs, "{:?}", String::from_utf8_lossy(&input));
-        }
-    }
-
-    proptest! {
-        #[test]
-        fn base64url_agrees_on_longer_input(input in "[A-Za-z0-9_=+/-]{0,120}") {
-            let mut out = Vec::new();
-            let ours = base64url(input.as_bytes(), &mut out).map(|()| out);
-            prop_assert_eq!(ours, URL_SAFE_LENIENT.decode(&input).ok());
-        }
-    }
 
     /// The decoder this module replaced, on serde_json: the oracle for `decode`.
     fn serde_decode(token: &[u8]) -> Result<(Option<String>, Shape, Shape), Malformed> {
@@ -883,7 +831,7 @@ pub mod tests {
 
     #[test]
     fn tricky_tokens_decode_as_before() {
-        let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let e = ::base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let alg = r#"{"alg":"HS256"}"#.as_bytes();
         let mut tokens: Vec<Vec<u8>> = Vec::new();
         // Every tricky document as the header, and as the payload under a good header.
@@ -945,6 +893,12 @@ pub mod tests {
             token(r#"{"alg":"HS256"}"#, &big).into_bytes(),
             big.into_bytes(),
         ]);
+        // Payloads around the buffers' sizes: the small one, the large one, the heap.
+        for n in (60..140).chain(340..420).chain([600, 700]) {
+            let payload = format!(r#"{{"exp":1,"pad":"{}"}}"#, "p".repeat(n));
+            tokens.push(token(r#"{"alg":"HS256","typ":"JWT"}"#, &payload).into_bytes());
+            tokens.push(token(r#"{"typ":"JWT","alg":"HS256"}"#, &payload).into_bytes());
+        }
         for t in &tokens {
             agree(t);
         }
@@ -962,7 +916,7 @@ pub mod tests {
                 let m: Vec<String> = members.iter().map(|(k, v)| format!("{k}:{v}")).collect();
                 format!("{{{}}}", m.join(","))
             };
-            let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+            let e = ::base64::engine::general_purpose::URL_SAFE_NO_PAD;
             let t = match which {
                 0 => token(&object(&header), &object(&payload)).into_bytes(),
                 1 => format!("{}.{}.x", e.encode(&raw), e.encode(object(&payload))).into_bytes(),

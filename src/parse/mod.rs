@@ -1,6 +1,7 @@
 //! Pure readers of what the host hands over: they know the limits (`bounds`) and the shared
 //! words (`diagnosis`), never the config, the decision or the outputs.
 
+pub(crate) mod base64;
 pub(crate) mod challenge;
 pub(crate) mod cidr;
 pub(crate) mod cookie;
