@@ -111,7 +111,7 @@ profile: setup
 	PROFILE_ROUNDS=100 valgrind --tool=callgrind --callgrind-out-file=target/profile/callgrind.out \
 	  $$bin profile_401_shapes --test-threads=1 2>&1 | grep 'refs'; \
 	echo "inclusive instructions per function, 100 rounds of both shapes (target/profile/callgrind.out):"; \
-	callgrind_annotate --inclusive=yes target/profile/callgrind.out 2>/dev/null | grep -E 'auth_diagnosis::|sha2::|serde_json::' | head -n 40
+	callgrind_annotate --inclusive=yes target/profile/callgrind.out 2>/dev/null | grep -E 'auth_diagnosis::|bitcoin_hashes::' | head -n 40
 
 ## dist: the release bundle an operator installs without Rust (target/dist/auth-diagnosis-<version>/)
 dist: $(WASM_STAMP)
