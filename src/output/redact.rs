@@ -8,6 +8,14 @@ use std::borrow::Cow;
 const PIECE: usize = 8;
 
 /// The credentials of one request, with their pieces indexed once when there are not too many.
+///
+/// Not prefiltered by the credentials' byte values (a sentence with no run of [`PIECE`] bytes
+/// that all occur in them cannot hold a piece, so it could skip the index): measured in the
+/// .wasm, one pass over a 177-byte token to collect them costs ~4.2k instructions at best (eight
+/// bytes a load, the set in two registers; ~5.7k a byte at a time) and the sentence's scan for
+/// runs ~2.7k, more than the ~6.6k of the index and scan it would spare; and the expired-JWT
+/// sentence's date (`2025-11-28T11`, 13 bytes of base64url) is such a run for any token holding
+/// `-`, `8` and `T`, as nearly every RS256 signature does.
 pub struct Secrets<'a> {
     credentials: &'a [&'a [u8]],
     /// How many 8-byte pieces the credentials have in all.
@@ -653,7 +661,11 @@ mod tests {
                     continue;
                 };
                 let text = format!("at {start}: {piece}.");
-                assert_eq!(scrub(&text, &secrets), scrub_naive(&text, credentials), "{start}");
+                assert_eq!(
+                    scrub(&text, &secrets),
+                    scrub_naive(&text, credentials),
+                    "{start}"
+                );
             }
         }
     }
