@@ -8,6 +8,14 @@ use std::borrow::Cow;
 const PIECE: usize = 8;
 
 /// The credentials of one request, with their pieces indexed once when there are not too many.
+///
+/// Not prefiltered by the credentials' byte values (a sentence with no run of [`PIECE`] bytes
+/// that all occur in them cannot hold a piece, so it could skip the index): measured in the
+/// .wasm, one pass over a 177-byte token to collect them costs ~4.2k instructions at best (eight
+/// bytes a load, the set in two registers; ~5.7k a byte at a time) and the sentence's scan for
+/// runs ~2.7k, more than the ~6.6k of the index and scan it would spare; and the expired-JWT
+/// sentence's date (`2025-11-28T11`, 13 bytes of base64url) is such a run for any token holding
+/// `-`, `8` and `T`, as nearly every RS256 signature does.
 pub struct Secrets<'a> {
     credentials: &'a [&'a [u8]],
     /// How many 8-byte pieces the credentials have in all.
@@ -17,9 +25,9 @@ pub struct Secrets<'a> {
 }
 
 /// Credential pieces up to which [`Index::Filter`] is used: a credential of up to ~2 KB, which
-/// takes in the signed JWTs of production (RS256/ES256, 600-1000 bytes). Its up to 512 grams,
-/// two bits each of 8192, leave a sentence's gram passing by chance about one time in 300 for an
-/// 800-byte token, 200 at 1 KB (the small filter's worst), 60 at 2 KB (simulated), each pass a
+/// takes in the signed JWTs of production (RS256/ES256, 600-1000 bytes). Its up to 410 grams,
+/// two bits each of 8192, leave a sentence's gram passing by chance about one time in 350 for an
+/// 800-byte token, 280 at 1 KB (the small filter's worst), 85 at 2 KB (simulated), each pass a
 /// look over the credentials' grams (at most [`MAX_CONFIRMED`] a sentence); the
 /// table it spares clears `2 x next_power_of_two(pieces)` words (16 KiB for an 800-byte token,
 /// about a wasm instruction a byte) and hashes in every piece: ~77k wasm instructions of an
@@ -34,8 +42,8 @@ const FEW_PIECES: usize = 32;
 /// Words of the filter: 8192 bits, 1 KiB, cleared in one go.
 const FILTER_WORDS: usize = 128;
 
-/// Credential pieces up to which the small filter does (the usual token, ~64 grams at most, two
-/// bits each of 2048: a sentence's gram passes by chance about one time in 250). Clearing
+/// Credential pieces up to which the small filter does (the usual token, ~52 grams at most, two
+/// bits each of 2048: a sentence's gram passes by chance about one time in 250 at worst). Clearing
 /// memory costs about a wasm instruction a byte: the small filter's 256 bytes save ~750 on the
 /// usual 401 over the kilobyte.
 const SMALL_FILTERED_PIECES: usize = 256;
@@ -47,7 +55,7 @@ enum Index {
     /// The usual request (one credential of a few hundred bytes): two bits per gram (see
     /// [`GRAM`]) in a 1 KiB filter (boxed: moving it on the stack costs more than the
     /// allocation, measured). Building it is a load, a multiply and an OR
-    /// per four bytes of credential; a gram of a sentence that passes is confirmed against the
+    /// per five bytes of credential; a gram of a sentence that passes is confirmed against the
     /// credentials themselves.
     Filter(Box<[u64; FILTER_WORDS]>),
     /// The same for up to [`SMALL_FILTERED_PIECES`], smaller.
@@ -132,10 +140,15 @@ impl<'a> Secrets<'a> {
 
 /// Bytes of a gram: the filter holds the grams that start at every [`STRIDE`]th byte of a
 /// credential. A piece starting at `p` holds the gram at the first multiple of the stride from
-/// `p` (at most `p + 3`, so it ends by `p + 8`): a sentence sharing a piece with a credential
-/// shares that gram with it, and only the grams of the credential need indexing (a quarter of
-/// its pieces).
-const GRAM: usize = 5;
+/// `p` (at most `p + 4`, so it ends by `p + 8`): a sentence sharing a piece with a credential
+/// shares that gram with it, and only the grams of the credential need indexing (a fifth of its
+/// pieces). Four bytes, not five: a fifth of the grams to hash in rather than a quarter, and the
+/// sentence's grams, still tested at every byte, cost the same (~500 wasm instructions less on
+/// the expired-JWT 401, measured). Three would save ~180 more on the bench's token, but the
+/// grams that English and base64 text share by chance are far more common at three bytes, each a
+/// confirmation over the credential's grams: not taken without measuring more tokens (at two,
+/// +8k on the bench's token).
+const GRAM: usize = 4;
 const STRIDE: usize = PIECE + 1 - GRAM;
 const GRAM_MASK: u64 = (1 << (8 * GRAM)) - 1;
 
@@ -192,7 +205,7 @@ fn for_each_gram(bytes: &[u8], mut f: impl FnMut(usize, u64)) {
 
 /// Grams of one sentence that the filter lets through to confirmation before [`scrub`] gives the
 /// sentence to the table instead. A confirmation looks over every gram of the credentials (up to
-/// 512); a sentence that echoes a long credential would pass at nearly every byte, and the table
+/// 410); a sentence that echoes a long credential would pass at nearly every byte, and the table
 /// bounds that at one pass over the sentence and the credentials (a 700-byte echo of a 2 KB
 /// credential: ~620 us native without the bound, ~30 us with it, measured). A chance pass is
 /// rarer than one in 60: a sentence (a few hundred bytes) seldom gets near.
@@ -596,6 +609,65 @@ mod tests {
         }
         let past = long_credential(FILTERED_PIECES + 8, 5);
         assert!(matches!(Secrets::new(&[&past]).index, Index::Table(_)));
+    }
+
+    #[test]
+    fn every_piece_at_every_offset_is_found() {
+        // The usual token (the small filter), a longer one (the filter), a short one (the
+        // table) and two at once: every 8-byte piece and every 7-byte one of each, placed at
+        // every offset of a sentence, as the brute force says (a gram missed by the stride
+        // would leave one piece through at some offset).
+        let usual = long_credential(177, 11);
+        let long = long_credential(900, 12);
+        let short = long_credential(30, 13);
+        let second = long_credential(120, 14);
+        let cases: [(&str, Vec<&[u8]>); 4] = [
+            ("small filter", vec![&usual]),
+            ("filter", vec![&long]),
+            ("table", vec![&short]),
+            ("two credentials", vec![&usual, &second]),
+        ];
+        for (name, credentials) in cases {
+            let secrets = Secrets::new(&credentials);
+            for credential in &credentials {
+                for len in [PIECE - 1, PIECE, PIECE + 1] {
+                    for start in 0..credential.len() - len {
+                        let piece = std::str::from_utf8(&credential[start..start + len]).unwrap();
+                        for offset in 0..STRIDE + 2 {
+                            let text = format!("{}{piece} (s)", " ".repeat(offset));
+                            let out = scrub(&text, &secrets);
+                            assert_eq!(out, scrub_naive(&text, &credentials), "{name} {text}");
+                            if len >= PIECE {
+                                assert!(out.contains("[redacted]"), "{name} {text}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn credentials_of_every_byte_value() {
+        // All 256 byte values, in order and reversed: the gram keys of every byte, the NUL
+        // one (key 0) included; sentences take the ASCII windows (a sentence is UTF-8).
+        let ascending: Vec<u8> = (0..=255).collect();
+        let descending: Vec<u8> = (0..=255).rev().collect();
+        for credential in [&ascending, &descending] {
+            let credentials: &[&[u8]] = &[credential];
+            let secrets = Secrets::new(credentials);
+            for (start, window) in credential.windows(PIECE + 2).enumerate() {
+                let Ok(piece) = std::str::from_utf8(window) else {
+                    continue;
+                };
+                let text = format!("at {start}: {piece}.");
+                assert_eq!(
+                    scrub(&text, &secrets),
+                    scrub_naive(&text, credentials),
+                    "{start}"
+                );
+            }
+        }
     }
 
     proptest! {
