@@ -26,7 +26,18 @@ pub(super) const RESPONSE_HEADERS: [&str; 6] = [
     "server",
 ];
 /// Their names' bytes, all six.
-pub(super) const RESPONSE_NAMES: usize = 16 + 23 + 10 + 23 + 3 + 6;
+pub(super) const RESPONSE_NAMES: usize = total_len(&RESPONSE_HEADERS);
+
+/// The bytes of `names`, together.
+const fn total_len(names: &[&str]) -> usize {
+    let mut total = 0;
+    let mut rest = names;
+    while let [first, tail @ ..] = rest {
+        total += first.len();
+        rest = tail;
+    }
+    total
+}
 /// The value bytes a response's headers have room for (a challenge with an error description,
 /// a cookie, two latencies, Via, Server); more takes a copy.
 pub(super) const RESPONSE_BYTES: usize = 1024;
@@ -241,8 +252,12 @@ pub(super) fn response(
             if let Some(value) = value {
                 if !headers.has_room_for(name.len(), value.len()) {
                     let bytes = headers.value_bytes() + value.len() + RESPONSE_BYTES;
-                    let mut own = Headers::default();
-                    own = Headers::lend(&mut own, RESPONSE_HEADERS.len(), RESPONSE_NAMES, bytes);
+                    let mut own = Headers::lend(
+                        &mut Headers::default(),
+                        RESPONSE_HEADERS.len(),
+                        RESPONSE_NAMES,
+                        bytes,
+                    );
                     for header in headers.iter() {
                         own.push(header.name, header.value);
                     }
