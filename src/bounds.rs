@@ -66,7 +66,7 @@ mod tests {
 
     #[test]
     fn indexed_pieces() {
-        use crate::output::redact::{scrub, Secrets};
+        use crate::output::redact::{scrub, Room, Secrets};
         // A credential of n pieces whose last piece is "tail0001".
         let credential = |pieces: usize| {
             let mut c = vec![b'x'; pieces + 7 - 8];
@@ -76,7 +76,8 @@ mod tests {
         for (pieces, indexed) in [(MAX_INDEXED_PIECES, true), (MAX_INDEXED_PIECES + 1, false)] {
             let c = credential(pieces);
             let credentials: &[&[u8]] = &[&c];
-            let secrets = Secrets::new(credentials);
+            let mut room = Room::default();
+            let secrets = Secrets::new(credentials, &mut room);
             assert_eq!(secrets.is_indexed(), indexed, "{pieces} pieces");
             assert_eq!(scrub("saw tail0001 here", &secrets), "saw [redacted] here");
             assert_eq!(scrub("saw tail0002 here", &secrets), "saw tail0002 here");

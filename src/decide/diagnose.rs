@@ -7,7 +7,7 @@ use crate::decide::credential::{self, Found, Kind, Miss, Place};
 use crate::decide::judge;
 use crate::diagnosis::{At, Code, Diagnosis, Plugin};
 use crate::output::fingerprint::{self, Fingerprint};
-use crate::output::redact::{scrub, Secrets};
+use crate::output::redact::{scrub, Room, Secrets};
 use crate::parse::challenge;
 use crate::parse::forwarding::{
     self, Hop, Scan, ANY_TRUSTED_ONLY, CONSUMER, KONG_TRUSTED_ONLY, TRUSTED_ONLY,
@@ -244,8 +244,9 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
     };
     // Without a credential there is nothing to redact: no index is built (even an empty one
     // is an allocation).
+    let mut room = Room::default();
     let secrets = (sentences != Sentences::None && !credentials.is_empty())
-        .then(|| Secrets::new(credentials));
+        .then(|| Secrets::new(credentials, &mut room));
     for (i, d) in out.iter_mut().enumerate() {
         let detail = sentences == Sentences::All || (i == 0 && sentences == Sentences::LogLine);
         if detail {

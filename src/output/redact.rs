@@ -21,13 +21,20 @@ pub struct Secrets<'a> {
     /// How many 8-byte pieces the credentials have in all.
     pieces: usize,
     /// Every piece of every credential, in the cheapest form that their number allows.
-    index: Index,
+    index: Index<'a>,
 }
+
+/// Where the small filter is built: in the caller's frame, neither allocated nor moved (its 256
+/// bytes, copied into the index and again into the caller's `Option`, cost about a wasm
+/// instruction a byte each time, measured). Empty until a credential needs it.
+#[derive(Default)]
+pub struct Room(Option<[u32; SMALL_FILTER_WORDS]>);
 
 /// Credential pieces up to which [`Index::Filter`] is used: a credential of up to ~2 KB, which
 /// takes in the signed JWTs of production (RS256/ES256, 600-1000 bytes). Its up to 410 grams,
-/// two bits each of 8192, leave a sentence's gram passing by chance about one time in 350 for an
-/// 800-byte token, 280 at 1 KB (the small filter's worst), 85 at 2 KB (simulated), each pass a
+/// two bits each of 8192, leave a sentence's gram passing by chance about one time in 290 for an
+/// 800-byte token, 210 at 1 KB, 80 at 2 KB (simulated with base64url tokens and sentences of
+/// words, dates and numbers), each pass a
 /// look over the credentials' grams (at most [`MAX_CONFIRMED`] a sentence); the
 /// table it spares clears `2 x next_power_of_two(pieces)` words (16 KiB for an 800-byte token,
 /// about a wasm instruction a byte) and hashes in every piece: ~77k wasm instructions of an
@@ -39,27 +46,29 @@ const FILTERED_PIECES: usize = 2048;
 /// allocation grow with the pieces, the filter's kilobyte does not (measured in the .wasm).
 const FEW_PIECES: usize = 32;
 
-/// Words of the filter: 8192 bits, 1 KiB, cleared in one go.
-const FILTER_WORDS: usize = 128;
+/// Words of the filter: 8192 bits, 1 KiB, cleared in one go. 32-bit words: a look-up is an
+/// `i32` load, shift and test in wasm (a gram passes about as rarely as with 64-bit words).
+const FILTER_WORDS: usize = 256;
 
 /// Credential pieces up to which the small filter does (the usual token, ~52 grams at most, two
-/// bits each of 2048: a sentence's gram passes by chance about one time in 250 at worst). Clearing
+/// bits each of 2048: a sentence's gram passes by chance about one time in 240 at worst, 400 for
+/// the usual 177-byte token, simulated). Clearing
 /// memory costs about a wasm instruction a byte: the small filter's 256 bytes save ~750 on the
 /// usual 401 over the kilobyte.
 const SMALL_FILTERED_PIECES: usize = 256;
 
 /// Words of the small filter: 2048 bits, 256 bytes.
-const SMALL_FILTER_WORDS: usize = 32;
+const SMALL_FILTER_WORDS: usize = 64;
 
-enum Index {
-    /// The usual request (one credential of a few hundred bytes): two bits per gram (see
-    /// [`GRAM`]) in a 1 KiB filter (boxed: moving it on the stack costs more than the
-    /// allocation, measured). Building it is a load, a multiply and an OR
-    /// per five bytes of credential; a gram of a sentence that passes is confirmed against the
-    /// credentials themselves.
-    Filter(Box<[u64; FILTER_WORDS]>),
-    /// The same for up to [`SMALL_FILTERED_PIECES`], smaller.
-    SmallFilter(Box<[u64; SMALL_FILTER_WORDS]>),
+enum Index<'a> {
+    /// A long credential (a signed JWT of production): two bits per gram (see [`GRAM`]) in a
+    /// 1 KiB filter (boxed: moving it on the stack costs more than the allocation, measured).
+    /// Building it is a load, a multiply and an OR per five bytes of credential; a gram of a
+    /// sentence that passes is confirmed against the credentials themselves.
+    Filter(Box<[u32; FILTER_WORDS]>),
+    /// The same for up to [`SMALL_FILTERED_PIECES`] (the usual token), smaller, in the caller's
+    /// [`Room`].
+    SmallFilter(&'a [u32; SMALL_FILTER_WORDS]),
     /// A few pieces, or more than the filter takes up to [`MAX_INDEXED_PIECES`]: every piece
     /// in a table.
     Table(PieceSet),
@@ -68,12 +77,16 @@ enum Index {
 }
 
 impl<'a> Secrets<'a> {
-    pub fn new(credentials: &'a [&'a [u8]]) -> Self {
+    pub fn new(credentials: &'a [&'a [u8]], room: &'a mut Room) -> Self {
         let pieces = pieces_in(credentials.iter().copied());
         let index = if (FEW_PIECES + 1..=SMALL_FILTERED_PIECES).contains(&pieces) {
-            Index::SmallFilter(filter(credentials))
+            let filter = room.0.insert([0; SMALL_FILTER_WORDS]);
+            fill(filter, credentials);
+            Index::SmallFilter(filter)
         } else if (FEW_PIECES + 1..=FILTERED_PIECES).contains(&pieces) {
-            Index::Filter(filter(credentials))
+            let mut filter = Box::new([0; FILTER_WORDS]);
+            fill(&mut filter, credentials);
+            Index::Filter(filter)
         } else if pieces <= MAX_INDEXED_PIECES {
             let mut set = PieceSet::with_room_for(pieces);
             for credential in credentials {
@@ -150,55 +163,53 @@ impl<'a> Secrets<'a> {
 /// +8k on the bench's token).
 const GRAM: usize = 4;
 const STRIDE: usize = PIECE + 1 - GRAM;
-const GRAM_MASK: u64 = (1 << (8 * GRAM)) - 1;
 
-/// A filter of `N` words (a power of two up to 128) holding the grams of `credentials`.
-fn filter<const N: usize>(credentials: &[&[u8]]) -> Box<[u64; N]> {
-    let mut filter = Box::new([0u64; N]);
+/// Sets in `filter` (`N` words, a power of two from 64) the bits of the grams of `credentials`.
+fn fill<const N: usize>(filter: &mut [u32; N], credentials: &[&[u8]]) {
     for credential in credentials {
         // Written out: the filter is built on every 401, and the .wasm (built for size)
         // calls rather than inlines an iterator's `next`.
         for_each_gram(credential, |_, gram| {
-            let (word, bits) = filter_bits::<N>(gram);
+            let (word, first, second) = filter_bits::<N>(gram);
             if let Some(w) = filter.get_mut(word) {
-                *w |= bits;
+                *w |= 1u32.wrapping_shl(first) | 1u32.wrapping_shl(second);
             }
         });
     }
-    filter
 }
 
-/// The word of a gram in a filter of `N` words and its two bits in it: slices of one Fibonacci
-/// hash, one load per look-up (the word from the top bits, above the two bits' 45 to 56).
+/// The word of a gram in a filter of `N` words and its two bits in it: slices of one
+/// multiplicative hash of the gram, one load per look-up (the word from the top bits, then
+/// five bits for each bit; the shifts keep the low five bits of the amount, as the machine's
+/// own shift does).
 #[inline(always)]
-fn filter_bits<const N: usize>(gram: u64) -> (usize, u64) {
-    let h = gram.wrapping_mul(HASH);
+fn filter_bits<const N: usize>(gram: u32) -> (usize, u32, u32) {
+    let h = gram.wrapping_mul(HASH32);
+    let word_bits = 32 - N.trailing_zeros();
     (
-        (h >> (64 - N.trailing_zeros())) as usize,
-        // Shifts by the low six bits of the amount, as the machine's own shift does.
-        1u64.wrapping_shl((h >> 51) as u32) | 1u64.wrapping_shl((h >> 45) as u32),
+        (h >> word_bits) as usize,
+        h >> (word_bits - 5),
+        h >> (word_bits - 10),
     )
+}
+
+/// Whether `filter` may hold `gram`: its first bit, then (one gram in ~30 of a sentence) its
+/// second.
+#[inline(always)]
+fn may_hold<const N: usize>(filter: &[u32; N], gram: u32) -> bool {
+    let (word, first, second) = filter_bits::<N>(gram);
+    let word = filter.get(word).copied().unwrap_or(0);
+    word.wrapping_shr(first) & 1 != 0 && word.wrapping_shr(second) & 1 != 0
 }
 
 /// Calls `f` with the offset and the key (little-endian) of every gram of `bytes` at a multiple
 /// of [`STRIDE`].
 #[inline(always)]
-fn for_each_gram(bytes: &[u8], mut f: impl FnMut(usize, u64)) {
+fn for_each_gram(bytes: &[u8], mut f: impl FnMut(usize, u32)) {
     let mut at = 0usize;
-    // One 8-byte load where the bytes run on (one bounds check a gram), then the tail byte by
-    // byte.
-    while let Some(word) = bytes.get(at..at + 8) {
-        f(
-            at,
-            u64::from_le_bytes(word.try_into().unwrap_or_default()) & GRAM_MASK,
-        );
-        at += STRIDE;
-    }
+    // One 4-byte load a gram (unaligned loads are plain loads in wasm).
     while let Some(gram) = bytes.get(at..at + GRAM) {
-        f(
-            at,
-            gram.iter().rev().fold(0, |k, &b| (k << 8) | u64::from(b)),
-        );
+        f(at, u32::from_le_bytes(gram.try_into().unwrap_or_default()));
         at += STRIDE;
     }
 }
@@ -215,21 +226,15 @@ const MAX_CONFIRMED: usize = 8;
 /// `filter`, each gram that passes confirmed while `budget` lasts (see [`confirm`]).
 fn filtered<const N: usize>(
     bytes: &[u8],
-    filter: &[u64; N],
+    filter: &[u32; N],
     credentials: &[&[u8]],
     leaked: &mut Vec<bool>,
     budget: &mut usize,
 ) {
-    // The gram ending at each byte, little-endian, rolled in: the first four bytes only
-    // start it (no test per byte for them).
-    let (Some(head), Some(rest)) = (bytes.get(..GRAM - 1), bytes.get(GRAM - 1..)) else {
-        return;
-    };
-    let mut gram = head.iter().rev().fold(0, |k, &b| (k << 8) | u64::from(b)) << 8;
-    for (at, &b) in rest.iter().enumerate() {
-        gram = (gram >> 8) | (u64::from(b) << (8 * (GRAM - 1)));
-        let (word, bits) = filter_bits::<N>(gram);
-        if filter.get(word).copied().unwrap_or(0) & bits == bits {
+    // The gram at each byte, one 4-byte load.
+    for (at, gram) in bytes.windows(GRAM).enumerate() {
+        let gram = u32::from_le_bytes(gram.try_into().unwrap_or_default());
+        if may_hold(filter, gram) {
             confirm(bytes, at, gram, credentials, leaked, budget);
         }
     }
@@ -243,7 +248,7 @@ fn filtered<const N: usize>(
 fn confirm(
     text: &[u8],
     at: usize,
-    gram: u64,
+    gram: u32,
     credentials: &[&[u8]],
     leaked: &mut Vec<bool>,
     budget: &mut usize,
@@ -303,6 +308,9 @@ fn for_each_piece(bytes: &[u8], mut f: impl FnMut(u64)) {
 
 /// Fibonacci hashing's multiplier: spreads the keys' bits into the upper half.
 const HASH: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// The same for the filter's 4-byte grams.
+const HASH32: u32 = 0x9E37_79B1;
 
 /// 64-bit keys in an open-addressing table kept at most half full: a look-up is one or two
 /// probes, and building it needs neither a sort nor more than one allocation.
@@ -445,10 +453,15 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// [`Secrets::new`] with a room of its own, kept for the rest of the test run.
+    fn secrets_of<'a>(credentials: &'a [&'a [u8]]) -> Secrets<'a> {
+        Secrets::new(credentials, Box::leak(Box::default()))
+    }
+
     #[test]
     fn pieces_are_redacted() {
         let key: &[&[u8]] = &[b"k3y-9f8e7d6c5b4a"];
-        let secrets = Secrets::new(key);
+        let secrets = secrets_of(key);
         assert_eq!(
             scrub("seen 9f8e7d6c5b here", &secrets),
             "seen [redacted] here"
@@ -460,14 +473,14 @@ mod tests {
             "[redacted] at the start"
         );
         let short: &[&[u8]] = &[b"k3y"];
-        assert_eq!(scrub("short k3y", &Secrets::new(short)), "short k3y");
+        assert_eq!(scrub("short k3y", &secrets_of(short)), "short k3y");
         assert_eq!(
-            scrub("no secrets at all", &Secrets::new(&[])),
+            scrub("no secrets at all", &secrets_of(&[])),
             "no secrets at all"
         );
         let nul: &[&[u8]] = &[b"\0\0\0\0\0\0\0\0\0"];
         assert_eq!(
-            scrub("a\0\0\0\0\0\0\0\0b", &Secrets::new(nul)),
+            scrub("a\0\0\0\0\0\0\0\0b", &secrets_of(nul)),
             "a[redacted]b"
         );
     }
@@ -513,7 +526,7 @@ mod tests {
         long.extend_from_slice(&secret);
         for credential in [secret.clone(), middle, long] {
             let credentials: &[&[u8]] = &[&credential];
-            let secrets = Secrets::new(credentials);
+            let secrets = secrets_of(credentials);
             let expected = match credential.len() {
                 n if n < SMALL_FILTERED_PIECES => "small",
                 n if n < FILTERED_PIECES => "filter",
@@ -527,7 +540,7 @@ mod tests {
             };
             assert_eq!(index, expected);
             let short: &[&[u8]] = &[b"k3y-9f8e7d6c5b4a"];
-            assert!(matches!(Secrets::new(short).index, Index::Table(_)));
+            assert!(matches!(secrets_of(short).index, Index::Table(_)));
             for text in [
                 "saw 9f8e7d6c5b4a here",
                 "tail0001",
@@ -566,13 +579,13 @@ mod tests {
         let credentials: &[&[u8]] = &[&echoed];
         let text = format!("x-{}-x", std::str::from_utf8(&echoed[..700]).unwrap());
         let bytes = text.as_bytes();
-        let Index::Filter(filter) = &Secrets::new(credentials).index else {
+        let Index::Filter(filter) = &secrets_of(credentials).index else {
             panic!("not the filter");
         };
         let mut budget = MAX_CONFIRMED + 1;
         filtered(bytes, filter, credentials, &mut Vec::new(), &mut budget);
         assert_eq!(budget, 0);
-        assert_eq!(scrub(&text, &Secrets::new(credentials)), "x-[redacted]-x");
+        assert_eq!(scrub(&text, &secrets_of(credentials)), "x-[redacted]-x");
         // A few passing grams: confirmed, no table.
         let short = &text[..2 + PIECE + 1];
         let (mut leaked, mut budget) = (Vec::new(), MAX_CONFIRMED + 1);
@@ -590,7 +603,7 @@ mod tests {
             let credential = long_credential(len, len as u64);
             let credentials: &[&[u8]] = &[&credential];
             assert!(
-                matches!(Secrets::new(credentials).index, Index::Filter(_)),
+                matches!(secrets_of(credentials).index, Index::Filter(_)),
                 "{len}"
             );
             // A piece of it in a sentence, found by both indexes.
@@ -599,7 +612,7 @@ mod tests {
                 std::str::from_utf8(&credential[len / 2..len / 2 + 12]).unwrap()
             );
             assert_eq!(
-                scrub(&text, &Secrets::new(credentials)),
+                scrub(&text, &secrets_of(credentials)),
                 "saw [redacted] here"
             );
             assert_eq!(
@@ -608,7 +621,7 @@ mod tests {
             );
         }
         let past = long_credential(FILTERED_PIECES + 8, 5);
-        assert!(matches!(Secrets::new(&[&past]).index, Index::Table(_)));
+        assert!(matches!(secrets_of(&[&past]).index, Index::Table(_)));
     }
 
     #[test]
@@ -628,7 +641,7 @@ mod tests {
             ("two credentials", vec![&usual, &second]),
         ];
         for (name, credentials) in cases {
-            let secrets = Secrets::new(&credentials);
+            let secrets = secrets_of(&credentials);
             for credential in &credentials {
                 for len in [PIECE - 1, PIECE, PIECE + 1] {
                     for start in 0..credential.len() - len {
@@ -655,7 +668,7 @@ mod tests {
         let descending: Vec<u8> = (0..=255).rev().collect();
         for credential in [&ascending, &descending] {
             let credentials: &[&[u8]] = &[credential];
-            let secrets = Secrets::new(credentials);
+            let secrets = secrets_of(credentials);
             for (start, window) in credential.windows(PIECE + 2).enumerate() {
                 let Ok(piece) = std::str::from_utf8(window) else {
                     continue;
@@ -695,7 +708,7 @@ mod tests {
                 text.push_str(std::str::from_utf8(&c[at..end]).unwrap());
                 text.push_str(&noise[..noise.len().min(k * 3)]);
             }
-            let filtered = Secrets::new(&refs);
+            let filtered = secrets_of(&refs);
             prop_assert!(matches!(filtered.index, Index::Filter(_) | Index::Table(_)));
             let out = scrub(&text, &filtered).into_owned();
             prop_assert_eq!(&out, &scrub(&text, &Secrets::tabled(&refs)).into_owned());
@@ -714,7 +727,7 @@ mod tests {
                 credentials.push(b"ab".repeat(many * FILTERED_PIECES / 2 - 60));
             }
             let refs: Vec<&[u8]> = credentials.iter().map(Vec::as_slice).collect();
-            let secrets = Secrets::new(&refs);
+            let secrets = secrets_of(&refs);
             prop_assert_eq!(scrub(&text, &secrets).into_owned(), scrub_naive(&text, &refs));
         }
     }

@@ -976,7 +976,8 @@ mod intermediaries {
 #[test]
 fn no_credential_no_index() {
     let none: Vec<&[u8]> = Vec::new();
-    let secrets = Secrets::new(&none);
+    let mut room = Room::default();
+    let secrets = Secrets::new(&none, &mut room);
     for sentence in crate::parse::text::adversarial() {
         assert!(
             matches!(scrub(&sentence, &secrets), Cow::Borrowed(s) if s == sentence),
