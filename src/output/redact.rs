@@ -251,9 +251,8 @@ fn filtered<const N: usize>(
     // A macro, not a closure: the .wasm (built for size) would call the closure at every byte.
     macro_rules! probe {
         ($at:expr, $gram:expr) => {
-            let gram = $gram;
-            if may_hold(filter, gram) {
-                confirm(bytes, $at, gram, credentials, leaked, budget);
+            if may_hold(filter, $gram) {
+                confirm(bytes, $at, credentials, leaked, budget);
             }
         };
     }
@@ -285,7 +284,7 @@ fn gram_at(run: &[u8], k: usize) -> u32 {
         .map_or(0, u32::from_le_bytes)
 }
 
-/// Marks in `leaked` the pieces of `text` around its gram at `at` (key `gram`) that are pieces
+/// Marks in `leaked` the pieces of `text` around its gram at `at` that are pieces
 /// of a credential: the filter's confirmation, by the credentials' own grams. Each takes one of
 /// `budget`; the one that takes the last does nothing, and a `budget` left at 0 says that
 /// `leaked` is incomplete (counted here, not in the caller's loop over every byte: measured).
@@ -293,15 +292,16 @@ fn gram_at(run: &[u8], k: usize) -> u32 {
 fn confirm(
     text: &[u8],
     at: usize,
-    gram: u32,
     credentials: &[&[u8]],
     leaked: &mut Vec<bool>,
     budget: &mut usize,
 ) {
     *budget = budget.saturating_sub(1);
-    if *budget == 0 {
+    // Read again here rather than passed: one value less to keep at every byte.
+    let (Some(gram), false) = (text.get(at..), *budget == 0) else {
         return;
-    }
+    };
+    let gram = gram_at(gram, 0);
     for credential in credentials {
         for_each_gram(credential, |q, g| {
             if g != gram {
