@@ -244,9 +244,13 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
     };
     // Without a credential there is nothing to redact: no index is built (even an empty one
     // is an allocation).
-    let mut room = Room::default();
-    let secrets = (sentences != Sentences::None && !credentials.is_empty())
-        .then(|| Secrets::new(credentials, &mut room));
+    let mut room;
+    let secrets = if sentences != Sentences::None && !credentials.is_empty() {
+        room = Room::default();
+        Some(Secrets::new(credentials, &mut room))
+    } else {
+        None
+    };
     for (i, d) in out.iter_mut().enumerate() {
         let detail = sentences == Sentences::All || (i == 0 && sentences == Sentences::LogLine);
         if detail {
