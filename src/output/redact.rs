@@ -169,7 +169,7 @@ fn fill<const N: usize>(filter: &mut [u32; N], credentials: &[&[u8]]) {
     let mut add = |gram: u32| {
         let (word, first, second) = filter_bits::<N>(gram);
         if let Some(w) = filter.get_mut(word) {
-            *w |= 1u32.wrapping_shl(first) | 1u32.wrapping_shl(second);
+            *w |= TOP.wrapping_shr(first) | TOP.wrapping_shr(second);
         }
     };
     for credential in credentials {
@@ -209,15 +209,18 @@ fn filter_bits<const N: usize>(gram: u32) -> (usize, u32, u32) {
 fn may_hold<const N: usize>(filter: &[u32; N], gram: u32) -> bool {
     let (word, first, second) = filter_bits::<N>(gram);
     let word = filter.get(word).copied().unwrap_or(0);
-    word.wrapping_shr(first) & 1 != 0 && has_bit(word, second)
+    (word.wrapping_shl(first) as i32) < 0 && has_bit(word, second)
 }
 
 /// The second bit's test, a call: inlined, wasm-opt would test both bits of every gram (the
 /// pair a single branch) rather than the second for the few that pass the first.
 #[inline(never)]
 fn has_bit(word: u32, bit: u32) -> bool {
-    word.wrapping_shr(bit) & 1 != 0
+    word.wrapping_shl(bit) & TOP != 0
 }
+
+/// A word's top bit: bit `n` of a word is `TOP >> n`, tested by shifting it to the sign.
+const TOP: u32 = 1 << 31;
 
 /// Calls `f` with the offset and the key (little-endian) of every gram of `bytes` at a multiple
 /// of [`STRIDE`].
