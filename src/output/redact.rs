@@ -42,10 +42,6 @@ pub struct Room(Option<[u32; SMALL_FILTER_WORDS]>);
 /// grams to confirmation.
 const FILTERED_PIECES: usize = 2048;
 
-/// Credential pieces up to which the table is cheaper than the filter: its clearing and
-/// allocation grow with the pieces, the filter's kilobyte does not (measured in the .wasm).
-const FEW_PIECES: usize = 32;
-
 /// Words of the filter: 8192 bits, 1 KiB, cleared in one go. 32-bit words: a look-up is an
 /// `i32` load, shift and test in wasm (a gram passes about as rarely as with 64-bit words).
 const FILTER_WORDS: usize = 256;
@@ -69,8 +65,10 @@ enum Index<'a> {
     /// The same for up to [`SMALL_FILTERED_PIECES`] (the usual token), smaller, in the caller's
     /// [`Room`].
     SmallFilter(&'a [u32; SMALL_FILTER_WORDS]),
-    /// A few pieces, or more than the filter takes up to [`MAX_INDEXED_PIECES`]: every piece
-    /// in a table.
+    /// More pieces than the filter takes, up to [`MAX_INDEXED_PIECES`]: every piece in a
+    /// table. Not for a few pieces either (an API key): the small filter, neither allocated nor
+    /// hashed in piece by piece, costs less even for one (~12.8k wasm instructions less on a
+    /// refused 33-byte key's 401, measured).
     Table(PieceSet),
     /// Past it, each sentence is indexed instead (bounded memory whatever the request carries).
     PerSentence,
@@ -79,11 +77,11 @@ enum Index<'a> {
 impl<'a> Secrets<'a> {
     pub fn new(credentials: &'a [&'a [u8]], room: &'a mut Room) -> Self {
         let pieces = pieces_in(credentials.iter().copied());
-        let index = if (FEW_PIECES + 1..=SMALL_FILTERED_PIECES).contains(&pieces) {
+        let index = if (1..=SMALL_FILTERED_PIECES).contains(&pieces) {
             let filter = room.0.insert([0; SMALL_FILTER_WORDS]);
             fill(filter, credentials);
             Index::SmallFilter(filter)
-        } else if (FEW_PIECES + 1..=FILTERED_PIECES).contains(&pieces) {
+        } else if (1..=FILTERED_PIECES).contains(&pieces) {
             let mut filter = Box::new([0; FILTER_WORDS]);
             fill(&mut filter, credentials);
             Index::Filter(filter)
@@ -588,7 +586,9 @@ mod tests {
             };
             assert_eq!(index, expected);
             let short: &[&[u8]] = &[b"k3y-9f8e7d6c5b4a"];
-            assert!(matches!(secrets_of(short).index, Index::Table(_)));
+            assert!(matches!(secrets_of(short).index, Index::SmallFilter(_)));
+            let none: &[&[u8]] = &[b"k3y"];
+            assert!(matches!(secrets_of(none).index, Index::Table(_)));
             for text in [
                 "saw 9f8e7d6c5b4a here",
                 "tail0001",
@@ -674,22 +674,27 @@ mod tests {
 
     #[test]
     fn every_piece_at_every_offset_is_found() {
-        // The usual token (the small filter), a longer one (the filter), a short one (the
-        // table) and two at once: every 8-byte piece and every 7-byte one of each, placed at
+        // The usual token (the small filter), a longer one (the filter), a short one (the small
+        // filter too, and the table) and two at once: every 8-byte piece and every 7-byte one
+        // of each, placed at
         // every offset of a sentence, as the brute force says (a gram missed by the stride
         // would leave one piece through at some offset).
         let usual = long_credential(177, 11);
         let long = long_credential(900, 12);
         let short = long_credential(30, 13);
         let second = long_credential(120, 14);
-        let cases: [(&str, Vec<&[u8]>); 4] = [
+        let cases: [(&str, Vec<&[u8]>); 5] = [
             ("small filter", vec![&usual]),
             ("filter", vec![&long]),
+            ("short", vec![&short]),
             ("table", vec![&short]),
             ("two credentials", vec![&usual, &second]),
         ];
         for (name, credentials) in cases {
-            let secrets = secrets_of(&credentials);
+            let secrets = match name {
+                "table" => Secrets::tabled(&credentials),
+                _ => secrets_of(&credentials),
+            };
             for credential in &credentials {
                 for len in [PIECE - 1, PIECE, PIECE + 1] {
                     for start in 0..credential.len() - len {
@@ -713,7 +718,7 @@ mod tests {
         // The filter takes a credential's grams two a step and a sentence's four a step, each
         // with a tail: credentials of every length modulo two strides, for each filter, and
         // sentences of every length modulo four around every piece of them, as the brute force.
-        let small = (SMALL_FILTER_WORDS, 40..=50);
+        let small = (SMALL_FILTER_WORDS, PIECE..=50);
         let large = (
             FILTER_WORDS,
             SMALL_FILTERED_PIECES + 8..=SMALL_FILTERED_PIECES + 18,
