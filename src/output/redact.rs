@@ -24,11 +24,15 @@ pub struct Secrets<'a> {
     index: Index<'a>,
 }
 
-/// Where the small filter is built: in the caller's frame, neither allocated nor moved (its 256
-/// bytes, copied into the index and again into the caller's `Option`, cost about a wasm
-/// instruction a byte each time, measured). Empty until a credential needs it.
+/// Where a filter is built: in the caller's frame, neither allocated nor moved (the small one's
+/// 256 bytes, copied into the index and again into the caller's `Option`, cost about a wasm
+/// instruction a byte each time; the large one's allocation ~500, measured). Empty until a
+/// credential needs one.
 #[derive(Default)]
-pub struct Room(Option<[u32; SMALL_FILTER_WORDS]>);
+pub struct Room {
+    small: Option<[u32; SMALL_FILTER_WORDS]>,
+    large: Option<[u32; FILTER_WORDS]>,
+}
 
 /// Credential pieces up to which [`Index::Filter`] is used: a credential of up to ~2 KB, which
 /// takes in the signed JWTs of production (RS256/ES256, 600-1000 bytes). Its up to 410 grams,
@@ -58,12 +62,11 @@ const SMALL_FILTER_WORDS: usize = 64;
 
 enum Index<'a> {
     /// A long credential (a signed JWT of production): two bits per gram (see [`GRAM`]) in a
-    /// 1 KiB filter (boxed: moving it on the stack costs more than the allocation, measured).
-    /// Building it is a load, a multiply and an OR per five bytes of credential; a gram of a
-    /// sentence that passes is confirmed against the credentials themselves.
-    Filter(Box<[u32; FILTER_WORDS]>),
-    /// The same for up to [`SMALL_FILTERED_PIECES`] (the usual token), smaller, in the caller's
-    /// [`Room`].
+    /// 1 KiB filter, in the caller's [`Room`]. Building it is a load, a multiply and an OR per
+    /// five bytes of credential; a gram of a sentence that passes is confirmed against the
+    /// credentials themselves.
+    Filter(&'a [u32; FILTER_WORDS]),
+    /// The same for up to [`SMALL_FILTERED_PIECES`] (the usual token), smaller.
     SmallFilter(&'a [u32; SMALL_FILTER_WORDS]),
     /// More pieces than the filter takes, up to [`MAX_INDEXED_PIECES`]: every piece in a
     /// table. Not for a few pieces either (an API key): the small filter, neither allocated nor
@@ -78,12 +81,12 @@ impl<'a> Secrets<'a> {
     pub fn new(credentials: &'a [&'a [u8]], room: &'a mut Room) -> Self {
         let pieces = pieces_in(credentials.iter().copied());
         let index = if (1..=SMALL_FILTERED_PIECES).contains(&pieces) {
-            let filter = room.0.insert([0; SMALL_FILTER_WORDS]);
+            let filter = room.small.insert([0; SMALL_FILTER_WORDS]);
             fill(filter, credentials);
             Index::SmallFilter(filter)
         } else if (1..=FILTERED_PIECES).contains(&pieces) {
-            let mut filter = Box::new([0; FILTER_WORDS]);
-            fill(&mut filter, credentials);
+            let filter = room.large.insert([0; FILTER_WORDS]);
+            fill(filter, credentials);
             Index::Filter(filter)
         } else if pieces <= MAX_INDEXED_PIECES {
             let mut set = PieceSet::with_room_for(pieces);
