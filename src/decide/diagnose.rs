@@ -242,8 +242,8 @@ pub fn diagnose(input: &Input<'_>) -> Verdict {
             &many
         }
     };
-    // Without a credential there is nothing to redact: no index is built (even an empty one
-    // is an allocation).
+    // Without a credential there is nothing to redact: no index is built, and the room its
+    // filter is built in (see `Room`) is not even made.
     let mut room;
     let secrets = if sentences != Sentences::None && !credentials.is_empty() {
         room = Room::default();

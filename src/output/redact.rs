@@ -13,7 +13,8 @@ const PIECE: usize = 8;
 /// that all occur in them cannot hold a piece, so it could skip the index): measured in the
 /// .wasm, one pass over a 177-byte token to collect them costs ~4.2k instructions at best (eight
 /// bytes a load, the set in two registers; ~5.7k a byte at a time) and the sentence's scan for
-/// runs ~2.7k, more than the ~6.6k of the index and scan it would spare; and the expired-JWT
+/// runs ~2.7k, more than the ~3.5k of the index and scan it would spare (~6.6k when this was
+/// measured: the filter's build and look-ups have been cut since); and the expired-JWT
 /// sentence's date (`2025-11-28T11`, 13 bytes of base64url) is such a run for any token holding
 /// `-`, `8` and `T`, as nearly every RS256 signature does.
 pub struct Secrets<'a> {
@@ -261,8 +262,9 @@ fn filtered<const N: usize>(
         };
     }
     // The gram at each byte, one 4-byte load; four a step, the loop's test and count paid once
-    // for them (~23 wasm instructions a byte rather than ~33, measured). Only with the small
-    // filter, the usual token's: the long one's, rarer, is not worth the bytes.
+    // for them (~460 wasm instructions less on the bench's 77-byte sentence, measured). Only
+    // with the small filter: with the large one (an 800-byte token) as much, for ~370 bytes of
+    // .wasm, not taken (the size budget).
     let mut at = 0;
     while let Some(run) = bytes
         .get(at..at + GRAM + 3)
