@@ -7,7 +7,7 @@ use crate::diagnosis::{At, Code, Diagnosis, Plugin};
 use crate::parse::base64::{self, Rules};
 use crate::parse::httpdate;
 use crate::parse::jwt::{
-    self, duration, push_duration, push_number, push_rfc3339, rfc3339, ClaimValue, NumericClaim,
+    self, duration, put_duration, put_number, put_rfc3339, rfc3339, text, ClaimValue, NumericClaim,
     KONG_ALGORITHMS,
 };
 use crate::parse::request::Request;
@@ -280,20 +280,20 @@ fn judge_jwt(
         NumericClaim::Seconds(exp) if exp <= now => {
             let ago = now.saturating_sub(exp);
             // Pushed, not format!ed: this is the sentence of every expired-token 401.
-            let mut detail = String::with_capacity(128);
-            detail.push_str("exp ");
-            push_rfc3339(&mut detail, exp);
-            detail.push_str(" is ");
-            push_duration(&mut detail, ago.unsigned_abs());
-            detail.push_str(" before now (");
-            push_rfc3339(&mut detail, now);
-            detail.push(')');
+            let mut detail = Vec::with_capacity(128);
+            detail.extend_from_slice(b"exp ");
+            put_rfc3339(&mut detail, exp);
+            detail.extend_from_slice(b" is ");
+            put_duration(&mut detail, ago.unsigned_abs());
+            detail.extend_from_slice(b" before now (");
+            put_rfc3339(&mut detail, now);
+            detail.push(b')');
             if ago <= skew.max(NEAR_MISS_SECONDS) {
-                detail.push_str("; only ");
-                push_number(&mut detail, ago.unsigned_abs());
-                detail.push_str(" s: clock skew? Kong's jwt allows no leeway");
+                detail.extend_from_slice(b"; only ");
+                put_number(&mut detail, ago.unsigned_abs());
+                detail.extend_from_slice(b" s: clock skew? Kong's jwt allows no leeway");
             }
-            out.push(d(Code::JwtExpired, detail, "get a new token (refresh it before exp); if it just expired, check the clocks of the issuer and Kong"));
+            out.push(d(Code::JwtExpired, text(detail), "get a new token (refresh it before exp); if it just expired, check the clocks of the issuer and Kong"));
         }
         other => out.extend(
             unusable_time_claim(
@@ -309,22 +309,22 @@ fn judge_jwt(
     match nbf {
         NumericClaim::Seconds(nbf) if nbf > now => {
             let ahead = nbf.saturating_sub(now);
-            let mut detail = String::with_capacity(128);
-            detail.push_str("nbf ");
-            push_rfc3339(&mut detail, nbf);
-            detail.push_str(" is ");
-            push_duration(&mut detail, ahead.unsigned_abs());
-            detail.push_str(" after now (");
-            push_rfc3339(&mut detail, now);
-            detail.push(')');
+            let mut detail = Vec::with_capacity(128);
+            detail.extend_from_slice(b"nbf ");
+            put_rfc3339(&mut detail, nbf);
+            detail.extend_from_slice(b" is ");
+            put_duration(&mut detail, ahead.unsigned_abs());
+            detail.extend_from_slice(b" after now (");
+            put_rfc3339(&mut detail, now);
+            detail.push(b')');
             if ahead <= skew.max(NEAR_MISS_SECONDS) {
-                detail.push_str("; only ");
-                push_number(&mut detail, ahead.unsigned_abs());
-                detail.push_str(" s: clock skew? the issuer's clock is ahead of Kong's");
+                detail.extend_from_slice(b"; only ");
+                put_number(&mut detail, ahead.unsigned_abs());
+                detail.extend_from_slice(b" s: clock skew? the issuer's clock is ahead of Kong's");
             }
             out.push(d(
                 Code::JwtNotYetValid,
-                detail,
+                text(detail),
                 "wait until nbf, or fix the issuer's clock (NTP)",
             ));
         }
