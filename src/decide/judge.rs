@@ -1,7 +1,7 @@
 //! Judging one credential that a plugin of the route reads: is it a placeholder, is it
 //! malformed, and for JWT, Basic and hmac, what the plugin would object to.
 
-use crate::decide::config::{Claim, Config};
+use crate::decide::config::{Claim, Config, RawJwt};
 use crate::decide::credential::{Found, Kind, Place};
 use crate::diagnosis::{At, Code, Diagnosis, Plugin};
 use crate::parse::base64::{self, Rules};
@@ -110,8 +110,11 @@ pub(super) fn malformation(value: &[u8], spaced: bool) -> Option<&'static str> {
     }
 }
 
-/// [`judge`] pushed onto `out`: a well-formed JWT (every expired-token 401) is judged without a
-/// list of its own (an allocation and a free cost about 400 wasm instructions).
+/// Everything wrong with one read credential, most specific first, pushed onto `out`: a
+/// well-formed JWT (every expired-token 401) is judged without a list of its own (an allocation
+/// and a free cost about 400 wasm instructions).
+/// `kong_answered`: the 401 is known to be Kong's own, so a claim Kong's jwt does not verify
+/// cannot be why.
 pub fn judge_into(
     found: &Found<'_>,
     request: &Request,
@@ -120,26 +123,30 @@ pub fn judge_into(
     kong_answered: bool,
     out: &mut Vec<Diagnosis>,
 ) {
-    if found.kind == Kind::Jwt
-        && !is_placeholder(&found.value)
-        && malformation(&found.value, false).is_none()
-    {
-        judge_jwt(found, config, now, kong_answered, out);
-    } else {
-        out.extend(judge(found, request, config, now, kong_answered));
+    if found.kind == Kind::Jwt {
+        let kong_jwt = config
+            .auth
+            .jwt
+            .as_ref()
+            .filter(|_| found.readers.contains(&Plugin::Jwt));
+        let key_claim = kong_jwt.map(|j| j.key_claim_name.as_str());
+        // The usual token is read in one go; any other is judged malformation first.
+        let decoded = match jwt::decode_usual(&found.value, key_claim) {
+            Some(decoded) => Some(decoded),
+            None if is_placeholder(&found.value) || malformation(&found.value, false).is_some() => {
+                None
+            }
+            None => Some(jwt::decode_for(&found.value, key_claim)),
+        };
+        if let Some(decoded) = decoded {
+            return judge_jwt(found, decoded, kong_jwt, config, now, kong_answered, out);
+        }
     }
+    out.extend(judge(found, request, config, now));
 }
 
-/// Everything wrong with one read credential, most specific first.
-/// `kong_answered`: the 401 is known to be Kong's own, so a claim Kong's jwt does not verify
-/// cannot be why.
-pub fn judge(
-    found: &Found<'_>,
-    request: &Request,
-    config: &Config,
-    now: i64,
-    kong_answered: bool,
-) -> Vec<Diagnosis> {
+/// What [`judge_into`] finds of a credential other than a well-formed JWT.
+fn judge(found: &Found<'_>, request: &Request, config: &Config, now: i64) -> Vec<Diagnosis> {
     let plugin = found.plugin();
     // Named only in the sentence that needs it: a well-formed credential is named by its judge.
     let place = || found.place.describe();
@@ -176,11 +183,7 @@ pub fn judge(
         .at(At::Client)];
     }
     match found.kind {
-        Kind::Jwt => {
-            let mut out = Vec::new();
-            judge_jwt(found, config, now, kong_answered, &mut out);
-            out
-        }
+        // A well-formed JWT is judged by `judge_into`, the only caller.
         Kind::Bearer if found.readers == [Plugin::Jwt] => vec![Diagnosis::new(
             Code::JwtMalformed,
             format!(
@@ -205,21 +208,18 @@ pub fn judge(
     }
 }
 
+/// Judges a well-formed JWT, decoded, for the route's jwt plugin when it reads it.
 fn judge_jwt(
     found: &Found<'_>,
+    decoded: Result<jwt::Jwt, jwt::Malformed>,
+    kong_jwt: Option<&RawJwt>,
     config: &Config,
     now: i64,
     kong_answered: bool,
     out: &mut Vec<Diagnosis>,
 ) {
     let plugin = found.plugin();
-    let kong_jwt = config
-        .auth
-        .jwt
-        .as_ref()
-        .filter(|_| found.readers.contains(&Plugin::Jwt));
-    let key_claim = kong_jwt.map(|j| j.key_claim_name.as_str());
-    let token = match jwt::decode_for(&found.value, key_claim) {
+    let token = match decoded {
         Ok(token) => token,
         Err(jwt::Malformed::TooLong(_)) => return,
         Err(m) => {

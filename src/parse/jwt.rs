@@ -5,7 +5,7 @@
 use crate::bounds::{MAX_JSON_DEPTH, MAX_JWT_BYTES};
 use crate::parse::base64::{self, Rules};
 use crate::parse::shape::{self, Scalar};
-use crate::parse::text::{find, position_of, Class};
+use crate::parse::text::{find, is_visible_ascii, position_of, Class};
 use std::borrow::Cow;
 
 /// Algorithms Kong's jwt plugin accepts (3.9).
@@ -112,11 +112,48 @@ pub fn decode_for(token: &[u8], key_claim: Option<&str>) -> Result<Jwt, Malforme
     let (Some(header), Some(payload)) = (token.get(..first), token.get(first + 1..second)) else {
         return Err(Malformed::Segments(3));
     };
+    decode_segments(header, known_header(header), payload, key_claim)
+}
+
+/// [`decode_for`] of the usual token, in one go: a header of [`KNOWN_HEADERS`], a base64url
+/// payload, a signature of visible ASCII without a dot. Such a token is
+/// visible ASCII with exactly two dots, so the judge has no malformation to report (it starts
+/// `eyJ`: no placeholder either) and no other pass over it to make: the dots are where the
+/// header ends and the one search for the second finds. `None` for any other token (and for a
+/// payload that is not base64url, whose bytes may be what is wrong): the caller then judges it
+/// the long way, malformation first, as it would this one, to the same result.
+pub fn decode_usual(token: &[u8], key_claim: Option<&str>) -> Option<Result<Jwt, Malformed>> {
+    let header = token.get(..KNOWN_HEADER_LEN)?;
+    let known = known_header(header)?;
+    let second = dot_from(token, KNOWN_HEADER_LEN + 1)?;
+    let signature = token.get(second + 1..)?;
+    if token.get(KNOWN_HEADER_LEN) != Some(&b'.')
+        || token.len() > MAX_JWT_BYTES
+        || !is_visible_ascii(signature)
+        || dot_from(signature, 0).is_some()
+    {
+        return None;
+    }
+    let payload = token.get(KNOWN_HEADER_LEN + 1..second)?;
+    match decode_segments(header, Some(known), payload, key_claim) {
+        Err(Malformed::NotBase64(_)) => None,
+        decoded => Some(decoded),
+    }
+}
+
+/// Decodes and reads `header` (unless it is `known`) and `payload`. Never inlined: its two
+/// callers share it.
+#[inline(never)]
+fn decode_segments(
+    header: &[u8],
+    known: Option<&'static str>,
+    payload: &[u8],
+    key_claim: Option<&str>,
+) -> Result<Jwt, Malformed> {
     // Both segments into one buffer, on the stack for the usual token (an allocation and its
     // free cost more than clearing the buffer, which costs a wasm instruction a byte: the
     // smaller buffer when it is enough); each decoded segment needs one byte more than it
     // holds (see `base64::decode`).
-    let known = known_header(header);
     let room = if known.is_some() { 0 } else { header.len() } + payload.len();
     let room = room / 4 * 3 + 8;
     if room <= SMALL_JSON {
@@ -222,11 +259,13 @@ fn known_header(header: &[u8]) -> Option<&'static str> {
         b'F' => KNOWN_HEADERS.get(2)?,
         _ => return None,
     };
-    let (Ok(header), Ok(known)) = (<&[u8; 36]>::try_from(header), <&[u8; 36]>::try_from(*known))
-    else {
+    let (Ok(header), Ok(known)) = (
+        <&[u8; KNOWN_HEADER_LEN]>::try_from(header),
+        <&[u8; KNOWN_HEADER_LEN]>::try_from(*known),
+    ) else {
         return None;
     };
-    let word = |bytes: &[u8; 36], at: usize| {
+    let word = |bytes: &[u8; KNOWN_HEADER_LEN], at: usize| {
         let mut w = [0u8; 8];
         w.copy_from_slice(bytes.get(at..at + 8).unwrap_or(&[0; 8]));
         u64::from_le_bytes(w)
@@ -246,6 +285,9 @@ const KNOWN_HEADERS: [(&[u8], &str); 3] = [
     (b"eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9", "RS256"),
     (b"eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCJ9", "ES256"),
 ];
+
+/// The length of every one of [`KNOWN_HEADERS`].
+const KNOWN_HEADER_LEN: usize = 36;
 
 /// Where the first `.` at or after `from` is.
 fn dot_from(token: &[u8], from: usize) -> Option<usize> {
@@ -799,6 +841,7 @@ pub mod tests {
     /// `decode` and the serde_json decoder agree on everything the diagnosis reads.
     fn agree(token: &[u8]) {
         let show = String::from_utf8_lossy(token);
+        usual_as_the_long_way(token);
         match (decode(token), serde_decode(token)) {
             (Err(new), Err(old)) => assert_eq!(new, old, "{show}"),
             (Ok(jwt), Ok((alg, header, claims))) => {
@@ -833,6 +876,106 @@ pub mod tests {
                 }
             }
             (new, old) => panic!("{show}: {new:?} against {old:?}"),
+        }
+    }
+
+    /// What `decode_usual` reads, it reads as `decode_for` does, for every key claim; and a
+    /// token it reads is one the judge finds no placeholder and no malformation in (it starts
+    /// `eyJ`, is visible ASCII and has exactly two dots), so the long way, which looks at those
+    /// first, would have decoded it too.
+    fn usual_as_the_long_way(token: &[u8]) {
+        let show = String::from_utf8_lossy(token);
+        for key in [
+            None,
+            Some("iss"),
+            Some("alg"),
+            Some("typ"),
+            Some("exp"),
+            Some("sub"),
+        ] {
+            let Some(usual) = decode_usual(token, key) else {
+                continue;
+            };
+            assert!(token.starts_with(b"eyJ"), "{show}");
+            assert!(token.iter().all(|b| (0x21..0x7f).contains(b)), "{show}");
+            assert_eq!(token.iter().filter(|&&b| b == b'.').count(), 2, "{show}");
+            let long = decode_for(token, key);
+            match (usual, long) {
+                (Ok(a), Ok(b)) => {
+                    assert_eq!(a.alg, b.alg, "{show}");
+                    assert_eq!(
+                        (a.exp, a.nbf, a.key_claim),
+                        (b.exp, b.nbf, b.key_claim),
+                        "{show}"
+                    );
+                }
+                (Err(a), Err(b)) => assert_eq!(a, b, "{show}"),
+                (a, b) => panic!("{show}: {a:?} against {b:?}"),
+            }
+        }
+    }
+
+    /// The usual token takes the short way; every other shape of it the long one.
+    #[test]
+    fn usual_tokens_and_others() {
+        let e = ::base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let header = r#"{"alg":"HS256","typ":"JWT"}"#;
+        let payload = r#"{"iss":"orders-app","iat":1764324000,"exp":1764327600}"#;
+        let usual = token(header, payload);
+        assert!(decode_usual(usual.as_bytes(), Some("iss")).is_some_and(|r| r.is_ok()));
+        // Whatever the payload's JSON, once it is base64url.
+        for payload in [
+            "[1]",
+            "{",
+            "",
+            r#"{"a":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}"#,
+        ] {
+            let t = token(header, payload);
+            assert!(
+                decode_usual(t.as_bytes(), None).is_some_and(|r| r.is_err()),
+                "{t}"
+            );
+            usual_as_the_long_way(t.as_bytes());
+        }
+        let (h, rest) = usual.split_at(36);
+        let (p, sig) = rest[1..].split_at(rest[1..].find('.').unwrap());
+        let others = [
+            format!("{h}.{p}.a.b"),
+            format!("{h}.{p}.sig nature"),
+            format!("{h}.{p}.sig\u{e9}"),
+            format!("{h}.{p}.sig\x7f"),
+            format!("{h}.{p}"),
+            format!("{h}.{p}."),
+            format!("{h}..{}", &sig[1..]),
+            format!(
+                "{h}.{}.x",
+                e.encode(r#"{"exp":1}"#).replacen("eyJ", "ey J", 1)
+            ),
+            format!("{h}.e30 .x"),
+            format!("{h}.e30=.x"),
+            format!("{h}.e3+.x"),
+            format!("{h}x.{p}{sig}"),
+            format!("{}.{p}{sig}", &h[..35]),
+            format!(" {h}.{p}{sig}"),
+            format!("{h}.{p}{sig}\n"),
+            format!("{h}.{p}{sig}{}", "A".repeat(MAX_JWT_BYTES)),
+        ];
+        for t in &others {
+            usual_as_the_long_way(t.as_bytes());
+            agree(t.as_bytes());
+        }
+        // A signature with bytes that are not visible or a dot is never the usual token.
+        for b in (0..=255u8).filter(|b| !(0x21..0x7f).contains(b) || *b == b'.') {
+            let mut t = usual.clone().into_bytes();
+            let at = t.len() - 3;
+            t[at] = b;
+            assert!(decode_usual(&t, None).is_none(), "{b}");
+        }
+        // Nor a payload that is not base64url, whatever byte is in it.
+        for b in 0..=255u8 {
+            let mut t = usual.clone().into_bytes();
+            t[40] = b;
+            usual_as_the_long_way(&t);
         }
     }
 
