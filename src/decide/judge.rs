@@ -131,7 +131,7 @@ pub fn judge_into(
             .filter(|_| found.readers.contains(&Plugin::Jwt));
         let key_claim = kong_jwt.map(|j| j.key_claim_name.as_str());
         // The usual token is read in one go; any other is judged malformation first.
-        let decoded = match jwt::decode_usual(&found.value, key_claim) {
+        let decoded = match jwt::decode_usual(&found.value, found.dots, key_claim) {
             Some(decoded) => Some(decoded),
             None if is_placeholder(&found.value) || malformation(&found.value, false).is_some() => {
                 None

@@ -66,26 +66,66 @@ impl Malformed {
 /// Whether a value has the shape of a JWT (a base64url JSON header, two dots): used to recognise
 /// tokens sent under other names or schemes, and broken ones.
 pub fn looks_like_jwt(value: &[u8]) -> bool {
-    value.len() > 10 && value.starts_with(b"eyJ") && dots(value) == 2
+    jwt_dots(value).is_some()
 }
 
-/// How many `.` are in `value`, eight bytes at a time: a token is hundreds of bytes, and a
+/// Where the two dots of a value that [`looks_like_jwt`] are: the credential search hands them
+/// to the judge, which then needs no search of its own.
+///
+/// The dots are counted eight bytes at a time: a token is hundreds of bytes, and a
 /// byte-by-byte count costs about ten wasm instructions a byte. In each word, a byte is zero
 /// exactly where it was a `.` once XORed with `.`; the classic exact zero-byte test (no carry
 /// crosses a byte, as the low seven bits are added apart) sets the high bit of those bytes only.
-fn dots(value: &[u8]) -> u32 {
+/// The first two are noted as they are met (few words have one).
+pub fn jwt_dots(value: &[u8]) -> Option<(usize, usize)> {
+    if value.len() <= 10 || !value.starts_with(b"eyJ") {
+        return None;
+    }
+    let (mut count, mut dots) = (0, [0; 2]);
+    let words = value.chunks_exact(8);
+    // The last few bytes as the end of a word that overlaps the one before, whose bytes are
+    // already counted.
+    let tail = words.remainder().len();
+    let mut at = 0;
+    for word in words {
+        let marked = dots_in(word);
+        if marked != 0 {
+            note_dots(marked, at, &mut count, &mut dots);
+        }
+        at += 8;
+    }
+    if tail > 0 {
+        let marked = dots_in(value.get(value.len() - 8..).unwrap_or_default());
+        note_dots(
+            marked >> (64 - 8 * tail) << (64 - 8 * tail),
+            value.len() - 8,
+            &mut count,
+            &mut dots,
+        );
+    }
+    let [first, second] = dots;
+    (count == 2).then_some((first, second))
+}
+
+/// The high bit of each byte of `word` (eight bytes) that is a `.`.
+#[inline(always)]
+fn dots_in(word: &[u8]) -> u64 {
     const DOTS: u64 = u64::from_ne_bytes([b'.'; 8]);
     const LOW7: u64 = u64::from_ne_bytes([0x7f; 8]);
-    let words = value.chunks_exact(8);
-    let mut count = 0;
-    for &b in words.remainder() {
-        count += u32::from(b == b'.');
+    let word = u64::from_le_bytes(word.try_into().unwrap_or([0; 8])) ^ DOTS;
+    !(((word & LOW7) + LOW7) | word | LOW7)
+}
+
+/// Counts the dots `marked` in the word at `at`, noting where the first two are.
+#[inline(never)]
+fn note_dots(mut marked: u64, at: usize, count: &mut usize, dots: &mut [usize; 2]) {
+    while marked != 0 {
+        if let Some(dot) = dots.get_mut(*count) {
+            *dot = at + (marked.trailing_zeros() / 8) as usize;
+        }
+        *count += 1;
+        marked &= marked - 1;
     }
-    for word in words {
-        let word = u64::from_ne_bytes(word.try_into().unwrap_or([0; 8])) ^ DOTS;
-        count += (!(((word & LOW7) + LOW7) | word | LOW7)).count_ones();
-    }
-    count
 }
 
 /// Decodes header and payload.
@@ -118,19 +158,30 @@ pub fn decode_for(token: &[u8], key_claim: Option<&str>) -> Result<Jwt, Malforme
 /// [`decode_for`] of the usual token, in one go: a header of [`KNOWN_HEADERS`], a base64url
 /// payload, a signature of visible ASCII without a dot. Such a token is
 /// visible ASCII with exactly two dots, so the judge has no malformation to report (it starts
-/// `eyJ`: no placeholder either) and no other pass over it to make: the dots are where the
-/// header ends and the one search for the second finds. `None` for any other token (and for a
+/// `eyJ`: no placeholder either) and no other pass over it to make: the dots are those
+/// `dots` (from [`jwt_dots`]) says, or where the header ends and the one search for the second
+/// finds. `None` for any other token (and for a
 /// payload that is not base64url, whose bytes may be what is wrong): the caller then judges it
 /// the long way, malformation first, as it would this one, to the same result.
-pub fn decode_usual(token: &[u8], key_claim: Option<&str>) -> Option<Result<Jwt, Malformed>> {
+pub fn decode_usual(
+    token: &[u8],
+    dots: Option<(usize, usize)>,
+    key_claim: Option<&str>,
+) -> Option<Result<Jwt, Malformed>> {
     let header = token.get(..KNOWN_HEADER_LEN)?;
     let known = known_header(header)?;
-    let second = dot_from(token, KNOWN_HEADER_LEN + 1)?;
+    // The token's only two dots when the search found them ([`jwt_dots`]); else the second
+    // searched for, and none after it.
+    let (second, two) = match dots {
+        Some((KNOWN_HEADER_LEN, second)) => (second, true),
+        Some(_) => return None,
+        None => (dot_from(token, KNOWN_HEADER_LEN + 1)?, false),
+    };
     let signature = token.get(second + 1..)?;
     if token.get(KNOWN_HEADER_LEN) != Some(&b'.')
         || token.len() > MAX_JWT_BYTES
         || !is_visible_ascii(signature)
-        || dot_from(signature, 0).is_some()
+        || !two && dot_from(signature, 0).is_some()
     {
         return None;
     }
@@ -558,57 +609,37 @@ pub fn text(ascii: Vec<u8>) -> String {
     String::from_utf8(ascii).unwrap_or_default()
 }
 
-/// [`rfc3339`] written onto `out`: a sentence takes its dates without a string apiece.
+/// [`rfc3339`] written onto `out`: a sentence takes its dates without a string apiece. The
+/// digits are added into the ASCII of a template, two words of it, in a few arithmetic steps
+/// (a byte apiece costs several times that in wasm, core::fmt more than the date); the year is
+/// written as format!'s `{y:04}` writes it (a sign counts in the width).
 pub fn put_rfc3339(out: &mut Vec<u8>, secs: i64) {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    let (h, min, s) = (rem / 3600, (rem % 3600) / 60, rem % 60);
-    if (0..=9999).contains(&y) {
-        // Every date a token carries in practice: twenty bytes written in one piece.
-        let (m, d) = (i64::from(m), i64::from(d));
-        let digit = |n: i64, place: i64| b'0' + (n / place % 10) as u8;
-        out.extend_from_slice(&[
-            digit(y, 1000),
-            digit(y, 100),
-            digit(y, 10),
-            digit(y, 1),
-            b'-',
-            digit(m, 10),
-            digit(m, 1),
-            b'-',
-            digit(d, 10),
-            digit(d, 1),
-            b'T',
-            digit(h, 10),
-            digit(h, 1),
-            b':',
-            digit(min, 10),
-            digit(min, 1),
-            b':',
-            digit(s, 10),
-            digit(s, 1),
-            b'Z',
-        ]);
-        return;
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let rem = secs.rem_euclid(86_400).unsigned_abs();
+    let (m, d, h, min, s) = (
+        u64::from(m),
+        u64::from(d),
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60,
+    );
+    // A number below 100 as the values of its two digits, the first in the lower byte.
+    let pair = |n: u64| (n / 10) | ((n % 10) << 8);
+    let date =
+        u64::from_le_bytes(*b"-00-00T0") + (pair(m) << 8) + (pair(d) << 32) + ((h / 10) << 56);
+    let time = u64::from_le_bytes(*b"0:00:00Z") + h % 10 + (pair(min) << 16) + (pair(s) << 40);
+    if let Ok(y @ 0..=9999) = u64::try_from(y) {
+        let year = u32::from_le_bytes(*b"0000")
+            + ((y / 1000) | ((y / 100 % 10) << 8) | ((y / 10 % 10) << 16) | ((y % 10) << 24))
+                as u32;
+        out.extend_from_slice(&year.to_le_bytes());
+    } else {
+        if y < 0 {
+            out.push(b'-');
+        }
+        put_padded(out, y.unsigned_abs(), if y < 0 { 3 } else { 4 });
     }
-    // Other years by hand, as format!'s `{y:04}` writes them (a sign counts in the width):
-    // core::fmt costs more than the date in wasm.
-    if y < 0 {
-        out.push(b'-');
-    }
-    put_padded(out, y.unsigned_abs(), if y < 0 { 3 } else { 4 });
-    for (n, before) in [
-        (u64::from(m), b'-'),
-        (u64::from(d), b'-'),
-        (h.unsigned_abs(), b'T'),
-        (min.unsigned_abs(), b':'),
-        (s.unsigned_abs(), b':'),
-    ] {
-        out.push(before);
-        put_padded(out, n, 2);
-    }
-    out.push(b'Z');
+    out.extend_from_slice(&(u128::from(time) << 64 | u128::from(date)).to_le_bytes());
 }
 
 /// Howard Hinnant's days-to-civil algorithm.
@@ -704,11 +735,32 @@ pub mod tests {
                 assert_eq!(dots(&value) as usize, naive, "{value:?}");
                 let old = value.len() > 10 && value.starts_with(b"eyJ") && naive == 2;
                 assert_eq!(looks_like_jwt(&value), old, "{value:?}");
+                let at: Vec<usize> = (0..len).filter(|&i| value[i] == b'.').collect();
+                assert_eq!(jwt_dots(&value), old.then(|| (at[0], at[1])), "{value:?}");
                 jwts += usize::from(old);
             }
         }
         assert!(jwts > 50, "{jwts}");
         assert_eq!(dots(&[b'.'; 64]), 64);
+        assert_eq!(jwt_dots(b"eyJ........"), None);
+        assert_eq!(jwt_dots(b"eyJ..xxxxxxxxxxxxxxxxxxxx"), Some((3, 4)));
+        assert_eq!(jwt_dots(b"eyJxxxxxxxxxxxxxxxxxxxx.."), Some((23, 24)));
+    }
+
+    /// How many `.` are in `value`, as [`looks_like_jwt`] counted them before [`jwt_dots`].
+    fn dots(value: &[u8]) -> u32 {
+        const DOTS: u64 = u64::from_ne_bytes([b'.'; 8]);
+        const LOW7: u64 = u64::from_ne_bytes([0x7f; 8]);
+        let words = value.chunks_exact(8);
+        let mut count = 0;
+        for &b in words.remainder() {
+            count += u32::from(b == b'.');
+        }
+        for word in words {
+            let word = u64::from_ne_bytes(word.try_into().unwrap_or([0; 8])) ^ DOTS;
+            count += (!(((word & LOW7) + LOW7) | word | LOW7)).count_ones();
+        }
+        count
     }
 
     /// An unsigned test token from header and payload JSON.
@@ -909,7 +961,13 @@ pub mod tests {
             Some("exp"),
             Some("sub"),
         ] {
-            let Some(usual) = decode_usual(token, key) else {
+            let usual = decode_usual(token, None, key);
+            let dotted = decode_usual(token, jwt_dots(token), key);
+            assert_eq!(usual.is_some(), dotted.is_some(), "{show}");
+            if let (Some(a), Some(b)) = (&usual, &dotted) {
+                assert_eq!(format!("{a:?}"), format!("{b:?}"), "{show}");
+            }
+            let Some(usual) = usual else {
                 continue;
             };
             assert!(token.starts_with(b"eyJ"), "{show}");
@@ -938,7 +996,7 @@ pub mod tests {
         let header = r#"{"alg":"HS256","typ":"JWT"}"#;
         let payload = r#"{"iss":"orders-app","iat":1764324000,"exp":1764327600}"#;
         let usual = token(header, payload);
-        assert!(decode_usual(usual.as_bytes(), Some("iss")).is_some_and(|r| r.is_ok()));
+        assert!(decode_usual(usual.as_bytes(), None, Some("iss")).is_some_and(|r| r.is_ok()));
         // Whatever the payload's JSON, once it is base64url.
         for payload in [
             "[1]",
@@ -948,7 +1006,7 @@ pub mod tests {
         ] {
             let t = token(header, payload);
             assert!(
-                decode_usual(t.as_bytes(), None).is_some_and(|r| r.is_err()),
+                decode_usual(t.as_bytes(), None, None).is_some_and(|r| r.is_err()),
                 "{t}"
             );
             usual_as_the_long_way(t.as_bytes());
@@ -985,7 +1043,8 @@ pub mod tests {
             let mut t = usual.clone().into_bytes();
             let at = t.len() - 3;
             t[at] = b;
-            assert!(decode_usual(&t, None).is_none(), "{b}");
+            assert!(decode_usual(&t, None, None).is_none(), "{b}");
+            assert!(decode_usual(&t, jwt_dots(&t), None).is_none(), "{b}");
         }
         // Nor a payload that is not base64url, whatever byte is in it.
         for b in 0..=255u8 {
