@@ -83,9 +83,7 @@ pub fn jwt_dots(value: &[u8]) -> Option<(usize, usize)> {
     }
     let (mut count, mut dots) = (0, [0; 2]);
     let words = value.chunks_exact(8);
-    // The last few bytes as the end of a word that overlaps the one before, whose bytes are
-    // already counted.
-    let tail = words.remainder().len();
+    let tail = words.remainder();
     let mut at = 0;
     for word in words {
         let marked = dots_in(word);
@@ -94,14 +92,11 @@ pub fn jwt_dots(value: &[u8]) -> Option<(usize, usize)> {
         }
         at += 8;
     }
-    if tail > 0 {
-        let marked = dots_in(value.get(value.len() - 8..).unwrap_or_default());
-        note_dots(
-            marked >> (64 - 8 * tail) << (64 - 8 * tail),
-            value.len() - 8,
-            &mut count,
-            &mut dots,
-        );
+    for &b in tail {
+        if b == b'.' {
+            note_dots(0x80, at, &mut count, &mut dots);
+        }
+        at += 1;
     }
     let [first, second] = dots;
     (count == 2).then_some((first, second))
