@@ -18,7 +18,7 @@ pub const KONG_ALGORITHMS: [&str; 13] = [
 /// every token read on the way.
 #[derive(Debug)]
 pub struct Jwt {
-    /// `alg` from the header, when it is a string (a name Kong knows, or `none`, borrowed).
+    /// `alg` from the header, when it is a string (borrowed for a header of [`KNOWN_HEADERS`]).
     pub alg: Option<Cow<'static, str>>,
     /// The first `exp` of the payload.
     exp: NumericClaim,
@@ -256,7 +256,7 @@ fn read_segments(
                 }
                 if alg.is_none() && matches!(key, [b'a', b'l', b'g']) {
                     alg = Some(match value {
-                        Value::Str(name) => Some(known_alg(name)),
+                        Value::Str(name) => Some(owned_alg(name)),
                         _ => None,
                     });
                 }
@@ -340,18 +340,12 @@ fn dot_from(token: &[u8], from: usize) -> Option<usize> {
     position_of(token.get(from..)?, b'.').map(|at| at + from)
 }
 
-/// `alg` as kept: borrowed when it is a name the diagnosis compares against anyway.
-/// (`name` is text: the readers hand on only strings they read as UTF-8, so the lossy copy is
-/// an exact one.)
-fn known_alg(name: &[u8]) -> Cow<'static, str> {
-    match KONG_ALGORITHMS
-        .iter()
-        .chain(&["none"])
-        .find(|a| a.as_bytes() == name)
-    {
-        Some(known) => Cow::Borrowed(known),
-        None => Cow::Owned(String::from_utf8_lossy(name).into_owned()),
-    }
+/// `alg` as kept from a decoded header: a copy (the decoded bytes are gone by the time it is
+/// judged; the usual token's is borrowed from [`KNOWN_HEADERS`] without decoding). `name` is
+/// text: the readers hand on only strings they read as UTF-8, so the lossy copy is an exact
+/// one.
+fn owned_alg(name: &[u8]) -> Cow<'static, str> {
+    Cow::Owned(String::from_utf8_lossy(name).into_owned())
 }
 
 /// Checks one decoded segment is a JSON object nested at most [`MAX_JSON_DEPTH`] deep, handing
