@@ -240,11 +240,7 @@ fn judge_jwt(
             return;
         }
     };
-    let d = |code, detail: String, hint: &'static str| {
-        Diagnosis::new(code, detail, hint)
-            .maybe_plugin(plugin)
-            .at(At::Client)
-    };
+    let d = |code, detail: String, hint: &'static str| at_client(code, detail, hint, plugin);
     match token.alg.as_deref() {
         None => out.push(d(Code::JwtClaimInvalid, "the JWT header's alg is not a string".into(), "issue the token with a standard alg")),
         Some(alg) if alg.eq_ignore_ascii_case("none") => out.push(d(
@@ -380,6 +376,15 @@ fn judge_jwt(
             }
         }
     }
+}
+
+/// A finding about the client's token. Never inlined: a diagnosis built in place at each of
+/// the JWT judge's findings costs its bytes each time.
+#[inline(never)]
+fn at_client(code: Code, detail: String, hint: &'static str, plugin: Option<Plugin>) -> Diagnosis {
+    Diagnosis::new(code, detail, hint)
+        .maybe_plugin(plugin)
+        .at(At::Client)
 }
 
 /// An `exp` or `nbf` that cannot be judged: not a number, or absent while the route's jwt
