@@ -5,7 +5,7 @@
 use crate::bounds::{MAX_JSON_DEPTH, MAX_JWT_BYTES};
 use crate::parse::base64::{self, Rules};
 use crate::parse::shape::{self, Scalar};
-use crate::parse::text::{find, is_visible_ascii, position_of, Class};
+use crate::parse::text::{find, is_visible_ascii, Class};
 use std::borrow::Cow;
 
 /// Algorithms Kong's jwt plugin accepts (3.9).
@@ -81,6 +81,11 @@ pub fn jwt_dots(value: &[u8]) -> Option<(usize, usize)> {
     if value.len() <= 10 || !value.starts_with(b"eyJ") {
         return None;
     }
+    two_dots(value).ok()
+}
+
+/// Where the two dots of `value` are, or how many it has when that is not two.
+fn two_dots(value: &[u8]) -> Result<(usize, usize), usize> {
     let (mut count, mut dots) = (0, [0; 2]);
     let words = value.chunks_exact(8);
     let tail = words.remainder();
@@ -98,8 +103,10 @@ pub fn jwt_dots(value: &[u8]) -> Option<(usize, usize)> {
         }
         at += 1;
     }
-    let [first, second] = dots;
-    (count == 2).then_some((first, second))
+    match (count, dots) {
+        (2, [first, second]) => Ok((first, second)),
+        _ => Err(count),
+    }
 }
 
 /// The high bit of each byte of `word` (eight bytes) that is a `.`.
@@ -134,16 +141,7 @@ pub fn decode_for(token: &[u8], key_claim: Option<&str>) -> Result<Jwt, Malforme
     if token.len() > MAX_JWT_BYTES {
         return Err(Malformed::TooLong(token.len()));
     }
-    // The first three dots, a word at a time; all of them counted only for a token that has
-    // more than two.
-    let first = dot_from(token, 0);
-    let second = first.and_then(|at| dot_from(token, at + 1));
-    let (Some(first), Some(second), None) =
-        (first, second, second.and_then(|at| dot_from(token, at + 1)))
-    else {
-        let dots = token.iter().filter(|&&b| b == b'.').count();
-        return Err(Malformed::Segments(dots + 1));
-    };
+    let (first, second) = two_dots(token).map_err(|dots| Malformed::Segments(dots + 1))?;
     let (Some(header), Some(payload)) = (token.get(..first), token.get(first + 1..second)) else {
         return Err(Malformed::Segments(3));
     };
@@ -153,9 +151,8 @@ pub fn decode_for(token: &[u8], key_claim: Option<&str>) -> Result<Jwt, Malforme
 /// [`decode_for`] of the usual token, in one go: a header of [`KNOWN_HEADERS`], a base64url
 /// payload, a signature of visible ASCII without a dot. Such a token is
 /// visible ASCII with exactly two dots, so the judge has no malformation to report (it starts
-/// `eyJ`: no placeholder either) and no other pass over it to make: the dots are those
-/// `dots` (from [`jwt_dots`]) says, or where the header ends and the one search for the second
-/// finds. `None` for any other token (and for a
+/// `eyJ`: no placeholder either) and no other pass over it to make: its dots are those `dots`
+/// (from [`jwt_dots`]) says, or counted here. `None` for any other token (and for a
 /// payload that is not base64url, whose bytes may be what is wrong): the caller then judges it
 /// the long way, malformation first, as it would this one, to the same result.
 pub fn decode_usual(
@@ -165,19 +162,13 @@ pub fn decode_usual(
 ) -> Option<Result<Jwt, Malformed>> {
     let header = token.get(..KNOWN_HEADER_LEN)?;
     let known = known_header(header)?;
-    // The token's only two dots when the search found them ([`jwt_dots`]); else the second
-    // searched for, and none after it.
-    let (second, two) = match dots {
-        Some((KNOWN_HEADER_LEN, second)) => (second, true),
-        Some(_) => return None,
-        None => (dot_from(token, KNOWN_HEADER_LEN + 1)?, false),
+    // The token's only two dots, as the search found them ([`jwt_dots`]) or counted here.
+    let (first, second) = match dots {
+        Some(dots) => dots,
+        None => two_dots(token).ok()?,
     };
     let signature = token.get(second + 1..)?;
-    if token.get(KNOWN_HEADER_LEN) != Some(&b'.')
-        || token.len() > MAX_JWT_BYTES
-        || !is_visible_ascii(signature)
-        || !two && dot_from(signature, 0).is_some()
-    {
+    if first != KNOWN_HEADER_LEN || token.len() > MAX_JWT_BYTES || !is_visible_ascii(signature) {
         return None;
     }
     let payload = token.get(KNOWN_HEADER_LEN + 1..second)?;
@@ -334,11 +325,6 @@ const KNOWN_HEADERS: [(&[u8], &str); 3] = [
 
 /// The length of every one of [`KNOWN_HEADERS`].
 const KNOWN_HEADER_LEN: usize = 36;
-
-/// Where the first `.` at or after `from` is.
-fn dot_from(token: &[u8], from: usize) -> Option<usize> {
-    position_of(token.get(from..)?, b'.').map(|at| at + from)
-}
 
 /// `alg` as kept from a decoded header: a copy (the decoded bytes are gone by the time it is
 /// judged; the usual token's is borrowed from [`KNOWN_HEADERS`] without decoding). `name` is
@@ -1144,9 +1130,13 @@ pub mod tests {
         fn dots_found_as_split_finds_them(t in "[a.]{0,40}") {
             agree(t.as_bytes());
             let at = |from: usize| t.bytes().skip(from).position(|b| b == b'.').map(|i| i + from);
-            for from in 0..=t.len() {
-                prop_assert_eq!(dot_from(t.as_bytes(), from), at(from));
-            }
+            let first = at(0);
+            let second = first.and_then(|f| at(f + 1));
+            let expected = match (first, second) {
+                (Some(f), Some(s)) if at(s + 1).is_none() => Ok((f, s)),
+                _ => Err(t.matches('.').count()),
+            };
+            prop_assert_eq!(two_dots(t.as_bytes()), expected);
         }
     }
 
