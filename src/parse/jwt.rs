@@ -18,7 +18,7 @@ pub const KONG_ALGORITHMS: [&str; 13] = [
 /// every token read on the way.
 #[derive(Debug)]
 pub struct Jwt {
-    /// `alg` from the header, when it is a string (borrowed for a header of [`KNOWN_HEADERS`]).
+    /// `alg` from the header, when it is a string (borrowed for a header [`known_header`] knows).
     pub alg: Option<Cow<'static, str>>,
     /// The first `exp` of the payload.
     exp: NumericClaim,
@@ -148,7 +148,7 @@ pub fn decode_for(token: &[u8], key_claim: Option<&str>) -> Result<Jwt, Malforme
     decode_segments(header, known_header(header), payload, key_claim)
 }
 
-/// [`decode_for`] of the usual token, in one go: a header of [`KNOWN_HEADERS`], a base64url
+/// [`decode_for`] of the usual token, in one go: a header [`known_header`] knows, a base64url
 /// payload, a signature of visible ASCII without a dot. Such a token is
 /// visible ASCII with exactly two dots, so the judge has no malformation to report (it starts
 /// `eyJ`: no placeholder either) and no other pass over it to make: its dots are those `dots`
@@ -285,7 +285,10 @@ fn read_segments(
     })
 }
 
-/// The `alg` of a header in [`KNOWN_HEADERS`]. They differ in one byte (the first of the alg
+/// The `alg` of one of the headers most issuers send, as sent (base64url of
+/// `{"alg":"<alg>","typ":"JWT"}` for HS256, RS256 and ES256; the tests' `KNOWN_HEADERS`):
+/// such a header is read without decoding it (a base64 and a JSON pass cost about 1,500 wasm
+/// instructions). The three differ in one byte (the first of the alg
 /// name, base64url-encoded): that byte tells which one it can be, and the header with the first
 /// one's byte there is compared with the first a word at a time (memcmp goes a byte at a time
 /// in the .wasm; one header kept, not three).
@@ -310,12 +313,10 @@ fn known_header(header: &[u8]) -> Option<&'static str> {
     (differ == 0).then_some(name)
 }
 
-/// Where the headers of [`KNOWN_HEADERS`] differ.
+/// Where the headers [`known_header`] knows differ.
 const DIFFERS_AT: usize = 11;
 
-/// The headers most issuers send, as sent (base64url of `{"alg":"<alg>","typ":"JWT"}`), with
-/// their `alg`: such a header is read without decoding it (a base64 and a JSON pass cost about
-/// 1,500 wasm instructions). Checked against the decoder and [`known_header`] in the tests.
+/// The headers [`known_header`] knows, with their `alg`: checked against it and the decoder.
 #[cfg(test)]
 const KNOWN_HEADERS: [(&[u8], &str); 3] = [
     (b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9", "HS256"),
@@ -323,11 +324,11 @@ const KNOWN_HEADERS: [(&[u8], &str); 3] = [
     (b"eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCJ9", "ES256"),
 ];
 
-/// The length of every one of [`KNOWN_HEADERS`].
+/// The length of every header [`known_header`] knows.
 const KNOWN_HEADER_LEN: usize = 36;
 
 /// `alg` as kept from a decoded header: a copy (the decoded bytes are gone by the time it is
-/// judged; the usual token's is borrowed from [`KNOWN_HEADERS`] without decoding). `name` is
+/// judged; the usual token's is borrowed by [`known_header`] without decoding). `name` is
 /// text: the readers hand on only strings they read as UTF-8, so the lossy copy is an exact
 /// one.
 fn owned_alg(name: &[u8]) -> Cow<'static, str> {
