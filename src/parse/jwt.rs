@@ -648,11 +648,12 @@ pub fn put_duration(out: &mut Vec<u8>, secs: u64) {
         _ => (b" days)", 86_400),
     };
     put_number(out, secs);
-    out.extend_from_slice(b" s");
     if per > 1 {
-        out.extend_from_slice(b" (");
+        out.extend_from_slice(b" s (");
         put_number(out, secs / per);
         out.extend_from_slice(unit);
+    } else {
+        out.extend_from_slice(b" s");
     }
 }
 
