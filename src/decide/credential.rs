@@ -6,7 +6,7 @@ use crate::decide::config::Auth;
 use crate::diagnosis::Plugin;
 use crate::parse::cookie;
 use crate::parse::forwarding::Scan;
-use crate::parse::jwt::looks_like_jwt;
+use crate::parse::jwt::{jwt_dots, looks_like_jwt};
 use crate::parse::request::{Param, Request};
 use crate::parse::text::{kong_reads_header, next_squashed, printable, same_bytes, same_squashed};
 use std::borrow::Cow;
@@ -200,6 +200,9 @@ pub struct Found<'a> {
     pub readers: Readers,
     /// Why none does, when `readers` is empty.
     pub miss: Option<Miss>,
+    /// Where the two dots of a JWT in `value` are, when the search has counted them (an
+    /// Authorization token's): the judge does not look for them again.
+    pub dots: Option<(usize, usize)>,
 }
 
 impl Found<'_> {
@@ -478,6 +481,7 @@ pub fn find_noting<'a>(
                 value: Cow::Borrowed(strip_bearer(value)),
                 readers: Readers::NONE,
                 miss: Some(Miss::Name),
+                dots: None,
             });
         }
     }
@@ -739,13 +743,16 @@ fn authorization<'a>(name: &'a str, value: &'a [u8], auth: &Auth) -> Found<'a> {
     let scheme_text = String::from_utf8_lossy(scheme);
     // Compared without case in place, not through a lowercased copy.
     let is = |word: &str| scheme.eq_ignore_ascii_case(word.as_bytes());
+    // A token's dots, for the judge (the value is `rest` whenever the kind is JWT).
+    let mut dots = None;
     let kind = if is("basic") {
         Kind::Basic
     } else if is("hmac") {
         Kind::Hmac
     } else if is("ldap") || is_ldap_scheme(scheme, auth) {
         Kind::Ldap
-    } else if looks_like_jwt(rest) {
+    } else if let Some(at) = jwt_dots(rest) {
+        dots = Some(at);
         Kind::Jwt
     } else if is("bearer") {
         Kind::Bearer
@@ -792,6 +799,7 @@ fn authorization<'a>(name: &'a str, value: &'a [u8], auth: &Auth) -> Found<'a> {
         },
         readers,
         miss,
+        dots,
     }
 }
 
@@ -850,6 +858,7 @@ fn key_header<'a>(name: &'a str, value: &'a [u8], auth: &Auth) -> Option<Found<'
         value: Cow::Borrowed(value),
         readers,
         miss,
+        dots: None,
     })
 }
 
@@ -878,6 +887,7 @@ fn query_param<'a>(name_cow: Cow<'a, str>, value: Cow<'a, [u8]>, auth: &Auth) ->
         value: value.clone(),
         readers,
         miss,
+        dots: None,
     };
     if let Some(key_auth) = &auth.key_auth {
         if is_one_of(&key_auth.key_names, name) {
@@ -929,6 +939,7 @@ fn cookie_credential<'a>(
             value: value.clone(),
             readers: Readers::one(Plugin::Session),
             miss: None,
+            dots: None,
         });
     }
     if let Some(jwt) = &auth.jwt {
@@ -940,6 +951,7 @@ fn cookie_credential<'a>(
                 value: value.clone(),
                 readers: Readers::one(Plugin::Jwt),
                 miss: None,
+                dots: None,
             });
         }
     }
@@ -959,6 +971,7 @@ fn cookie_credential<'a>(
             value: value.clone(),
             readers: Readers::NONE,
             miss: Some(Miss::Name),
+            dots: None,
         });
     };
     Some(Found {
@@ -968,6 +981,7 @@ fn cookie_credential<'a>(
         value: value.clone(),
         readers: Readers::NONE,
         miss: Some(Miss::Location { plugin, why }),
+        dots: None,
     })
 }
 
@@ -1590,6 +1604,7 @@ mod tests {
                     value: Cow::Borrowed(strip_bearer(value)),
                     readers: Readers::NONE,
                     miss: Some(Miss::Name),
+                    dots: None,
                 });
             }
         }

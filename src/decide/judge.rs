@@ -1,13 +1,13 @@
 //! Judging one credential that a plugin of the route reads: is it a placeholder, is it
 //! malformed, and for JWT, Basic and hmac, what the plugin would object to.
 
-use crate::decide::config::{Claim, Config};
+use crate::decide::config::{Claim, Config, RawJwt};
 use crate::decide::credential::{Found, Kind, Place};
 use crate::diagnosis::{At, Code, Diagnosis, Plugin};
 use crate::parse::base64::{self, Rules};
 use crate::parse::httpdate;
 use crate::parse::jwt::{
-    self, duration, push_duration, push_number, push_rfc3339, rfc3339, ClaimValue, NumericClaim,
+    self, duration, put_duration, put_number, put_rfc3339, rfc3339, text, ClaimValue, NumericClaim,
     KONG_ALGORITHMS,
 };
 use crate::parse::request::Request;
@@ -110,8 +110,11 @@ pub(super) fn malformation(value: &[u8], spaced: bool) -> Option<&'static str> {
     }
 }
 
-/// [`judge`] pushed onto `out`: a well-formed JWT (every expired-token 401) is judged without a
-/// list of its own (an allocation and a free cost about 400 wasm instructions).
+/// Everything wrong with one read credential, most specific first, pushed onto `out`: a
+/// well-formed JWT (every expired-token 401) is judged without a list of its own (an allocation
+/// and a free cost about 400 wasm instructions).
+/// `kong_answered`: the 401 is known to be Kong's own, so a claim Kong's jwt does not verify
+/// cannot be why.
 pub fn judge_into(
     found: &Found<'_>,
     request: &Request,
@@ -120,26 +123,30 @@ pub fn judge_into(
     kong_answered: bool,
     out: &mut Vec<Diagnosis>,
 ) {
-    if found.kind == Kind::Jwt
-        && !is_placeholder(&found.value)
-        && malformation(&found.value, false).is_none()
-    {
-        judge_jwt(found, config, now, kong_answered, out);
-    } else {
-        out.extend(judge(found, request, config, now, kong_answered));
+    if found.kind == Kind::Jwt {
+        let kong_jwt = config
+            .auth
+            .jwt
+            .as_ref()
+            .filter(|_| found.readers.contains(&Plugin::Jwt));
+        let key_claim = kong_jwt.map(|j| j.key_claim_name.as_str());
+        // The usual token is read in one go; any other is judged malformation first.
+        let decoded = match jwt::decode_usual(&found.value, found.dots, key_claim) {
+            Some(decoded) => Some(decoded),
+            None if is_placeholder(&found.value) || malformation(&found.value, false).is_some() => {
+                None
+            }
+            None => Some(jwt::decode_for(&found.value, key_claim)),
+        };
+        if let Some(decoded) = decoded {
+            return judge_jwt(found, decoded, kong_jwt, config, now, kong_answered, out);
+        }
     }
+    out.extend(judge(found, request, config, now));
 }
 
-/// Everything wrong with one read credential, most specific first.
-/// `kong_answered`: the 401 is known to be Kong's own, so a claim Kong's jwt does not verify
-/// cannot be why.
-pub fn judge(
-    found: &Found<'_>,
-    request: &Request,
-    config: &Config,
-    now: i64,
-    kong_answered: bool,
-) -> Vec<Diagnosis> {
+/// What [`judge_into`] finds of a credential other than a well-formed JWT.
+fn judge(found: &Found<'_>, request: &Request, config: &Config, now: i64) -> Vec<Diagnosis> {
     let plugin = found.plugin();
     // Named only in the sentence that needs it: a well-formed credential is named by its judge.
     let place = || found.place.describe();
@@ -176,11 +183,7 @@ pub fn judge(
         .at(At::Client)];
     }
     match found.kind {
-        Kind::Jwt => {
-            let mut out = Vec::new();
-            judge_jwt(found, config, now, kong_answered, &mut out);
-            out
-        }
+        // A well-formed JWT is judged by `judge_into`, the only caller.
         Kind::Bearer if found.readers == [Plugin::Jwt] => vec![Diagnosis::new(
             Code::JwtMalformed,
             format!(
@@ -205,21 +208,18 @@ pub fn judge(
     }
 }
 
+/// Judges a well-formed JWT, decoded, for the route's jwt plugin when it reads it.
 fn judge_jwt(
     found: &Found<'_>,
+    decoded: Result<jwt::Jwt, jwt::Malformed>,
+    kong_jwt: Option<&RawJwt>,
     config: &Config,
     now: i64,
     kong_answered: bool,
     out: &mut Vec<Diagnosis>,
 ) {
     let plugin = found.plugin();
-    let kong_jwt = config
-        .auth
-        .jwt
-        .as_ref()
-        .filter(|_| found.readers.contains(&Plugin::Jwt));
-    let key_claim = kong_jwt.map(|j| j.key_claim_name.as_str());
-    let token = match jwt::decode_for(&found.value, key_claim) {
+    let token = match decoded {
         Ok(token) => token,
         Err(jwt::Malformed::TooLong(_)) => return,
         Err(m) => {
@@ -240,11 +240,7 @@ fn judge_jwt(
             return;
         }
     };
-    let d = |code, detail: String, hint: &'static str| {
-        Diagnosis::new(code, detail, hint)
-            .maybe_plugin(plugin)
-            .at(At::Client)
-    };
+    let d = |code, detail: String, hint: &'static str| at_client(code, detail, hint, plugin);
     match token.alg.as_deref() {
         None => out.push(d(Code::JwtClaimInvalid, "the JWT header's alg is not a string".into(), "issue the token with a standard alg")),
         Some(alg) if alg.eq_ignore_ascii_case("none") => out.push(d(
@@ -280,20 +276,20 @@ fn judge_jwt(
         NumericClaim::Seconds(exp) if exp <= now => {
             let ago = now.saturating_sub(exp);
             // Pushed, not format!ed: this is the sentence of every expired-token 401.
-            let mut detail = String::with_capacity(128);
-            detail.push_str("exp ");
-            push_rfc3339(&mut detail, exp);
-            detail.push_str(" is ");
-            push_duration(&mut detail, ago.unsigned_abs());
-            detail.push_str(" before now (");
-            push_rfc3339(&mut detail, now);
-            detail.push(')');
+            let mut detail = Vec::with_capacity(128);
+            detail.extend_from_slice(b"exp ");
+            put_rfc3339(&mut detail, exp);
+            detail.extend_from_slice(b" is ");
+            put_duration(&mut detail, ago.unsigned_abs());
+            detail.extend_from_slice(b" before now (");
+            put_rfc3339(&mut detail, now);
+            detail.push(b')');
             if ago <= skew.max(NEAR_MISS_SECONDS) {
-                detail.push_str("; only ");
-                push_number(&mut detail, ago.unsigned_abs());
-                detail.push_str(" s: clock skew? Kong's jwt allows no leeway");
+                detail.extend_from_slice(b"; only ");
+                put_number(&mut detail, ago.unsigned_abs());
+                detail.extend_from_slice(b" s: clock skew? Kong's jwt allows no leeway");
             }
-            out.push(d(Code::JwtExpired, detail, "get a new token (refresh it before exp); if it just expired, check the clocks of the issuer and Kong"));
+            out.push(d(Code::JwtExpired, text(detail), "get a new token (refresh it before exp); if it just expired, check the clocks of the issuer and Kong"));
         }
         other => out.extend(
             unusable_time_claim(
@@ -309,22 +305,22 @@ fn judge_jwt(
     match nbf {
         NumericClaim::Seconds(nbf) if nbf > now => {
             let ahead = nbf.saturating_sub(now);
-            let mut detail = String::with_capacity(128);
-            detail.push_str("nbf ");
-            push_rfc3339(&mut detail, nbf);
-            detail.push_str(" is ");
-            push_duration(&mut detail, ahead.unsigned_abs());
-            detail.push_str(" after now (");
-            push_rfc3339(&mut detail, now);
-            detail.push(')');
+            let mut detail = Vec::with_capacity(128);
+            detail.extend_from_slice(b"nbf ");
+            put_rfc3339(&mut detail, nbf);
+            detail.extend_from_slice(b" is ");
+            put_duration(&mut detail, ahead.unsigned_abs());
+            detail.extend_from_slice(b" after now (");
+            put_rfc3339(&mut detail, now);
+            detail.push(b')');
             if ahead <= skew.max(NEAR_MISS_SECONDS) {
-                detail.push_str("; only ");
-                push_number(&mut detail, ahead.unsigned_abs());
-                detail.push_str(" s: clock skew? the issuer's clock is ahead of Kong's");
+                detail.extend_from_slice(b"; only ");
+                put_number(&mut detail, ahead.unsigned_abs());
+                detail.extend_from_slice(b" s: clock skew? the issuer's clock is ahead of Kong's");
             }
             out.push(d(
                 Code::JwtNotYetValid,
-                detail,
+                text(detail),
                 "wait until nbf, or fix the issuer's clock (NTP)",
             ));
         }
@@ -380,6 +376,15 @@ fn judge_jwt(
             }
         }
     }
+}
+
+/// A finding about the client's token. Never inlined: a diagnosis built in place at each of
+/// the JWT judge's findings costs its bytes each time.
+#[inline(never)]
+fn at_client(code: Code, detail: String, hint: &'static str, plugin: Option<Plugin>) -> Diagnosis {
+    Diagnosis::new(code, detail, hint)
+        .maybe_plugin(plugin)
+        .at(At::Client)
 }
 
 /// An `exp` or `nbf` that cannot be judged: not a number, or absent while the route's jwt

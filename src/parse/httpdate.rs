@@ -11,7 +11,7 @@ pub fn parse(value: &str) -> Option<i64> {
     let parts: Vec<&str> = value.split_whitespace().collect();
     match parts.as_slice() {
         // Sun, 06 Nov 1994 08:49:37 GMT
-        [_, day, month, year, time, "GMT"] => build(year, month, day, time),
+        [_, day, month, year, time, "GMT"] => build(year.parse().ok()?, month, day, time),
         // Sunday, 06-Nov-94 08:49:37 GMT
         [_, date, time, "GMT"] => {
             let mut it = date.split('-');
@@ -24,17 +24,18 @@ pub fn parse(value: &str) -> Option<i64> {
             } else {
                 year
             };
-            build(&year.to_string(), month, day, time)
+            // As a four-digit year would be read: no sign, no more than a u16.
+            build(u16::try_from(year).ok()?, month, day, time)
         }
         // Sun Nov  6 08:49:37 1994
-        [_, month, day, time, year] => build(year, month, day, time),
+        [_, month, day, time, year] => build(year.parse().ok()?, month, day, time),
         _ => None,
     }
 }
 
-fn build(year: &str, month: &str, day: &str, time: &str) -> Option<i64> {
+fn build(year: u16, month: &str, day: &str, time: &str) -> Option<i64> {
     // Unsigned parses: no sign, no overflow in the arithmetic below.
-    let year = i64::from(year.parse::<u16>().ok()?);
+    let year = i64::from(year);
     let month = MONTHS.iter().position(|m| *m == month)? as i64 + 1;
     let day = i64::from(day.parse::<u8>().ok()?);
     let mut hms = time.split(':').map(|p| p.parse::<u8>().ok().map(i64::from));
@@ -80,5 +81,61 @@ mod tests {
         ] {
             assert_eq!(parse(bad), None, "{bad}");
         }
+    }
+
+    /// The RFC 850 date as it was read before (its year through a decimal string), the
+    /// oracle.
+    fn rfc850_as_before(value: &str) -> Option<i64> {
+        let parts: Vec<&str> = value.split_whitespace().collect();
+        let [_, date, time, "GMT"] = parts.as_slice() else {
+            return parse(value);
+        };
+        let mut it = date.split('-');
+        let (day, month, year) = (it.next()?, it.next()?, it.next()?);
+        let year: i64 = year.parse().ok()?;
+        let year = if year < 70 {
+            2000 + year
+        } else if year < 100 {
+            1900 + year
+        } else {
+            year
+        };
+        parse(&format!("Sun, {day} {month} {year} {time} GMT"))
+            .filter(|_| year.to_string().parse::<u16>().is_ok())
+    }
+
+    #[test]
+    fn rfc850_years_as_before() {
+        for year in [
+            "94",
+            "05",
+            "69",
+            "70",
+            "99",
+            "100",
+            "1994",
+            "-5",
+            "+5",
+            "-2000",
+            "-70",
+            "0",
+            "00",
+            "65535",
+            "65536",
+            "-1",
+            "9999",
+            "10000",
+            "99999999999999999999",
+            "x",
+            "",
+            "+1994",
+        ] {
+            let date = format!("Sunday, 06-Nov-{year} 08:49:37 GMT");
+            assert_eq!(parse(&date), rfc850_as_before(&date), "{date}");
+        }
+        assert_eq!(
+            parse("Sunday, 06-Nov-05 08:49:37 GMT"),
+            parse("Sun, 06 Nov 2005 08:49:37 GMT")
+        );
     }
 }

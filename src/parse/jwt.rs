@@ -5,7 +5,7 @@
 use crate::bounds::{MAX_JSON_DEPTH, MAX_JWT_BYTES};
 use crate::parse::base64::{self, Rules};
 use crate::parse::shape::{self, Scalar};
-use crate::parse::text::{find, position_of, Class};
+use crate::parse::text::{find, is_visible_ascii, Class};
 use std::borrow::Cow;
 
 /// Algorithms Kong's jwt plugin accepts (3.9).
@@ -18,7 +18,7 @@ pub const KONG_ALGORITHMS: [&str; 13] = [
 /// every token read on the way.
 #[derive(Debug)]
 pub struct Jwt {
-    /// `alg` from the header, when it is a string (a name Kong knows, or `none`, borrowed).
+    /// `alg` from the header, when it is a string (borrowed for a header [`known_header`] knows).
     pub alg: Option<Cow<'static, str>>,
     /// The first `exp` of the payload.
     exp: NumericClaim,
@@ -66,26 +66,68 @@ impl Malformed {
 /// Whether a value has the shape of a JWT (a base64url JSON header, two dots): used to recognise
 /// tokens sent under other names or schemes, and broken ones.
 pub fn looks_like_jwt(value: &[u8]) -> bool {
-    value.len() > 10 && value.starts_with(b"eyJ") && dots(value) == 2
+    jwt_dots(value).is_some()
 }
 
-/// How many `.` are in `value`, eight bytes at a time: a token is hundreds of bytes, and a
+/// Where the two dots of a value that [`looks_like_jwt`] are: the credential search hands them
+/// to the judge, which then needs no search of its own.
+///
+/// The dots are counted eight bytes at a time: a token is hundreds of bytes, and a
 /// byte-by-byte count costs about ten wasm instructions a byte. In each word, a byte is zero
 /// exactly where it was a `.` once XORed with `.`; the classic exact zero-byte test (no carry
 /// crosses a byte, as the low seven bits are added apart) sets the high bit of those bytes only.
-fn dots(value: &[u8]) -> u32 {
+/// The first two are noted as they are met (few words have one).
+pub fn jwt_dots(value: &[u8]) -> Option<(usize, usize)> {
+    if value.len() <= 10 || !value.starts_with(b"eyJ") {
+        return None;
+    }
+    two_dots(value).ok()
+}
+
+/// Where the two dots of `value` are, or how many it has when that is not two.
+fn two_dots(value: &[u8]) -> Result<(usize, usize), usize> {
+    let (mut count, mut dots) = (0, [0; 2]);
+    let words = value.chunks_exact(8);
+    let tail = words.remainder();
+    let mut at = 0;
+    for word in words {
+        let marked = dots_in(word);
+        if marked != 0 {
+            note_dots(marked, at, &mut count, &mut dots);
+        }
+        at += 8;
+    }
+    for &b in tail {
+        if b == b'.' {
+            note_dots(0x80, at, &mut count, &mut dots);
+        }
+        at += 1;
+    }
+    match (count, dots) {
+        (2, [first, second]) => Ok((first, second)),
+        _ => Err(count),
+    }
+}
+
+/// The high bit of each byte of `word` (eight bytes) that is a `.`.
+#[inline(always)]
+fn dots_in(word: &[u8]) -> u64 {
     const DOTS: u64 = u64::from_ne_bytes([b'.'; 8]);
     const LOW7: u64 = u64::from_ne_bytes([0x7f; 8]);
-    let words = value.chunks_exact(8);
-    let mut count = 0;
-    for &b in words.remainder() {
-        count += u32::from(b == b'.');
+    let word = u64::from_le_bytes(word.try_into().unwrap_or([0; 8])) ^ DOTS;
+    !(((word & LOW7) + LOW7) | word | LOW7)
+}
+
+/// Counts the dots `marked` in the word at `at`, noting where the first two are.
+#[inline(never)]
+fn note_dots(mut marked: u64, at: usize, count: &mut usize, dots: &mut [usize; 2]) {
+    while marked != 0 {
+        if let Some(dot) = dots.get_mut(*count) {
+            *dot = at + (marked.trailing_zeros() / 8) as usize;
+        }
+        *count += 1;
+        marked &= marked - 1;
     }
-    for word in words {
-        let word = u64::from_ne_bytes(word.try_into().unwrap_or([0; 8])) ^ DOTS;
-        count += (!(((word & LOW7) + LOW7) | word | LOW7)).count_ones();
-    }
-    count
 }
 
 /// Decodes header and payload.
@@ -99,24 +141,56 @@ pub fn decode_for(token: &[u8], key_claim: Option<&str>) -> Result<Jwt, Malforme
     if token.len() > MAX_JWT_BYTES {
         return Err(Malformed::TooLong(token.len()));
     }
-    // The first three dots, a word at a time; all of them counted only for a token that has
-    // more than two.
-    let first = dot_from(token, 0);
-    let second = first.and_then(|at| dot_from(token, at + 1));
-    let (Some(first), Some(second), None) =
-        (first, second, second.and_then(|at| dot_from(token, at + 1)))
-    else {
-        let dots = token.iter().filter(|&&b| b == b'.').count();
-        return Err(Malformed::Segments(dots + 1));
-    };
+    let (first, second) = two_dots(token).map_err(|dots| Malformed::Segments(dots + 1))?;
     let (Some(header), Some(payload)) = (token.get(..first), token.get(first + 1..second)) else {
         return Err(Malformed::Segments(3));
     };
+    decode_segments(header, known_header(header), payload, key_claim)
+}
+
+/// [`decode_for`] of the usual token, in one go: a header [`known_header`] knows, a base64url
+/// payload, a signature of visible ASCII without a dot. Such a token is
+/// visible ASCII with exactly two dots, so the judge has no malformation to report (it starts
+/// `eyJ`: no placeholder either) and no other pass over it to make: its dots are those `dots`
+/// (from [`jwt_dots`]) says, or counted here. `None` for any other token (and for a
+/// payload that is not base64url, whose bytes may be what is wrong): the caller then judges it
+/// the long way, malformation first, as it would this one, to the same result.
+pub fn decode_usual(
+    token: &[u8],
+    dots: Option<(usize, usize)>,
+    key_claim: Option<&str>,
+) -> Option<Result<Jwt, Malformed>> {
+    let header = token.get(..KNOWN_HEADER_LEN)?;
+    let known = known_header(header)?;
+    // The token's only two dots, as the search found them ([`jwt_dots`]) or counted here.
+    let (first, second) = match dots {
+        Some(dots) => dots,
+        None => two_dots(token).ok()?,
+    };
+    let signature = token.get(second + 1..)?;
+    if first != KNOWN_HEADER_LEN || token.len() > MAX_JWT_BYTES || !is_visible_ascii(signature) {
+        return None;
+    }
+    let payload = token.get(KNOWN_HEADER_LEN + 1..second)?;
+    match decode_segments(header, Some(known), payload, key_claim) {
+        Err(Malformed::NotBase64(_)) => None,
+        decoded => Some(decoded),
+    }
+}
+
+/// Decodes and reads `header` (unless it is `known`) and `payload`. Never inlined: its two
+/// callers share it.
+#[inline(never)]
+fn decode_segments(
+    header: &[u8],
+    known: Option<&'static str>,
+    payload: &[u8],
+    key_claim: Option<&str>,
+) -> Result<Jwt, Malformed> {
     // Both segments into one buffer, on the stack for the usual token (an allocation and its
     // free cost more than clearing the buffer, which costs a wasm instruction a byte: the
     // smaller buffer when it is enough); each decoded segment needs one byte more than it
     // holds (see `base64::decode`).
-    let known = known_header(header);
     let room = if known.is_some() { 0 } else { header.len() } + payload.len();
     let room = room / 4 * 3 + 8;
     if room <= SMALL_JSON {
@@ -173,7 +247,7 @@ fn read_segments(
                 }
                 if alg.is_none() && matches!(key, [b'a', b'l', b'g']) {
                     alg = Some(match value {
-                        Value::Str(name) => Some(known_alg(name)),
+                        Value::Str(name) => Some(owned_alg(name)),
                         _ => None,
                     });
                 }
@@ -211,59 +285,54 @@ fn read_segments(
     })
 }
 
-/// The `alg` of a header in [`KNOWN_HEADERS`]. They differ in one byte (the first of the alg
-/// name, base64url-encoded): that byte tells which one it can be, and the rest is compared a
-/// word at a time (memcmp goes a byte at a time in the .wasm).
+/// The `alg` of one of the headers most issuers send, as sent (base64url of
+/// `{"alg":"<alg>","typ":"JWT"}` for HS256, RS256 and ES256; the tests' `KNOWN_HEADERS`):
+/// such a header is read without decoding it (a base64 and a JSON pass cost about 1,500 wasm
+/// instructions). The three differ in one byte (the first of the alg
+/// name, base64url-encoded): that byte tells which one it can be, and the header with the first
+/// one's byte there is compared with the first a word at a time (memcmp goes a byte at a time
+/// in the .wasm; one header kept, not three).
 fn known_header(header: &[u8]) -> Option<&'static str> {
-    const DIFFERS_AT: usize = 11;
-    let (known, name) = match header.get(DIFFERS_AT)? {
-        b'I' => KNOWN_HEADERS.first()?,
-        b'S' => KNOWN_HEADERS.get(1)?,
-        b'F' => KNOWN_HEADERS.get(2)?,
+    const FIRST: &[u8; KNOWN_HEADER_LEN] = b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
+    let header = <&[u8; KNOWN_HEADER_LEN]>::try_from(header).ok()?;
+    let (byte, name) = match header.get(DIFFERS_AT)? {
+        b'I' => (b'I', "HS256"),
+        b'S' => (b'S', "RS256"),
+        b'F' => (b'F', "ES256"),
         _ => return None,
     };
-    let (Ok(header), Ok(known)) = (<&[u8; 36]>::try_from(header), <&[u8; 36]>::try_from(*known))
-    else {
-        return None;
-    };
-    let word = |bytes: &[u8; 36], at: usize| {
+    let word = |bytes: &[u8; KNOWN_HEADER_LEN], at: usize| {
         let mut w = [0u8; 8];
         w.copy_from_slice(bytes.get(at..at + 8).unwrap_or(&[0; 8]));
         u64::from_le_bytes(w)
     };
-    // Five words over the 36 bytes, the last two overlapping.
-    let differ = [0, 8, 16, 24, 28]
-        .iter()
-        .fold(0, |d, &at| d | (word(header, at) ^ word(known, at)));
-    (differ == 0).then_some(*name)
+    // Five words over the 36 bytes, the last two overlapping; the byte that differs, the
+    // fourth of the second word, is the first's there.
+    let x = |at| word(header, at) ^ word(FIRST, at);
+    let differ = x(0) | (x(8) ^ (u64::from(byte ^ b'I') << 24)) | x(16) | x(24) | x(28);
+    (differ == 0).then_some(name)
 }
 
-/// The headers most issuers send, as sent (base64url of `{"alg":"<alg>","typ":"JWT"}`), with
-/// their `alg`: such a header is read without decoding it (a base64 and a JSON pass cost about
-/// 1,500 wasm instructions). Checked against the decoder in the tests.
+/// Where the headers [`known_header`] knows differ.
+const DIFFERS_AT: usize = 11;
+
+/// The headers [`known_header`] knows, with their `alg`: checked against it and the decoder.
+#[cfg(test)]
 const KNOWN_HEADERS: [(&[u8], &str); 3] = [
     (b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9", "HS256"),
     (b"eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9", "RS256"),
     (b"eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCJ9", "ES256"),
 ];
 
-/// Where the first `.` at or after `from` is.
-fn dot_from(token: &[u8], from: usize) -> Option<usize> {
-    position_of(token.get(from..)?, b'.').map(|at| at + from)
-}
+/// The length of every header [`known_header`] knows.
+const KNOWN_HEADER_LEN: usize = 36;
 
-/// `alg` as kept: borrowed when it is a name the diagnosis compares against anyway.
-/// (`name` is text: the readers hand on only strings they read as UTF-8, so the lossy copy is
-/// an exact one.)
-fn known_alg(name: &[u8]) -> Cow<'static, str> {
-    match KONG_ALGORITHMS
-        .iter()
-        .chain(&["none"])
-        .find(|a| a.as_bytes() == name)
-    {
-        Some(known) => Cow::Borrowed(known),
-        None => Cow::Owned(String::from_utf8_lossy(name).into_owned()),
-    }
+/// `alg` as kept from a decoded header: a copy (the decoded bytes are gone by the time it is
+/// judged; the usual token's is borrowed by [`known_header`] without decoding). `name` is
+/// text: the readers hand on only strings they read as UTF-8, so the lossy copy is an exact
+/// one.
+fn owned_alg(name: &[u8]) -> Cow<'static, str> {
+    Cow::Owned(String::from_utf8_lossy(name).into_owned())
 }
 
 /// Checks one decoded segment is a JSON object nested at most [`MAX_JSON_DEPTH`] deep, handing
@@ -379,11 +448,27 @@ fn plain_string<'a>(bytes: &'a [u8], at: &mut usize) -> Option<&'a [u8]> {
 
 /// The integer at `at` (`-`, then `0` or up to 18 digits not starting with `0`); `at` moved
 /// past it. A fraction or an exponent after it is left to the general reader (the caller
-/// accepts only `,` or `}` next).
+/// accepts only `,` or `}` next). Eight digits a step while there are eight (a NumericDate has
+/// ten: a byte-by-byte loop costs ~35 wasm instructions a digit), the rest a byte at a time.
 fn plain_integer(bytes: &[u8], at: &mut usize) -> Option<i64> {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
     let negative = bytes.get(*at) == Some(&b'-');
     let start = *at + usize::from(negative);
     let (mut end, mut n) = (start, 0i64);
+    while let Some(word) = bytes.get(end..end + 8) {
+        let x = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
+        // Eight digits: no byte below `0` or above `9`.
+        if (x.wrapping_sub(ONES * 0x30) & !x | x.wrapping_add(ONES * 0x46) | x) & (ONES << 7) != 0 {
+            break;
+        }
+        // Their values, the first in the lowest byte, summed in pairs, fours and eights.
+        let mut v = x - ONES * 0x30;
+        v = (v * 10 + (v >> 8)) & 0x00ff_00ff_00ff_00ff;
+        v = (v * 100 + (v >> 16)) & 0x0000_ffff_0000_ffff;
+        v = (v * 10_000 + (v >> 32)) & 0xffff_ffff;
+        n = n.wrapping_mul(100_000_000).wrapping_add(v as i64);
+        end += 8;
+    }
     while let Some(&d @ b'0'..=b'9') = bytes.get(end) {
         n = n.wrapping_mul(10).wrapping_add(i64::from(d - b'0'));
         end += 1;
@@ -487,63 +572,50 @@ impl Jwt {
 
 /// `2026-11-28T11:00:00Z` for unix seconds (proleptic Gregorian, UTC).
 pub fn rfc3339(secs: i64) -> String {
-    let mut out = String::with_capacity(24);
-    push_rfc3339(&mut out, secs);
-    out
+    let mut out = Vec::with_capacity(24);
+    put_rfc3339(&mut out, secs);
+    text(out)
 }
 
-/// [`rfc3339`] written onto `out`: a sentence takes its dates without a string apiece.
-pub fn push_rfc3339(out: &mut String, secs: i64) {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    let (h, min, s) = (rem / 3600, (rem % 3600) / 60, rem % 60);
-    if (0..=9999).contains(&y) {
-        // Every date a token carries in practice: twenty bytes written in one piece.
-        let (m, d) = (i64::from(m), i64::from(d));
-        let digit = |n: i64, place: i64| b'0' + (n / place % 10) as u8;
-        let date = [
-            digit(y, 1000),
-            digit(y, 100),
-            digit(y, 10),
-            digit(y, 1),
-            b'-',
-            digit(m, 10),
-            digit(m, 1),
-            b'-',
-            digit(d, 10),
-            digit(d, 1),
-            b'T',
-            digit(h, 10),
-            digit(h, 1),
-            b':',
-            digit(min, 10),
-            digit(min, 1),
-            b':',
-            digit(s, 10),
-            digit(s, 1),
-            b'Z',
-        ];
-        out.push_str(std::str::from_utf8(&date).unwrap_or_default());
-        return;
+/// ASCII bytes written by the `put_` functions as a `String`: one UTF-8 check of the whole
+/// sentence, from the start of its heap buffer (std's check goes a word at a time from an
+/// aligned start, a byte at a time otherwise: ~20 wasm instructions a byte), instead of one per
+/// piece pushed onto a `String`.
+pub fn text(ascii: Vec<u8>) -> String {
+    String::from_utf8(ascii).unwrap_or_default()
+}
+
+/// [`rfc3339`] written onto `out`: a sentence takes its dates without a string apiece. The
+/// digits are added into the ASCII of a template, two words of it, in a few arithmetic steps
+/// (a byte apiece costs several times that in wasm, core::fmt more than the date); the year is
+/// written as format!'s `{y:04}` writes it (a sign counts in the width).
+pub fn put_rfc3339(out: &mut Vec<u8>, secs: i64) {
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let rem = secs.rem_euclid(86_400).unsigned_abs();
+    let (m, d, h, min, s) = (
+        u64::from(m),
+        u64::from(d),
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60,
+    );
+    // A number below 100 as the values of its two digits, the first in the lower byte.
+    let pair = |n: u64| (n / 10) | ((n % 10) << 8);
+    let date =
+        u64::from_le_bytes(*b"-00-00T0") + (pair(m) << 8) + (pair(d) << 32) + ((h / 10) << 56);
+    let time = u64::from_le_bytes(*b"0:00:00Z") + h % 10 + (pair(min) << 16) + (pair(s) << 40);
+    if let Ok(y @ 0..=9999) = u64::try_from(y) {
+        let year = u32::from_le_bytes(*b"0000")
+            + ((y / 1000) | ((y / 100 % 10) << 8) | ((y / 10 % 10) << 16) | ((y % 10) << 24))
+                as u32;
+        out.extend_from_slice(&year.to_le_bytes());
+    } else {
+        if y < 0 {
+            out.push(b'-');
+        }
+        put_padded(out, y.unsigned_abs(), if y < 0 { 3 } else { 4 });
     }
-    // Other years by hand, as format!'s `{y:04}` writes them (a sign counts in the width):
-    // core::fmt costs more than the date in wasm.
-    if y < 0 {
-        out.push('-');
-    }
-    push_padded(out, y.unsigned_abs(), if y < 0 { 3 } else { 4 });
-    for (n, before) in [
-        (u64::from(m), '-'),
-        (u64::from(d), '-'),
-        (h.unsigned_abs(), 'T'),
-        (min.unsigned_abs(), ':'),
-        (s.unsigned_abs(), ':'),
-    ] {
-        out.push(before);
-        push_padded(out, n, 2);
-    }
-    out.push('Z');
+    out.extend_from_slice(&(u128::from(time) << 64 | u128::from(date)).to_le_bytes());
 }
 
 /// Howard Hinnant's days-to-civil algorithm.
@@ -562,35 +634,36 @@ pub(super) fn civil_from_days(days: i64) -> (i64, u32, u32) {
 
 /// Seconds as a short human duration: `4 s`, `3600 s (1 h)`, `3 days`.
 pub fn duration(secs: u64) -> String {
-    let mut out = String::with_capacity(32);
-    push_duration(&mut out, secs);
-    out
+    let mut out = Vec::with_capacity(32);
+    put_duration(&mut out, secs);
+    text(out)
 }
 
 /// [`duration`] written onto `out`.
-pub fn push_duration(out: &mut String, secs: u64) {
-    let (unit, per) = match secs {
-        0..=120 => ("", 1),
-        121..=7199 => (" min)", 60),
-        7200..=172_799 => (" h)", 3600),
-        _ => (" days)", 86_400),
+pub fn put_duration(out: &mut Vec<u8>, secs: u64) {
+    let (unit, per): (&[u8], u64) = match secs {
+        0..=120 => (b"", 1),
+        121..=7199 => (b" min)", 60),
+        7200..=172_799 => (b" h)", 3600),
+        _ => (b" days)", 86_400),
     };
-    push_number(out, secs);
-    out.push_str(" s");
+    put_number(out, secs);
     if per > 1 {
-        out.push_str(" (");
-        push_number(out, secs / per);
-        out.push_str(unit);
+        out.extend_from_slice(b" s (");
+        put_number(out, secs / per);
+        out.extend_from_slice(unit);
+    } else {
+        out.extend_from_slice(b" s");
     }
 }
 
 /// `n` in decimal, written in one piece (not a push per digit, not core::fmt).
-pub fn push_number(out: &mut String, n: u64) {
-    push_padded(out, n, 1);
+pub fn put_number(out: &mut Vec<u8>, n: u64) {
+    put_padded(out, n, 1);
 }
 
 /// `n` in decimal, zero-padded to at least `width` digits, written in one piece.
-fn push_padded(out: &mut String, n: u64, width: usize) {
+fn put_padded(out: &mut Vec<u8>, n: u64, width: usize) {
     let mut digits = [b'0'; 20];
     let mut at = digits.len();
     let mut rest = n;
@@ -604,7 +677,7 @@ fn push_padded(out: &mut String, n: u64, width: usize) {
         }
     }
     at = at.min(digits.len().saturating_sub(width));
-    out.push_str(std::str::from_utf8(digits.get(at..).unwrap_or_default()).unwrap_or_default());
+    out.extend_from_slice(digits.get(at..).unwrap_or_default());
 }
 
 #[cfg(test)]
@@ -639,11 +712,32 @@ pub mod tests {
                 assert_eq!(dots(&value) as usize, naive, "{value:?}");
                 let old = value.len() > 10 && value.starts_with(b"eyJ") && naive == 2;
                 assert_eq!(looks_like_jwt(&value), old, "{value:?}");
+                let at: Vec<usize> = (0..len).filter(|&i| value[i] == b'.').collect();
+                assert_eq!(jwt_dots(&value), old.then(|| (at[0], at[1])), "{value:?}");
                 jwts += usize::from(old);
             }
         }
         assert!(jwts > 50, "{jwts}");
         assert_eq!(dots(&[b'.'; 64]), 64);
+        assert_eq!(jwt_dots(b"eyJ........"), None);
+        assert_eq!(jwt_dots(b"eyJ..xxxxxxxxxxxxxxxxxxxx"), Some((3, 4)));
+        assert_eq!(jwt_dots(b"eyJxxxxxxxxxxxxxxxxxxxx.."), Some((23, 24)));
+    }
+
+    /// How many `.` are in `value`, as [`looks_like_jwt`] counted them before [`jwt_dots`].
+    fn dots(value: &[u8]) -> u32 {
+        const DOTS: u64 = u64::from_ne_bytes([b'.'; 8]);
+        const LOW7: u64 = u64::from_ne_bytes([0x7f; 8]);
+        let words = value.chunks_exact(8);
+        let mut count = 0;
+        for &b in words.remainder() {
+            count += u32::from(b == b'.');
+        }
+        for word in words {
+            let word = u64::from_ne_bytes(word.try_into().unwrap_or([0; 8])) ^ DOTS;
+            count += (!(((word & LOW7) + LOW7) | word | LOW7)).count_ones();
+        }
+        count
     }
 
     /// An unsigned test token from header and payload JSON.
@@ -792,6 +886,7 @@ pub mod tests {
     /// `decode` and the serde_json decoder agree on everything the diagnosis reads.
     fn agree(token: &[u8]) {
         let show = String::from_utf8_lossy(token);
+        usual_as_the_long_way(token);
         match (decode(token), serde_decode(token)) {
             (Err(new), Err(old)) => assert_eq!(new, old, "{show}"),
             (Ok(jwt), Ok((alg, header, claims))) => {
@@ -826,6 +921,113 @@ pub mod tests {
                 }
             }
             (new, old) => panic!("{show}: {new:?} against {old:?}"),
+        }
+    }
+
+    /// What `decode_usual` reads, it reads as `decode_for` does, for every key claim; and a
+    /// token it reads is one the judge finds no placeholder and no malformation in (it starts
+    /// `eyJ`, is visible ASCII and has exactly two dots), so the long way, which looks at those
+    /// first, would have decoded it too.
+    fn usual_as_the_long_way(token: &[u8]) {
+        let show = String::from_utf8_lossy(token);
+        for key in [
+            None,
+            Some("iss"),
+            Some("alg"),
+            Some("typ"),
+            Some("exp"),
+            Some("sub"),
+        ] {
+            let usual = decode_usual(token, None, key);
+            let dotted = decode_usual(token, jwt_dots(token), key);
+            assert_eq!(usual.is_some(), dotted.is_some(), "{show}");
+            if let (Some(a), Some(b)) = (&usual, &dotted) {
+                assert_eq!(format!("{a:?}"), format!("{b:?}"), "{show}");
+            }
+            let Some(usual) = usual else {
+                continue;
+            };
+            assert!(token.starts_with(b"eyJ"), "{show}");
+            assert!(token.iter().all(|b| (0x21..0x7f).contains(b)), "{show}");
+            assert_eq!(token.iter().filter(|&&b| b == b'.').count(), 2, "{show}");
+            let long = decode_for(token, key);
+            match (usual, long) {
+                (Ok(a), Ok(b)) => {
+                    assert_eq!(a.alg, b.alg, "{show}");
+                    assert_eq!(
+                        (a.exp, a.nbf, a.key_claim),
+                        (b.exp, b.nbf, b.key_claim),
+                        "{show}"
+                    );
+                }
+                (Err(a), Err(b)) => assert_eq!(a, b, "{show}"),
+                (a, b) => panic!("{show}: {a:?} against {b:?}"),
+            }
+        }
+    }
+
+    /// The usual token takes the short way; every other shape of it the long one.
+    #[test]
+    fn usual_tokens_and_others() {
+        let e = ::base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let header = r#"{"alg":"HS256","typ":"JWT"}"#;
+        let payload = r#"{"iss":"orders-app","iat":1764324000,"exp":1764327600}"#;
+        let usual = token(header, payload);
+        assert!(decode_usual(usual.as_bytes(), None, Some("iss")).is_some_and(|r| r.is_ok()));
+        // Whatever the payload's JSON, once it is base64url.
+        for payload in [
+            "[1]",
+            "{",
+            "",
+            r#"{"a":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}"#,
+        ] {
+            let t = token(header, payload);
+            assert!(
+                decode_usual(t.as_bytes(), None, None).is_some_and(|r| r.is_err()),
+                "{t}"
+            );
+            usual_as_the_long_way(t.as_bytes());
+        }
+        let (h, rest) = usual.split_at(36);
+        let (p, sig) = rest[1..].split_at(rest[1..].find('.').unwrap());
+        let others = [
+            format!("{h}.{p}.a.b"),
+            format!("{h}.{p}.sig nature"),
+            format!("{h}.{p}.sig\u{e9}"),
+            format!("{h}.{p}.sig\x7f"),
+            format!("{h}.{p}"),
+            format!("{h}.{p}."),
+            format!("{h}..{}", &sig[1..]),
+            format!(
+                "{h}.{}.x",
+                e.encode(r#"{"exp":1}"#).replacen("eyJ", "ey J", 1)
+            ),
+            format!("{h}.e30 .x"),
+            format!("{h}.e30=.x"),
+            format!("{h}.e3+.x"),
+            format!("{h}x.{p}{sig}"),
+            format!("{}.{p}{sig}", &h[..35]),
+            format!(" {h}.{p}{sig}"),
+            format!("{h}.{p}{sig}\n"),
+            format!("{h}.{p}{sig}{}", "A".repeat(MAX_JWT_BYTES)),
+        ];
+        for t in &others {
+            usual_as_the_long_way(t.as_bytes());
+            agree(t.as_bytes());
+        }
+        // A signature with bytes that are not visible or a dot is never the usual token.
+        for b in (0..=255u8).filter(|b| !(0x21..0x7f).contains(b) || *b == b'.') {
+            let mut t = usual.clone().into_bytes();
+            let at = t.len() - 3;
+            t[at] = b;
+            assert!(decode_usual(&t, None, None).is_none(), "{b}");
+            assert!(decode_usual(&t, jwt_dots(&t), None).is_none(), "{b}");
+        }
+        // Nor a payload that is not base64url, whatever byte is in it.
+        for b in 0..=255u8 {
+            let mut t = usual.clone().into_bytes();
+            t[40] = b;
+            usual_as_the_long_way(&t);
         }
     }
 
@@ -930,9 +1132,13 @@ pub mod tests {
         fn dots_found_as_split_finds_them(t in "[a.]{0,40}") {
             agree(t.as_bytes());
             let at = |from: usize| t.bytes().skip(from).position(|b| b == b'.').map(|i| i + from);
-            for from in 0..=t.len() {
-                prop_assert_eq!(dot_from(t.as_bytes(), from), at(from));
-            }
+            let first = at(0);
+            let second = first.and_then(|f| at(f + 1));
+            let expected = match (first, second) {
+                (Some(f), Some(s)) if at(s + 1).is_none() => Ok((f, s)),
+                _ => Err(t.matches('.').count()),
+            };
+            prop_assert_eq!(two_dots(t.as_bytes()), expected);
         }
     }
 
@@ -1049,6 +1255,68 @@ pub mod tests {
         }
     }
 
+    /// [`plain_integer`] as it was, a byte at a time: its oracle.
+    fn plain_integer_by_bytes(bytes: &[u8], at: &mut usize) -> Option<i64> {
+        let negative = bytes.get(*at) == Some(&b'-');
+        let start = *at + usize::from(negative);
+        let (mut end, mut n) = (start, 0i64);
+        while let Some(&d @ b'0'..=b'9') = bytes.get(end) {
+            n = n.wrapping_mul(10).wrapping_add(i64::from(d - b'0'));
+            end += 1;
+        }
+        let digits = end - start;
+        if digits == 0 || digits > 18 || (digits > 1 && bytes.get(start) == Some(&b'0')) {
+            return None;
+        }
+        *at = end;
+        Some(if negative { -n } else { n })
+    }
+
+    fn integer_agrees(doc: &[u8], from: usize) {
+        let (mut a, mut b) = (from, from);
+        assert_eq!(
+            plain_integer(doc, &mut a),
+            plain_integer_by_bytes(doc, &mut b),
+            "{:?} at {from}",
+            String::from_utf8_lossy(doc)
+        );
+        assert_eq!(a, b);
+    }
+
+    /// Every count of digits up to 26, after a sign or not, before every byte, with every
+    /// number of bytes after it (where the words end), and digits around `0` and `9`.
+    #[test]
+    fn integers_by_words_as_by_bytes() {
+        let digits = b"98765432100123456789099990000";
+        for len in 0..=26 {
+            for first in [b'0', b'1', b'9'] {
+                for sign in [&b""[..], b"-"] {
+                    for next in 0..=255u8 {
+                        for pad in [0, 1, 7, 8, 9] {
+                            let mut doc = b":".to_vec();
+                            doc.extend_from_slice(sign);
+                            let at = doc.len();
+                            doc.extend_from_slice(&digits[..len]);
+                            if len > 0 {
+                                doc[at] = first;
+                            }
+                            doc.push(next);
+                            doc.extend(std::iter::repeat_n(b'7', pad));
+                            integer_agrees(&doc, 1);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn integers_agree(doc in "[-0-9,}./:eE]{0,30}", from in 0usize..30) {
+            integer_agrees(doc.as_bytes(), from);
+        }
+    }
+
     #[test]
     fn padding_is_accepted() {
         let t = "eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJhIn0=.x";
@@ -1098,9 +1366,9 @@ pub mod tests {
         assert_eq!(duration(90_000), "90000 s (25 h)");
         assert_eq!(duration(200_000), "200000 s (2 days)");
         for n in [0, 7, 10, 99, 12_345, u64::MAX] {
-            let mut out = String::from("n=");
-            push_number(&mut out, n);
-            assert_eq!(out, format!("n={n}"));
+            let mut out = b"n=".to_vec();
+            put_number(&mut out, n);
+            assert_eq!(text(out), format!("n={n}"));
         }
     }
 }
