@@ -44,6 +44,12 @@ struct Worker {
     gate: RefCell<LogGate>,
     /// The buffers the last 401 read into, for the next.
     spare: Cell<Spare>,
+    /// What a 401 writes its header value and then its log line into, kept for the next (an
+    /// allocation and a free fewer on each); empty while a request has it.
+    text: Cell<String>,
+    /// The text buffer's block as allocated at configure (address and room): only that block is
+    /// kept, as the spare's are (a buffer grown for a long line is a request's own, and freed).
+    text_block: (usize, usize),
     /// The kinds of write the host has refused so far, one bit each: each is logged once.
     refused: Cell<u8>,
 }
@@ -78,6 +84,15 @@ impl Worker {
     }
 }
 
+/// Room of the kept text buffer: the longest header value, and a member written before it is
+/// found not to fit; log lines are shorter but for rare long details.
+const TEXT_BYTES: usize = crate::bounds::MAX_HEADER_BYTES + 512;
+
+/// A buffer's address and room.
+fn block(text: &String) -> (usize, usize) {
+    (text.as_ptr() as usize, text.capacity())
+}
+
 /// How often what the flood guard held back is summed up, when it held anything back.
 const SUMMARY_PERIOD_MS: u32 = 5000;
 
@@ -110,6 +125,7 @@ impl RootContext for Root {
     fn on_configure(&mut self, plugin_configuration_size: usize) -> bool {
         // Before anything else: see `spare`.
         let spare = Spare::allocate();
+        let text = String::with_capacity(TEXT_BYTES);
         let bytes = match hostcalls::get_buffer(
             BufferType::PluginConfiguration,
             0,
@@ -155,6 +171,8 @@ impl RootContext for Root {
                     counters: RefCell::default(),
                     refused: Cell::new(0),
                     spare: Cell::new(spare),
+                    text_block: block(&text),
+                    text: Cell::new(text),
                     config,
                 }));
                 log(LogLevel::Warn, &described);
@@ -249,7 +267,13 @@ impl HttpContext for Http {
         match hostcalls::send_http_response(reply.status, headers, Some(reply.body.as_bytes())) {
             Ok(()) => {
                 self.answered = true;
-                self.record(401, &verdict, logged.then_some(&correlation), now_ms, None);
+                self.record(
+                    401,
+                    &verdict,
+                    logged.then_some(&correlation),
+                    now_ms,
+                    &mut String::new(),
+                );
                 Action::Pause
             }
             Err(status) => {
@@ -304,8 +328,14 @@ impl Http {
             anonymous: false,
             sentences,
         });
-        let value = tier.and_then(|t| {
-            exposure::header_value(&verdict.diagnoses, t, &self.worker.config.places)
+        let mut text = self.worker.text.take();
+        let shown = tier.is_some_and(|t| {
+            exposure::write_header_value(
+                &mut text,
+                &verdict.diagnoses,
+                t,
+                &self.worker.config.places,
+            )
         });
         // An upstream's own header of that name is never passed on: removed, then ours added.
         // Not replaced: ngx_wasm_module's replace clears every copy of a header sent twice and
@@ -313,15 +343,18 @@ impl Http {
         // existing name's case; added, the header goes out under the name as configured.
         let removed = hostcalls::remove_map_value(MapType::HttpResponseHeaders, name);
         self.worker.check(Write::ResponseHeader, removed);
-        if let Some(v) = &value {
+        if shown {
             let added =
-                hostcalls::add_map_value_bytes(MapType::HttpResponseHeaders, name, v.as_bytes());
+                hostcalls::add_map_value_bytes(MapType::HttpResponseHeaders, name, text.as_bytes());
             self.worker.check(Write::ResponseHeader, added);
         }
         // The properties that join the line to Kong's logs are read only for a line written.
         let correlation = logged.then(|| correlation(client, request_id));
-        // The header's buffer, sent, becomes the line's: one allocation fewer per 401.
-        self.record(status, &verdict, correlation.as_ref(), now_ms, value);
+        // The header's buffer, sent, becomes the line's.
+        self.record(status, &verdict, correlation.as_ref(), now_ms, &mut text);
+        if block(&text) == self.worker.text_block {
+            self.worker.text.set(text);
+        }
         drop(verdict);
         spare.take_back(response.headers, request.headers);
         self.worker.spare.set(spare);
@@ -370,7 +403,7 @@ impl Http {
         verdict: &Verdict,
         correlation: Option<&Correlation>,
         now_ms: u64,
-        buffer: Option<String>,
+        line: &mut String,
     ) {
         let level = level(self.worker.config.log_level);
         match correlation {
@@ -385,17 +418,16 @@ impl Http {
                 if let Some(summary) = summary {
                     log(level, &summary);
                 }
-                let mut line = buffer.unwrap_or_default();
                 line.clear();
                 line.reserve(512);
                 logline::render_into(
-                    &mut line,
+                    line,
                     status,
                     &verdict.diagnoses,
                     correlation,
                     verdict.credential.as_ref(),
                 );
-                log(level, &line);
+                log(level, line);
             }
             None => {
                 if let Ok(mut gate) = self.worker.gate.try_borrow_mut() {
