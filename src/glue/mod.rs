@@ -107,6 +107,34 @@ struct CounterIds {
     ids: Vec<(Code, Option<String>, Option<u32>)>,
     /// Route-labelled names defined so far (bounded: each one costs shared memory).
     labelled: usize,
+    /// The counters of the route counted last, by code: a route's 401s come in runs, and the
+    /// next one on it finds them without checking the name's label or searching `ids`.
+    recent: Recent,
+}
+
+/// The counters of one route, as [`CounterIds::id`] found them.
+#[derive(Default)]
+struct Recent {
+    /// Whose they are.
+    route: RecentRoute,
+    /// The codes looked up, one bit each (by the code's number).
+    known: u32,
+    /// The codes among them the host defined a counter for.
+    defined: u32,
+    /// Those counters' ids, by the code's number.
+    ids: [u32; Code::ALL.len()],
+}
+
+/// Whose the recent counters are.
+#[derive(Default, Clone, Copy)]
+enum RecentRoute {
+    /// Nobody's yet: the next 401 looks its counters up.
+    #[default]
+    Unknown,
+    /// A 401 the host named no route for.
+    Unnamed,
+    /// The route labelled as `ids[i]` is (found again after every definition, which moves it).
+    At(usize),
 }
 
 #[derive(Default)]
@@ -457,9 +485,9 @@ impl Http {
                 read.as_deref()
             }
         };
-        let route = route_name.and_then(metrics::route_label);
+        let route = counters.route(route_name);
         for d in &verdict.diagnoses {
-            if let Some(id) = counters.id(d.code, route) {
+            if let Some(id) = counters.counted(d.code, route) {
                 self.worker
                     .check(Write::Metric, hostcalls::increment_metric(id, 1));
             }
@@ -468,8 +496,51 @@ impl Http {
 }
 
 impl CounterIds {
+    /// The route label of a 401 on the route `name`, the host's name for it; the recent
+    /// counters are forgotten unless they are that route's.
+    fn route<'r>(&mut self, name: Option<&'r str>) -> Option<&'r str> {
+        let same = match self.recent.route {
+            RecentRoute::Unknown => false,
+            RecentRoute::Unnamed => name.is_none(),
+            // A label already, as every route in `ids` is.
+            RecentRoute::At(i) => {
+                name.is_some() && self.ids.get(i).and_then(|(_, r, _)| r.as_deref()) == name
+            }
+        };
+        if same {
+            return name;
+        }
+        self.recent.known = 0;
+        self.recent.route = if name.is_none() {
+            RecentRoute::Unnamed
+        } else {
+            RecentRoute::Unknown
+        };
+        name.and_then(metrics::route_label)
+    }
+
+    /// [`CounterIds::id`] for the route [`CounterIds::route`] gave, from the recent counters
+    /// when they have it.
+    fn counted(&mut self, code: Code, route: Option<&str>) -> Option<u32> {
+        let bit = 1u32.checked_shl(u32::from(code as u8)).unwrap_or(0);
+        if self.recent.known & bit != 0 {
+            return match self.recent.defined & bit {
+                0 => None,
+                _ => self.recent.ids.get(usize::from(code as u8)).copied(),
+            };
+        }
+        let id = self.id(code, route);
+        if let Some(slot) = self.recent.ids.get_mut(usize::from(code as u8)) {
+            *slot = id.unwrap_or(0);
+            self.recent.known |= bit;
+            self.recent.defined = self.recent.defined & !bit | if id.is_some() { bit } else { 0 };
+        }
+        id
+    }
+
     /// The counter for `code` on `route`, defined on first use; past
     /// [`metrics::MAX_ROUTE_COUNTERS`] new route names fall back to the code's own counter.
+    /// Keeps where the route's counters are for [`CounterIds::route`].
     fn id(&mut self, code: Code, route: Option<&str>) -> Option<u32> {
         let mut route = route;
         let mut at = self.find(code, route);
@@ -477,19 +548,26 @@ impl CounterIds {
             if self.labelled >= metrics::MAX_ROUTE_COUNTERS {
                 route = None;
                 at = self.find(code, None);
+                // No counter names the route, and a definition may move the entries.
+                self.recent.route = RecentRoute::Unknown;
             } else {
                 self.labelled += 1;
             }
         }
-        match at {
-            Ok(i) => self.ids.get(i).and_then(|(_, _, id)| *id),
+        let i = match at {
+            Ok(i) => i,
             Err(i) => {
                 let name = metrics::counter_name(code, route);
                 let id = hostcalls::define_metric(MetricType::Counter, &name).ok();
                 self.ids.insert(i, (code, route.map(str::to_string), id));
-                id
+                i
             }
+        };
+        if route.is_some() {
+            // Where the route's counter is now: a definition moves the entries after it.
+            self.recent.route = RecentRoute::At(i);
         }
+        self.ids.get(i).and_then(|(_, _, id)| *id)
     }
 
     /// Where (`code`, `route`) is in the list, or where it would go: by code, then by route.
