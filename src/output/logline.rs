@@ -40,10 +40,10 @@ pub fn render_into(
     correlation: &Correlation,
     credential: Option<&Fingerprint>,
 ) {
-    line.push_str("auth-diagnosis status=");
-    push_decimal(line, u64::from(status), 1);
     // Codes are tokens (letters and dashes): written as push_pair would (quoted only when
     // there are none), without a String of their own.
+    line.push_str("auth-diagnosis status=");
+    push_decimal(line, u64::from(status), 1);
     line.push_str(if diagnoses.is_empty() {
         " codes=\"\""
     } else {
@@ -68,13 +68,15 @@ pub fn render_into(
         }
     }
     if let Some(c) = credential {
+        // The kind is a name of this crate's (bare: kinds_are_bare) and the digest hex: written
+        // as push_pair would, without looking.
         line.push_str(" credential=");
-        push_value(line, c.kind);
+        line.push_str(c.kind);
         // Digits need no quoting: written as push_pair would, without a String of their own.
         line.push_str(" credential_len=");
         push_decimal(line, u64::try_from(c.len).unwrap_or(u64::MAX), 1);
         line.push_str(" credential_sha256=");
-        push_value(line, &c.sha256);
+        line.push_str(c.sha256.as_str());
     }
     if let Some(first) = diagnoses.first() {
         line.push_str(" detail=");
@@ -194,6 +196,46 @@ mod tests {
              route=orders credential=jwt credential_len=612 credential_sha256=1a2b3c4d \
              detail=\"exp is 4 s before now\""
         );
+    }
+
+    /// The credential's kind and digest are written without being looked at: each is a bare
+    /// value, as push_pair would leave it.
+    #[test]
+    fn kinds_are_bare() {
+        use crate::decide::credential::Kind;
+        // Exhaustive: a new kind does not compile until it is listed here (and then below).
+        let listed = |k: Kind| match k {
+            Kind::ApiKey
+            | Kind::Jwt
+            | Kind::Bearer
+            | Kind::Basic
+            | Kind::Hmac
+            | Kind::Ldap
+            | Kind::Session
+            | Kind::Opaque => k,
+        };
+        let kinds = [
+            Kind::ApiKey,
+            Kind::Jwt,
+            Kind::Bearer,
+            Kind::Basic,
+            Kind::Hmac,
+            Kind::Ldap,
+            Kind::Session,
+            Kind::Opaque,
+        ];
+        for kind in kinds.map(listed) {
+            same_pair_as_reference(kind.as_str());
+            let mut line = String::new();
+            push_pair(&mut line, "credential", kind.as_str());
+            assert_eq!(line, format!(" credential={}", kind.as_str()));
+        }
+        for digest in ["1a2b3c4d", "00000000", "not hex"] {
+            let hex = crate::output::fingerprint::Hex8::from(digest);
+            let mut line = String::new();
+            push_pair(&mut line, "credential_sha256", hex.as_str());
+            assert_eq!(line, format!(" credential_sha256={}", hex.as_str()));
+        }
     }
 
     #[test]
