@@ -117,12 +117,9 @@ struct CounterIds {
 struct Recent {
     /// Whose they are.
     route: RecentRoute,
-    /// The codes looked up, one bit each (by the code's number).
-    known: u32,
-    /// The codes among them the host defined a counter for.
-    defined: u32,
-    /// Those counters' ids, by the code's number.
-    ids: [u32; Code::ALL.len()],
+    /// By the code's number: 0 not looked up yet, 1 no counter (the host refused it), else the
+    /// counter's id + 2.
+    ids: [u64; Code::ALL.len()],
 }
 
 /// Whose the recent counters are.
@@ -510,7 +507,7 @@ impl CounterIds {
         if same {
             return name;
         }
-        self.recent.known = 0;
+        self.recent.ids = [0; Code::ALL.len()];
         self.recent.route = if name.is_none() {
             RecentRoute::Unnamed
         } else {
@@ -522,18 +519,15 @@ impl CounterIds {
     /// [`CounterIds::id`] for the route [`CounterIds::route`] gave, from the recent counters
     /// when they have it.
     fn counted(&mut self, code: Code, route: Option<&str>) -> Option<u32> {
-        let bit = 1u32.checked_shl(u32::from(code as u8)).unwrap_or(0);
-        if self.recent.known & bit != 0 {
-            return match self.recent.defined & bit {
-                0 => None,
-                _ => self.recent.ids.get(usize::from(code as u8)).copied(),
-            };
+        let slot = usize::from(code as u8);
+        match self.recent.ids.get(slot).copied().unwrap_or(0) {
+            0 => {}
+            1 => return None,
+            kept => return u32::try_from(kept - 2).ok(),
         }
         let id = self.id(code, route);
-        if let Some(slot) = self.recent.ids.get_mut(usize::from(code as u8)) {
-            *slot = id.unwrap_or(0);
-            self.recent.known |= bit;
-            self.recent.defined = self.recent.defined & !bit | if id.is_some() { bit } else { 0 };
+        if let Some(kept) = self.recent.ids.get_mut(slot) {
+            *kept = id.map_or(1, |id| u64::from(id) + 2);
         }
         id
     }

@@ -97,19 +97,20 @@ pub fn push_pair(line: &mut String, key: &str, value: &str) {
 
 /// The value of a pair whose ` key=` is written: as [`push_pair`] writes it.
 fn push_value(line: &mut String, value: &str) {
-    let bytes = value.as_bytes();
+    // Rare: a long value is cut (and made printable) first, then written as any short value.
+    let cut;
+    let value = if value.len() > 300 {
+        cut = printable(value, 300);
+        &*cut
+    } else {
+        value
+    };
     // One pass that stops at the first byte a bare value cannot hold: the usual value, short
     // and plain, is then copied whole.
-    let first = find(bytes.get(..300).unwrap_or(bytes), Class::Unbare);
-    if first == bytes.len() && first > 0 {
+    let first = find(value.as_bytes(), Class::Unbare);
+    if first == value.len() && first > 0 {
         line.push_str(value);
         return;
-    }
-    if bytes.len() > 300 {
-        // Rare: cut (and made printable) first, then written as any short value.
-        let cut = printable(value, 300);
-        let first = find(cut.as_bytes(), Class::Unbare);
-        return push_short_value(line, &cut, first);
     }
     push_short_value(line, value, first);
 }

@@ -62,7 +62,10 @@ fn exchange(credential: Option<&str>, route: Option<&str>) -> (Request, Response
     };
     let response = Response {
         status: 401,
-        headers: vec![("www-authenticate".into(), b"Bearer realm=\"orders\"".to_vec())],
+        headers: vec![(
+            "www-authenticate".into(),
+            b"Bearer realm=\"orders\"".to_vec(),
+        )],
         body: Vec::new(),
     };
     let mut properties: Properties = [
@@ -115,8 +118,7 @@ fn counter(code: &str, route: Option<&str>) -> String {
     let label = route.filter(|r| {
         !r.is_empty()
             && r.len() <= 64
-            && r
-                .bytes()
+            && r.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'~' | b'-'))
     });
     match label {
@@ -147,7 +149,10 @@ fn what_a_worker_keeps_never_shows() {
             }
         }
     }
-    assert!(lengths.len() > 1, "headers of different lengths: {lengths:?}");
+    assert!(
+        lengths.len() > 1,
+        "headers of different lengths: {lengths:?}"
+    );
     assert!(
         expected.keys().any(|k| k.ends_with("_route=orders"))
             && expected.keys().any(|k| k.ends_with("_route=billing"))
