@@ -55,7 +55,7 @@ struct Worker {
 }
 
 /// Writes that change the response, the request or the metrics; the host may refuse them.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 enum Write {
     /// Adding or removing the response's diagnosis header.
     ResponseHeader = 0,
@@ -73,10 +73,15 @@ impl Worker {
         let bit = 1u8 << (write as u8);
         if self.refused.get() & bit == 0 {
             self.refused.set(self.refused.get() | bit);
+            // The variant's name, as `{:?}` wrote it, without a Debug impl to carry.
+            let name = ["ResponseHeader", "TokenHeader", "Metric"]
+                .get(write as usize)
+                .copied()
+                .unwrap_or_default();
             log(
                 LogLevel::Error,
                 &format!(
-                    "auth-diagnosis: the host refused a write ({write:?}, host status {}); later refusals of this kind are not logged",
+                    "auth-diagnosis: the host refused a write ({name}, host status {}); later refusals of this kind are not logged",
                     status as u32
                 ),
             );
@@ -269,7 +274,12 @@ impl HttpContext for Http {
             sentences,
         });
         // The body carries the request id whether or not the line is logged.
-        let correlation = correlation(client, None);
+        let (request_id, route) = correlation(None);
+        let correlation = Correlation {
+            request_id: request_id.as_deref(),
+            route: route.as_deref(),
+            client: client.as_deref(),
+        };
         let shown =
             tier.map(|t| exposure::shown(&verdict.diagnoses, t, &self.worker.config.places));
         let value = shown.as_deref().and_then(header::serialize);
@@ -279,7 +289,7 @@ impl HttpContext for Http {
             shown.as_deref(),
             plugin,
             &self.worker.config.auth,
-            correlation.request_id.as_deref(),
+            correlation.request_id,
             value
                 .as_deref()
                 .map(|v| (self.worker.config.header_name.as_str(), v)),
@@ -374,7 +384,16 @@ impl Http {
             self.worker.check(Write::ResponseHeader, added);
         }
         // The properties that join the line to Kong's logs are read only for a line written.
-        let correlation = logged.then(|| correlation(client, request_id));
+        let (request_id, route) = if logged {
+            correlation(request_id)
+        } else {
+            (None, None)
+        };
+        let correlation = logged.then_some(Correlation {
+            request_id: request_id.as_deref(),
+            route: route.as_deref(),
+            client: client.as_deref(),
+        });
         // The header's buffer, sent, becomes the line's.
         self.record(status, &verdict, correlation.as_ref(), now_ms, &mut text);
         if block(&text) == self.worker.text_block {
@@ -426,7 +445,7 @@ impl Http {
         &self,
         status: u16,
         verdict: &Verdict,
-        correlation: Option<&Correlation>,
+        correlation: Option<&Correlation<'_>>,
         now_ms: u64,
         line: &mut String,
     ) {
@@ -476,7 +495,7 @@ impl Http {
         // was held back (a held-back 401 is still counted on its route).
         let read;
         let route_name = match correlation {
-            Some(c) => c.route.as_deref(),
+            Some(c) => c.route,
             None => {
                 read = property(Property::ROUTE_NAME);
                 read.as_deref()
@@ -642,13 +661,13 @@ fn property(path: Property) -> Option<String> {
     Host.property(path)
 }
 
-/// The properties that join the log line to Kong's logs; `request_id` when already read.
-fn correlation(client: Option<String>, request_id: Option<String>) -> Correlation {
-    Correlation {
-        request_id: request_id.or_else(|| property(Property::KONG_REQUEST_ID)),
-        route: property(Property::ROUTE_NAME),
-        client,
-    }
+/// The properties that join the log line to Kong's logs with `source.address`: the request id
+/// (`request_id` when already read) and the route's name.
+fn correlation(request_id: Option<String>) -> (Option<String>, Option<String>) {
+    (
+        request_id.or_else(|| property(Property::KONG_REQUEST_ID)),
+        property(Property::ROUTE_NAME),
+    )
 }
 
 /// The host's clock in milliseconds since the epoch (0 when the host will not say).

@@ -5,15 +5,16 @@ use crate::diagnosis::Diagnosis;
 use crate::output::fingerprint::Fingerprint;
 use crate::parse::text::{find, printable, push_decimal, push_escaped, Class};
 
-/// What the host could tell about the request, for joining with Kong's logs.
-#[derive(Debug, Clone, Default)]
-pub struct Correlation {
+/// What the host could tell about the request, for joining with Kong's logs (borrowed from
+/// where the glue read it: nothing of its own to drop).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Correlation<'a> {
     /// `ngx.kong_request_id`: the `X-Kong-Request-Id` value.
-    pub request_id: Option<String>,
+    pub request_id: Option<&'a str>,
     /// `kong.route_name` (Kong 3.6+).
-    pub route: Option<String>,
+    pub route: Option<&'a str>,
     /// `source.address`.
-    pub client: Option<String>,
+    pub client: Option<&'a str>,
 }
 
 /// [`render_into`] a new line (tests and the profile harness).
@@ -21,7 +22,7 @@ pub struct Correlation {
 pub fn render(
     status: u16,
     diagnoses: &[Diagnosis],
-    correlation: &Correlation,
+    correlation: &Correlation<'_>,
     credential: Option<&Fingerprint>,
 ) -> String {
     let mut line = String::with_capacity(512);
@@ -37,7 +38,7 @@ pub fn render_into(
     line: &mut String,
     status: u16,
     diagnoses: &[Diagnosis],
-    correlation: &Correlation,
+    correlation: &Correlation<'_>,
     credential: Option<&Fingerprint>,
 ) {
     // Codes are tokens (letters and dashes): written as push_pair would (quoted only when
@@ -57,9 +58,9 @@ pub fn render_into(
     }
     // Each ` key=` written in one piece, then the value as push_pair writes it.
     let pairs = [
-        (" request_id=", correlation.request_id.as_deref()),
-        (" route=", correlation.route.as_deref()),
-        (" client=", correlation.client.as_deref()),
+        (" request_id=", correlation.request_id),
+        (" route=", correlation.route),
+        (" client=", correlation.client),
     ];
     for (key, value) in pairs {
         if let Some(value) = value.filter(|v| !v.is_empty()) {
@@ -181,8 +182,8 @@ mod tests {
             Diagnosis::new(Code::StrippedByProxy, "x", "h"),
         ];
         let c = Correlation {
-            request_id: Some("5f1c0a".into()),
-            route: Some("orders".into()),
+            request_id: Some("5f1c0a"),
+            route: Some("orders"),
             client: None,
         };
         let credential = Fingerprint {
@@ -249,7 +250,7 @@ mod tests {
         ];
         for (route, expected) in table {
             let c = Correlation {
-                route: Some((*route).into()),
+                route: Some(route),
                 ..Correlation::default()
             };
             let line = render(401, &[], &c, None);
