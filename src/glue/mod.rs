@@ -613,8 +613,20 @@ impl CounterIds {
 
 /// `3.8.0`, `3.9.1`, `3.9.0.1` (Enterprise) and later have the metric hostcalls.
 fn kong_has_metrics(version: &str) -> bool {
-    let mut parts = version.split('.').map(|p| p.parse::<u32>().ok());
-    match (parts.next().flatten(), parts.next().flatten()) {
+    // The first two dot-separated numbers, each read as `str::parse::<u32>` reads it.
+    let mut parts = version.split('.');
+    let mut number = || -> Option<u32> {
+        let part = parts.next()?;
+        let digits = part.strip_prefix('+').unwrap_or(part);
+        if digits.is_empty() {
+            return None;
+        }
+        digits.bytes().try_fold(0u32, |n, d| {
+            let d = d.checked_sub(b'0').filter(|d| *d < 10)?;
+            n.checked_mul(10)?.checked_add(u32::from(d))
+        })
+    };
+    match (number(), number()) {
         (Some(major), Some(minor)) => (major, minor) >= (3, 8),
         _ => false,
     }
@@ -755,6 +767,47 @@ mod tests {
             ("dev", false),
         ] {
             assert_eq!(kong_has_metrics(version), expected, "{version}");
+        }
+    }
+
+    /// The numbers are read as `str::parse::<u32>` reads them (the reader it replaced).
+    #[test]
+    fn versions_read_as_parse_reads_them() {
+        let parsed = |version: &str| {
+            let mut parts = version.split('.').map(|p| p.parse::<u32>().ok());
+            match (parts.next().flatten(), parts.next().flatten()) {
+                (Some(major), Some(minor)) => (major, minor) >= (3, 8),
+                _ => false,
+            }
+        };
+        for version in [
+            "3.8",
+            "3.8.0",
+            "+3.+9",
+            "+3.9",
+            "++3.9",
+            "3.+",
+            "-3.9",
+            "3.-9",
+            "3",
+            "3.",
+            ".8",
+            "3..8",
+            "3.8x",
+            "x3.9",
+            "03.09",
+            "3.08",
+            "4294967295.0",
+            "4294967296.9",
+            "99999999999.9",
+            "3.4294967296",
+            "3 .9",
+            "3.9 ",
+            "٣.٩",
+            "3.9\u{0}",
+            "",
+        ] {
+            assert_eq!(kong_has_metrics(version), parsed(version), "{version:?}");
         }
     }
 
