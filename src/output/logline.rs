@@ -44,7 +44,12 @@ pub fn render_into(
     // Codes are tokens (letters and dashes): written as push_pair would (quoted only when
     // there are none), without a String of their own.
     line.push_str("auth-diagnosis status=");
-    push_decimal(line, u64::from(status), 1);
+    // 401, what nearly every line says, without working out its digits.
+    if status == 401 {
+        line.push_str("401");
+    } else {
+        push_decimal(line, u64::from(status), 1);
+    }
     line.push_str(if diagnoses.is_empty() {
         " codes=\"\""
     } else {
@@ -198,6 +203,20 @@ mod tests {
              route=orders credential=jwt credential_len=612 credential_sha256=1a2b3c4d \
              detail=\"exp is 4 s before now\""
         );
+    }
+
+    #[test]
+    fn every_status_is_written_in_decimal() {
+        let d = [Diagnosis::new(Code::Unknown, "x", "h")];
+        for status in [401, 403, 407, 400, 500, 100, 599, 40, 4010] {
+            for diagnoses in [&d[..], &[]] {
+                let line = render(status, diagnoses, &Correlation::default(), None);
+                assert!(
+                    line.starts_with(&format!("auth-diagnosis status={status} codes=")),
+                    "{line}"
+                );
+            }
+        }
     }
 
     /// The credential's kind and digest are written without being looked at: each is a bare
