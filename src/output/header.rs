@@ -90,18 +90,25 @@ fn write_member(out: &mut String, m: &Member<'_>, full: bool) {
 /// with `"` and `\` escaped; anything else becomes `?`. The first `plain` pieces are sf-string
 /// text already. Left out when every piece is empty.
 fn push_string_param(out: &mut String, start: &str, pieces: &[&str], plain: usize) {
-    if pieces.iter().all(|p| p.is_empty()) {
-        return;
-    }
-    out.push_str(start);
+    // `start` goes before the first piece that is not empty: one pass over the pieces.
+    let mut started = false;
     for (i, piece) in pieces.iter().enumerate() {
+        if piece.is_empty() {
+            continue;
+        }
+        if !started {
+            out.push_str(start);
+            started = true;
+        }
         if i < plain {
             out.push_str(piece);
-        } else if !piece.is_empty() {
+        } else {
             push_escaped(out, piece);
         }
     }
-    out.push('"');
+    if started {
+        out.push('"');
+    }
 }
 
 #[cfg(test)]
