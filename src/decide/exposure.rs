@@ -51,25 +51,42 @@ pub fn shown<'a>(diagnoses: &'a [Diagnosis], tier: Tier, places: &str) -> Cow<'a
     }
 }
 
-/// The header as a client at `tier` sees it: what `header::serialize(&shown(..))` writes, the
-/// summary without a copy of every diagnosis and its hint (this runs on every summary 401).
+/// [`write_header_value`] into a new value; `None` when there is nothing to say.
+#[cfg(test)]
 pub fn header_value(diagnoses: &[Diagnosis], tier: Tier, places: &str) -> Option<String> {
+    let mut out = String::new();
+    write_header_value(&mut out, diagnoses, tier, places).then_some(out)
+}
+
+/// The header as a client at `tier` sees it, written into `out` (cleared first; the glue's kept
+/// buffer): what `header::serialize(&shown(..))` writes, the summary without a copy of every
+/// diagnosis and its hint (this runs on every summary 401). `false` when there is nothing to say.
+pub fn write_header_value(
+    out: &mut String,
+    diagnoses: &[Diagnosis],
+    tier: Tier,
+    places: &str,
+) -> bool {
     match tier {
-        Tier::Full => header::serialize(diagnoses),
-        Tier::Summary => header::serialize_members(diagnoses.iter().map(|d| {
-            let (hint, with_places) = fixed_hint(d.code);
-            Member {
-                diagnosis: d,
-                detail: "",
-                hint: if with_places {
-                    [hint, ": ", places]
-                } else {
-                    [hint, "", ""]
-                },
-                // The fixed hint and ": " are plain (every_code_has_a_plain_hint); `places` is read.
-                plain: 2,
-            }
-        })),
+        Tier::Full => header::serialize_members_into(out, diagnoses.iter().map(header::member)),
+        Tier::Summary => header::serialize_members_into(
+            out,
+            diagnoses.iter().map(|d| {
+                let (hint, with_places) = fixed_hint(d.code);
+                Member {
+                    diagnosis: d,
+                    detail: "",
+                    hint: if with_places {
+                        [hint, ": ", places]
+                    } else {
+                        [hint, "", ""]
+                    },
+                    // The fixed hint and ": " are plain (every_code_has_a_plain_hint); `places`
+                    // is read.
+                    plain: 2,
+                }
+            }),
+        ),
     }
 }
 

@@ -44,12 +44,18 @@ struct Worker {
     gate: RefCell<LogGate>,
     /// The buffers the last 401 read into, for the next.
     spare: Cell<Spare>,
+    /// What a 401 writes its header value and then its log line into, kept for the next (an
+    /// allocation and a free fewer on each); empty while a request has it.
+    text: Cell<String>,
+    /// The text buffer's block as allocated at configure (address and room): only that block is
+    /// kept, as the spare's are (a buffer grown for a long line is a request's own, and freed).
+    text_block: (usize, usize),
     /// The kinds of write the host has refused so far, one bit each: each is logged once.
     refused: Cell<u8>,
 }
 
 /// Writes that change the response, the request or the metrics; the host may refuse them.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 enum Write {
     /// Adding or removing the response's diagnosis header.
     ResponseHeader = 0,
@@ -67,15 +73,29 @@ impl Worker {
         let bit = 1u8 << (write as u8);
         if self.refused.get() & bit == 0 {
             self.refused.set(self.refused.get() | bit);
+            // The variant's name, as `{:?}` wrote it, without a Debug impl to carry.
+            let name = ["ResponseHeader", "TokenHeader", "Metric"]
+                .get(write as usize)
+                .copied()
+                .unwrap_or_default();
             log(
                 LogLevel::Error,
                 &format!(
-                    "auth-diagnosis: the host refused a write ({write:?}, host status {}); later refusals of this kind are not logged",
+                    "auth-diagnosis: the host refused a write ({name}, host status {}); later refusals of this kind are not logged",
                     status as u32
                 ),
             );
         }
     }
+}
+
+/// Room of the kept text buffer: the longest header value, and a member written before it is
+/// found not to fit; log lines are shorter but for rare long details.
+const TEXT_BYTES: usize = crate::bounds::MAX_HEADER_BYTES + 512;
+
+/// A buffer's address and room.
+fn block(text: &String) -> (usize, usize) {
+    (text.as_ptr() as usize, text.capacity())
 }
 
 /// How often what the flood guard held back is summed up, when it held anything back.
@@ -92,6 +112,31 @@ struct CounterIds {
     ids: Vec<(Code, Option<String>, Option<u32>)>,
     /// Route-labelled names defined so far (bounded: each one costs shared memory).
     labelled: usize,
+    /// The counters of the route counted last, by code: a route's 401s come in runs, and the
+    /// next one on it finds them without checking the name's label or searching `ids`.
+    recent: Recent,
+}
+
+/// The counters of one route, as [`CounterIds::id`] found them.
+#[derive(Default)]
+struct Recent {
+    /// Whose they are.
+    route: RecentRoute,
+    /// By the code's number: 0 not looked up yet, 1 no counter (the host refused it), else the
+    /// counter's id + 2.
+    ids: [u64; Code::ALL.len()],
+}
+
+/// Whose the recent counters are.
+#[derive(Default, Clone, Copy)]
+enum RecentRoute {
+    /// Nobody's yet: the next 401 looks its counters up.
+    #[default]
+    Unknown,
+    /// A 401 the host named no route for.
+    Unnamed,
+    /// The route labelled as `ids[i]` is (found again after every definition, which moves it).
+    At(usize),
 }
 
 #[derive(Default)]
@@ -110,6 +155,7 @@ impl RootContext for Root {
     fn on_configure(&mut self, plugin_configuration_size: usize) -> bool {
         // Before anything else: see `spare`.
         let spare = Spare::allocate();
+        let text = String::with_capacity(TEXT_BYTES);
         let bytes = match hostcalls::get_buffer(
             BufferType::PluginConfiguration,
             0,
@@ -155,6 +201,8 @@ impl RootContext for Root {
                     counters: RefCell::default(),
                     refused: Cell::new(0),
                     spare: Cell::new(spare),
+                    text_block: block(&text),
+                    text: Cell::new(text),
                     config,
                 }));
                 log(LogLevel::Warn, &described);
@@ -226,7 +274,12 @@ impl HttpContext for Http {
             sentences,
         });
         // The body carries the request id whether or not the line is logged.
-        let correlation = correlation(client, None);
+        let (request_id, route) = correlation(None);
+        let correlation = Correlation {
+            request_id: request_id.as_deref(),
+            route: route.as_deref(),
+            client: client.as_deref(),
+        };
         let shown =
             tier.map(|t| exposure::shown(&verdict.diagnoses, t, &self.worker.config.places));
         let value = shown.as_deref().and_then(header::serialize);
@@ -236,7 +289,7 @@ impl HttpContext for Http {
             shown.as_deref(),
             plugin,
             &self.worker.config.auth,
-            correlation.request_id.as_deref(),
+            correlation.request_id,
             value
                 .as_deref()
                 .map(|v| (self.worker.config.header_name.as_str(), v)),
@@ -249,7 +302,13 @@ impl HttpContext for Http {
         match hostcalls::send_http_response(reply.status, headers, Some(reply.body.as_bytes())) {
             Ok(()) => {
                 self.answered = true;
-                self.record(401, &verdict, logged.then_some(&correlation), now_ms, None);
+                self.record(
+                    401,
+                    &verdict,
+                    logged.then_some(&correlation),
+                    now_ms,
+                    &mut String::new(),
+                );
                 Action::Pause
             }
             Err(status) => {
@@ -304,8 +363,14 @@ impl Http {
             anonymous: false,
             sentences,
         });
-        let value = tier.and_then(|t| {
-            exposure::header_value(&verdict.diagnoses, t, &self.worker.config.places)
+        let mut text = self.worker.text.take();
+        let shown = tier.is_some_and(|t| {
+            exposure::write_header_value(
+                &mut text,
+                &verdict.diagnoses,
+                t,
+                &self.worker.config.places,
+            )
         });
         // An upstream's own header of that name is never passed on: removed, then ours added.
         // Not replaced: ngx_wasm_module's replace clears every copy of a header sent twice and
@@ -313,15 +378,27 @@ impl Http {
         // existing name's case; added, the header goes out under the name as configured.
         let removed = hostcalls::remove_map_value(MapType::HttpResponseHeaders, name);
         self.worker.check(Write::ResponseHeader, removed);
-        if let Some(v) = &value {
+        if shown {
             let added =
-                hostcalls::add_map_value_bytes(MapType::HttpResponseHeaders, name, v.as_bytes());
+                hostcalls::add_map_value_bytes(MapType::HttpResponseHeaders, name, text.as_bytes());
             self.worker.check(Write::ResponseHeader, added);
         }
         // The properties that join the line to Kong's logs are read only for a line written.
-        let correlation = logged.then(|| correlation(client, request_id));
-        // The header's buffer, sent, becomes the line's: one allocation fewer per 401.
-        self.record(status, &verdict, correlation.as_ref(), now_ms, value);
+        let (request_id, route) = if logged {
+            correlation(request_id)
+        } else {
+            (None, None)
+        };
+        let correlation = logged.then_some(Correlation {
+            request_id: request_id.as_deref(),
+            route: route.as_deref(),
+            client: client.as_deref(),
+        });
+        // The header's buffer, sent, becomes the line's.
+        self.record(status, &verdict, correlation.as_ref(), now_ms, &mut text);
+        if block(&text) == self.worker.text_block {
+            self.worker.text.set(text);
+        }
         drop(verdict);
         spare.take_back(response.headers, request.headers);
         self.worker.spare.set(spare);
@@ -368,9 +445,9 @@ impl Http {
         &self,
         status: u16,
         verdict: &Verdict,
-        correlation: Option<&Correlation>,
+        correlation: Option<&Correlation<'_>>,
         now_ms: u64,
-        buffer: Option<String>,
+        line: &mut String,
     ) {
         let level = level(self.worker.config.log_level);
         match correlation {
@@ -385,17 +462,16 @@ impl Http {
                 if let Some(summary) = summary {
                     log(level, &summary);
                 }
-                let mut line = buffer.unwrap_or_default();
                 line.clear();
                 line.reserve(512);
                 logline::render_into(
-                    &mut line,
+                    line,
                     status,
                     &verdict.diagnoses,
                     correlation,
                     verdict.credential.as_ref(),
                 );
-                log(level, &line);
+                log(level, line);
             }
             None => {
                 if let Ok(mut gate) = self.worker.gate.try_borrow_mut() {
@@ -419,15 +495,15 @@ impl Http {
         // was held back (a held-back 401 is still counted on its route).
         let read;
         let route_name = match correlation {
-            Some(c) => c.route.as_deref(),
+            Some(c) => c.route,
             None => {
                 read = property(Property::ROUTE_NAME);
                 read.as_deref()
             }
         };
-        let route = route_name.and_then(metrics::route_label);
+        let route = counters.route(route_name);
         for d in &verdict.diagnoses {
-            if let Some(id) = counters.id(d.code, route) {
+            if let Some(id) = counters.counted(d.code, route) {
                 self.worker
                     .check(Write::Metric, hostcalls::increment_metric(id, 1));
             }
@@ -436,8 +512,48 @@ impl Http {
 }
 
 impl CounterIds {
+    /// The route label of a 401 on the route `name`, the host's name for it; the recent
+    /// counters are forgotten unless they are that route's.
+    fn route<'r>(&mut self, name: Option<&'r str>) -> Option<&'r str> {
+        let same = match self.recent.route {
+            RecentRoute::Unknown => false,
+            RecentRoute::Unnamed => name.is_none(),
+            // A label already, as every route in `ids` is.
+            RecentRoute::At(i) => {
+                name.is_some() && self.ids.get(i).and_then(|(_, r, _)| r.as_deref()) == name
+            }
+        };
+        if same {
+            return name;
+        }
+        self.recent.ids = [0; Code::ALL.len()];
+        self.recent.route = if name.is_none() {
+            RecentRoute::Unnamed
+        } else {
+            RecentRoute::Unknown
+        };
+        name.and_then(metrics::route_label)
+    }
+
+    /// [`CounterIds::id`] for the route [`CounterIds::route`] gave, from the recent counters
+    /// when they have it.
+    fn counted(&mut self, code: Code, route: Option<&str>) -> Option<u32> {
+        let slot = usize::from(code as u8);
+        match self.recent.ids.get(slot).copied().unwrap_or(0) {
+            0 => {}
+            1 => return None,
+            kept => return u32::try_from(kept - 2).ok(),
+        }
+        let id = self.id(code, route);
+        if let Some(kept) = self.recent.ids.get_mut(slot) {
+            *kept = id.map_or(1, |id| u64::from(id) + 2);
+        }
+        id
+    }
+
     /// The counter for `code` on `route`, defined on first use; past
     /// [`metrics::MAX_ROUTE_COUNTERS`] new route names fall back to the code's own counter.
+    /// Keeps where the route's counters are for [`CounterIds::route`].
     fn id(&mut self, code: Code, route: Option<&str>) -> Option<u32> {
         let mut route = route;
         let mut at = self.find(code, route);
@@ -445,19 +561,26 @@ impl CounterIds {
             if self.labelled >= metrics::MAX_ROUTE_COUNTERS {
                 route = None;
                 at = self.find(code, None);
+                // No counter names the route, and a definition may move the entries.
+                self.recent.route = RecentRoute::Unknown;
             } else {
                 self.labelled += 1;
             }
         }
-        match at {
-            Ok(i) => self.ids.get(i).and_then(|(_, _, id)| *id),
+        let i = match at {
+            Ok(i) => i,
             Err(i) => {
                 let name = metrics::counter_name(code, route);
                 let id = hostcalls::define_metric(MetricType::Counter, &name).ok();
                 self.ids.insert(i, (code, route.map(str::to_string), id));
-                id
+                i
             }
+        };
+        if route.is_some() {
+            // Where the route's counter is now: a definition moves the entries after it.
+            self.recent.route = RecentRoute::At(i);
         }
+        self.ids.get(i).and_then(|(_, _, id)| *id)
     }
 
     /// Where (`code`, `route`) is in the list, or where it would go: by code, then by route.
@@ -490,8 +613,20 @@ impl CounterIds {
 
 /// `3.8.0`, `3.9.1`, `3.9.0.1` (Enterprise) and later have the metric hostcalls.
 fn kong_has_metrics(version: &str) -> bool {
-    let mut parts = version.split('.').map(|p| p.parse::<u32>().ok());
-    match (parts.next().flatten(), parts.next().flatten()) {
+    // The first two dot-separated numbers, each read as `str::parse::<u32>` reads it.
+    let mut parts = version.split('.');
+    let mut number = || -> Option<u32> {
+        let part = parts.next()?;
+        let digits = part.strip_prefix('+').unwrap_or(part);
+        if digits.is_empty() {
+            return None;
+        }
+        digits.bytes().try_fold(0u32, |n, d| {
+            let d = d.checked_sub(b'0').filter(|d| *d < 10)?;
+            n.checked_mul(10)?.checked_add(u32::from(d))
+        })
+    };
+    match (number(), number()) {
         (Some(major), Some(minor)) => (major, minor) >= (3, 8),
         _ => false,
     }
@@ -538,13 +673,13 @@ fn property(path: Property) -> Option<String> {
     Host.property(path)
 }
 
-/// The properties that join the log line to Kong's logs; `request_id` when already read.
-fn correlation(client: Option<String>, request_id: Option<String>) -> Correlation {
-    Correlation {
-        request_id: request_id.or_else(|| property(Property::KONG_REQUEST_ID)),
-        route: property(Property::ROUTE_NAME),
-        client,
-    }
+/// The properties that join the log line to Kong's logs with `source.address`: the request id
+/// (`request_id` when already read) and the route's name.
+fn correlation(request_id: Option<String>) -> (Option<String>, Option<String>) {
+    (
+        request_id.or_else(|| property(Property::KONG_REQUEST_ID)),
+        property(Property::ROUTE_NAME),
+    )
 }
 
 /// The host's clock in milliseconds since the epoch (0 when the host will not say).
@@ -632,6 +767,47 @@ mod tests {
             ("dev", false),
         ] {
             assert_eq!(kong_has_metrics(version), expected, "{version}");
+        }
+    }
+
+    /// The numbers are read as `str::parse::<u32>` reads them (the reader it replaced).
+    #[test]
+    fn versions_read_as_parse_reads_them() {
+        let parsed = |version: &str| {
+            let mut parts = version.split('.').map(|p| p.parse::<u32>().ok());
+            match (parts.next().flatten(), parts.next().flatten()) {
+                (Some(major), Some(minor)) => (major, minor) >= (3, 8),
+                _ => false,
+            }
+        };
+        for version in [
+            "3.8",
+            "3.8.0",
+            "+3.+9",
+            "+3.9",
+            "++3.9",
+            "3.+",
+            "-3.9",
+            "3.-9",
+            "3",
+            "3.",
+            ".8",
+            "3..8",
+            "3.8x",
+            "x3.9",
+            "03.09",
+            "3.08",
+            "4294967295.0",
+            "4294967296.9",
+            "99999999999.9",
+            "3.4294967296",
+            "3 .9",
+            "3.9 ",
+            "٣.٩",
+            "3.9\u{0}",
+            "",
+        ] {
+            assert_eq!(kong_has_metrics(version), parsed(version), "{version:?}");
         }
     }
 

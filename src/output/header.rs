@@ -7,12 +7,17 @@ use crate::parse::text::push_escaped;
 
 /// Serializes the diagnoses, most likely first. `None` when there is nothing to say.
 pub fn serialize(diagnoses: &[Diagnosis]) -> Option<String> {
-    serialize_members(diagnoses.iter().map(|d| Member {
+    serialize_members(diagnoses.iter().map(member))
+}
+
+/// A diagnosis as a member with its own detail and hint.
+pub fn member(d: &Diagnosis) -> Member<'_> {
+    Member {
         diagnosis: d,
         detail: &d.detail,
         hint: [&d.hint, "", ""],
         plain: 0,
-    }))
+    }
 }
 
 /// One list member as it is written: the diagnosis's code, plugin and place, and a detail and a
@@ -34,22 +39,32 @@ pub struct Member<'a> {
 /// does not fit). `None` when there is nothing to say.
 pub fn serialize_members<'a>(members: impl IntoIterator<Item = Member<'a>>) -> Option<String> {
     let mut out = String::with_capacity(MAX_HEADER_BYTES);
+    serialize_members_into(&mut out, members).then_some(out)
+}
+
+/// [`serialize_members`] into `out`, cleared first (the glue's buffer, kept from one 401 to the
+/// next: an allocation and a free fewer on each). `false` when there is nothing to say.
+pub fn serialize_members_into<'a>(
+    out: &mut String,
+    members: impl IntoIterator<Item = Member<'a>>,
+) -> bool {
+    out.clear();
     for m in members {
         let start = out.len();
         if start > 0 {
             out.push_str(", ");
         }
-        write_member(&mut out, &m, true);
+        write_member(out, &m, true);
         if out.len() > MAX_HEADER_BYTES {
             // `start` is where the last member ended, a char boundary: the value is ASCII.
             out.truncate(start);
             if start > 0 {
                 break;
             }
-            write_member(&mut out, &m, false);
+            write_member(out, &m, false);
         }
     }
-    (!out.is_empty()).then_some(out)
+    !out.is_empty()
 }
 
 /// One list member; without `detail`/`hint` when `full` is false (a last resort for the first
@@ -75,18 +90,25 @@ fn write_member(out: &mut String, m: &Member<'_>, full: bool) {
 /// with `"` and `\` escaped; anything else becomes `?`. The first `plain` pieces are sf-string
 /// text already. Left out when every piece is empty.
 fn push_string_param(out: &mut String, start: &str, pieces: &[&str], plain: usize) {
-    if pieces.iter().all(|p| p.is_empty()) {
-        return;
-    }
-    out.push_str(start);
+    // `start` goes before the first piece that is not empty: one pass over the pieces.
+    let mut started = false;
     for (i, piece) in pieces.iter().enumerate() {
+        if piece.is_empty() {
+            continue;
+        }
+        if !started {
+            out.push_str(start);
+            started = true;
+        }
         if i < plain {
             out.push_str(piece);
-        } else if !piece.is_empty() {
+        } else {
             push_escaped(out, piece);
         }
     }
-    out.push('"');
+    if started {
+        out.push('"');
+    }
 }
 
 #[cfg(test)]

@@ -5,15 +5,16 @@ use crate::diagnosis::Diagnosis;
 use crate::output::fingerprint::Fingerprint;
 use crate::parse::text::{find, printable, push_decimal, push_escaped, Class};
 
-/// What the host could tell about the request, for joining with Kong's logs.
-#[derive(Debug, Clone, Default)]
-pub struct Correlation {
+/// What the host could tell about the request, for joining with Kong's logs (borrowed from
+/// where the glue read it: nothing of its own to drop).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Correlation<'a> {
     /// `ngx.kong_request_id`: the `X-Kong-Request-Id` value.
-    pub request_id: Option<String>,
+    pub request_id: Option<&'a str>,
     /// `kong.route_name` (Kong 3.6+).
-    pub route: Option<String>,
+    pub route: Option<&'a str>,
     /// `source.address`.
-    pub client: Option<String>,
+    pub client: Option<&'a str>,
 }
 
 /// [`render_into`] a new line (tests and the profile harness).
@@ -21,7 +22,7 @@ pub struct Correlation {
 pub fn render(
     status: u16,
     diagnoses: &[Diagnosis],
-    correlation: &Correlation,
+    correlation: &Correlation<'_>,
     credential: Option<&Fingerprint>,
 ) -> String {
     let mut line = String::with_capacity(512);
@@ -37,13 +38,18 @@ pub fn render_into(
     line: &mut String,
     status: u16,
     diagnoses: &[Diagnosis],
-    correlation: &Correlation,
+    correlation: &Correlation<'_>,
     credential: Option<&Fingerprint>,
 ) {
-    line.push_str("auth-diagnosis status=");
-    push_decimal(line, u64::from(status), 1);
     // Codes are tokens (letters and dashes): written as push_pair would (quoted only when
     // there are none), without a String of their own.
+    line.push_str("auth-diagnosis status=");
+    // 401, what nearly every line says, without working out its digits.
+    if status == 401 {
+        line.push_str("401");
+    } else {
+        push_decimal(line, u64::from(status), 1);
+    }
     line.push_str(if diagnoses.is_empty() {
         " codes=\"\""
     } else {
@@ -57,9 +63,9 @@ pub fn render_into(
     }
     // Each ` key=` written in one piece, then the value as push_pair writes it.
     let pairs = [
-        (" request_id=", correlation.request_id.as_deref()),
-        (" route=", correlation.route.as_deref()),
-        (" client=", correlation.client.as_deref()),
+        (" request_id=", correlation.request_id),
+        (" route=", correlation.route),
+        (" client=", correlation.client),
     ];
     for (key, value) in pairs {
         if let Some(value) = value.filter(|v| !v.is_empty()) {
@@ -68,13 +74,15 @@ pub fn render_into(
         }
     }
     if let Some(c) = credential {
+        // The kind is a name of this crate's (bare: kinds_are_bare) and the digest hex: written
+        // as push_pair would, without looking.
         line.push_str(" credential=");
-        push_value(line, c.kind);
+        line.push_str(c.kind);
         // Digits need no quoting: written as push_pair would, without a String of their own.
         line.push_str(" credential_len=");
         push_decimal(line, u64::try_from(c.len).unwrap_or(u64::MAX), 1);
         line.push_str(" credential_sha256=");
-        push_value(line, &c.sha256);
+        line.push_str(c.sha256.as_str());
     }
     if let Some(first) = diagnoses.first() {
         line.push_str(" detail=");
@@ -95,19 +103,20 @@ pub fn push_pair(line: &mut String, key: &str, value: &str) {
 
 /// The value of a pair whose ` key=` is written: as [`push_pair`] writes it.
 fn push_value(line: &mut String, value: &str) {
-    let bytes = value.as_bytes();
+    // Rare: a long value is cut (and made printable) first, then written as any short value.
+    let cut;
+    let value = if value.len() > 300 {
+        cut = printable(value, 300);
+        &*cut
+    } else {
+        value
+    };
     // One pass that stops at the first byte a bare value cannot hold: the usual value, short
     // and plain, is then copied whole.
-    let first = find(bytes.get(..300).unwrap_or(bytes), Class::Unbare);
-    if first == bytes.len() && first > 0 {
+    let first = find(value.as_bytes(), Class::Unbare);
+    if first == value.len() && first > 0 {
         line.push_str(value);
         return;
-    }
-    if bytes.len() > 300 {
-        // Rare: cut (and made printable) first, then written as any short value.
-        let cut = printable(value, 300);
-        let first = find(cut.as_bytes(), Class::Unbare);
-        return push_short_value(line, &cut, first);
     }
     push_short_value(line, value, first);
 }
@@ -178,8 +187,8 @@ mod tests {
             Diagnosis::new(Code::StrippedByProxy, "x", "h"),
         ];
         let c = Correlation {
-            request_id: Some("5f1c0a".into()),
-            route: Some("orders".into()),
+            request_id: Some("5f1c0a"),
+            route: Some("orders"),
             client: None,
         };
         let credential = Fingerprint {
@@ -197,6 +206,60 @@ mod tests {
     }
 
     #[test]
+    fn every_status_is_written_in_decimal() {
+        let d = [Diagnosis::new(Code::Unknown, "x", "h")];
+        for status in [401, 403, 407, 400, 500, 100, 599, 40, 4010] {
+            for diagnoses in [&d[..], &[]] {
+                let line = render(status, diagnoses, &Correlation::default(), None);
+                assert!(
+                    line.starts_with(&format!("auth-diagnosis status={status} codes=")),
+                    "{line}"
+                );
+            }
+        }
+    }
+
+    /// The credential's kind and digest are written without being looked at: each is a bare
+    /// value, as push_pair would leave it.
+    #[test]
+    fn kinds_are_bare() {
+        use crate::decide::credential::Kind;
+        // Exhaustive: a new kind does not compile until it is listed here (and then below).
+        let listed = |k: Kind| match k {
+            Kind::ApiKey
+            | Kind::Jwt
+            | Kind::Bearer
+            | Kind::Basic
+            | Kind::Hmac
+            | Kind::Ldap
+            | Kind::Session
+            | Kind::Opaque => k,
+        };
+        let kinds = [
+            Kind::ApiKey,
+            Kind::Jwt,
+            Kind::Bearer,
+            Kind::Basic,
+            Kind::Hmac,
+            Kind::Ldap,
+            Kind::Session,
+            Kind::Opaque,
+        ];
+        for kind in kinds.map(listed) {
+            same_pair_as_reference(kind.as_str());
+            let mut line = String::new();
+            push_pair(&mut line, "credential", kind.as_str());
+            assert_eq!(line, format!(" credential={}", kind.as_str()));
+        }
+        for digest in ["1a2b3c4d", "00000000", "not hex"] {
+            let hex = crate::output::fingerprint::Hex8::from(digest);
+            let mut line = String::new();
+            push_pair(&mut line, "credential_sha256", hex.as_str());
+            assert_eq!(line, format!(" credential_sha256={}", hex.as_str()));
+        }
+    }
+
+    #[test]
     fn hostile_values_are_quoted_and_printable() {
         let table: &[(&str, &str)] = &[
             ("a b\"c\u{1}", "route=\"a b\\\"c?\""),
@@ -206,7 +269,7 @@ mod tests {
         ];
         for (route, expected) in table {
             let c = Correlation {
-                route: Some((*route).into()),
+                route: Some(route),
                 ..Correlation::default()
             };
             let line = render(401, &[], &c, None);
