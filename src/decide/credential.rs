@@ -429,20 +429,29 @@ impl Configured {
 /// Every credential on the request.
 #[cfg(test)]
 pub fn find<'a>(request: &'a Request, auth: &Auth) -> Vec<Found<'a>> {
-    find_noting(request, auth, &mut Scan::default(), &mut Vec::new())
+    let mut out = Vec::new();
+    find_noting(
+        request,
+        auth,
+        &mut Scan::default(),
+        &mut Vec::new(),
+        &mut out,
+    );
+    out
 }
 
 /// Every credential on the request, each header noted in `scan` on the way: the decision
 /// reads a few names more, and a pass of its own over the headers costs ~60 wasm instructions
 /// a header. The cookies are read into `cookies` (the hop marks read them too), and only when
 /// the scan saw a Cookie header: a request without one is not passed over again to find none.
+/// The credentials are added to `out` (the caller's list, lent from one request to the next).
 pub fn find_noting<'a>(
     request: &'a Request,
     auth: &Auth,
     scan: &mut Scan<'a>,
     cookies: &mut Vec<Param<'a>>,
-) -> Vec<Found<'a>> {
-    let mut out = Vec::new();
+    out: &mut Vec<Found<'a>>,
+) {
     let configured = Configured::of(auth);
     // Counted by hand: `enumerate` is a call per header at opt-level z.
     let mut index = 0;
@@ -505,7 +514,6 @@ pub fn find_noting<'a>(
             out.push(found);
         }
     }
-    out
 }
 
 /// Request headers Kong's `kong.request.get_headers()` returns (`lua_max_req_headers`).

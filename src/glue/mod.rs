@@ -9,7 +9,7 @@ mod hostcalls;
 mod spare;
 
 use crate::decide::config::{self, Config, Expose, LogLevel as ConfigLevel, Mode};
-use crate::decide::diagnose::{diagnose, Input, Sentences, Verdict};
+use crate::decide::diagnose::{diagnose_in, Input, Lists, Sentences, Verdict};
 use crate::decide::enforce;
 use crate::decide::exposure::{self, Tier};
 use crate::diagnosis::Code;
@@ -265,14 +265,17 @@ impl HttpContext for Http {
         );
         let now_ms = now_ms();
         let (tier, logged, sentences) = self.plan(client.as_deref(), now_ms);
-        let verdict = diagnose(&Input {
-            config: &self.worker.config,
-            request: &request,
-            response: None,
-            now: i64::try_from(now_ms / 1000).unwrap_or(0),
-            anonymous: true,
-            sentences,
-        });
+        let verdict = diagnose_in(
+            &Input {
+                config: &self.worker.config,
+                request: &request,
+                response: None,
+                now: i64::try_from(now_ms / 1000).unwrap_or(0),
+                anonymous: true,
+                sentences,
+            },
+            &mut Lists::default(),
+        );
         // The body carries the request id whether or not the line is logged.
         let (request_id, route) = correlation(None);
         let correlation = Correlation {
@@ -355,14 +358,17 @@ impl Http {
         let now_ms = now_ms();
         let (tier, logged, sentences) = self.plan(client.as_deref(), now_ms);
         let (response, request_id) = gather::response(&Host, status, &mut spare.response);
-        let verdict = diagnose(&Input {
-            config: &self.worker.config,
-            request: &request,
-            response: Some(&response),
-            now: i64::try_from(now_ms / 1000).unwrap_or(0),
-            anonymous: false,
-            sentences,
-        });
+        let verdict = diagnose_in(
+            &Input {
+                config: &self.worker.config,
+                request: &request,
+                response: Some(&response),
+                now: i64::try_from(now_ms / 1000).unwrap_or(0),
+                anonymous: false,
+                sentences,
+            },
+            &mut spare.lists,
+        );
         let mut text = self.worker.text.take();
         let shown = tier.is_some_and(|t| {
             exposure::write_header_value(
@@ -399,8 +405,7 @@ impl Http {
         if block(&text) == self.worker.text_block {
             self.worker.text.set(text);
         }
-        drop(verdict);
-        spare.take_back(response.headers, request.headers);
+        spare.take_back(response.headers, request.headers, verdict.diagnoses);
         self.worker.spare.set(spare);
     }
 

@@ -10,6 +10,9 @@
 //! (`parse::pairs::lend`).
 
 use super::gather::{RESPONSE_BYTES, RESPONSE_HEADERS, RESPONSE_NAMES};
+use crate::bounds::MAX_DIAGNOSES;
+use crate::decide::diagnose::Lists;
+use crate::diagnosis::Diagnosis;
 use crate::parse::pairs::Span;
 use crate::parse::request::Headers;
 
@@ -17,6 +20,8 @@ use crate::parse::request::Headers;
 const REQUEST_HEADERS: usize = 100;
 /// Name bytes per request header the names buffer has room for, on average.
 const NAME_BYTES: usize = 16;
+/// Credentials the decision's list has room for: a request rarely carries more than two.
+const CREDENTIALS: usize = 4;
 
 /// The buffers; each empty while a request has it.
 #[derive(Default)]
@@ -27,10 +32,16 @@ pub(super) struct Spare {
     pub names: Vec<u8>,
     /// Where each request header lies in the host's buffer.
     pub spans: Vec<Span>,
+    /// The decision's diagnoses and credentials.
+    pub lists: Lists,
     /// The names' block as allocated: its address and room.
     names_block: Block,
     /// The spans' block as allocated.
     spans_block: Block,
+    /// The diagnoses' block as allocated.
+    diagnoses_block: Block,
+    /// The credentials' block as allocated.
+    credentials_block: Block,
 }
 
 /// A buffer's address and room: a buffer handed back is taken only if it is the very block
@@ -47,6 +58,10 @@ impl Spare {
     pub fn allocate() -> Spare {
         let names = Vec::with_capacity(REQUEST_HEADERS * NAME_BYTES);
         let spans = Vec::with_capacity(REQUEST_HEADERS);
+        let lists = Lists {
+            diagnoses: Vec::with_capacity(MAX_DIAGNOSES),
+            credentials: Vec::with_capacity(CREDENTIALS),
+        };
         Spare {
             response: Headers::lend(
                 &mut Headers::default(),
@@ -56,15 +71,18 @@ impl Spare {
             ),
             names_block: block(&names),
             spans_block: block(&spans),
+            diagnoses_block: block(&lists.diagnoses),
+            credentials_block: block(&lists.credentials),
             names,
             spans,
+            lists,
         }
     }
 
-    /// Takes back from a 401's response and request the buffers it was lent (those it has
-    /// while the spare's are empty, and, for the request's, the very blocks allocated at
-    /// configure); the others are the 401's own, freed with it.
-    pub fn take_back(&mut self, response: Headers, request: Headers) {
+    /// Takes back from a 401's response, request and diagnoses the buffers it was lent (those
+    /// it has while the spare's are empty, and, for the request's and the decision's, the very
+    /// blocks allocated at configure); the others are the 401's own, freed with it.
+    pub fn take_back(&mut self, response: Headers, request: Headers, diagnoses: Vec<Diagnosis>) {
         // The response's buffers are never replaced while lent (`gather::response` moves to
         // buffers of its own and hands these back untouched when a value does not fit).
         if self.response.room() == (0, 0, 0) {
@@ -76,6 +94,15 @@ impl Spare {
         }
         if self.spans.capacity() == 0 && block(&spans) == self.spans_block {
             self.spans = spans;
+        }
+        if self.lists.diagnoses.capacity() == 0 && block(&diagnoses) == self.diagnoses_block {
+            let mut diagnoses = diagnoses;
+            diagnoses.clear();
+            self.lists.diagnoses = diagnoses;
+        }
+        // The decision hands its credentials' list back itself: kept only if it is the block.
+        if block(&self.lists.credentials) != self.credentials_block {
+            self.lists.credentials = Vec::new();
         }
     }
 }
@@ -101,12 +128,12 @@ mod tests {
             let read = request(&mut spare, &[(b":path", b"/"), (b"Apikey", b"k")]);
             assert_eq!(spare.names.capacity(), 0, "lent");
             assert_eq!(read.first("apikey"), Some(&b"k"[..]));
-            spare.take_back(Headers::default(), read);
+            spare.take_back(Headers::default(), read, Vec::new());
             assert_eq!((block(&spare.names), block(&spare.spans)), (names, spans));
         }
         let lossy = request(&mut spare, &[(b"x-\xff", b"v")]);
         assert_eq!(lossy.iter().count(), 1);
-        spare.take_back(Headers::default(), lossy);
+        spare.take_back(Headers::default(), lossy, Vec::new());
         assert_eq!(
             spare.names.capacity(),
             0,
@@ -114,5 +141,27 @@ mod tests {
         );
         let read = request(&mut spare, &[(b"apikey", b"k")]);
         assert_eq!(read.first("apikey"), Some(&b"k"[..]));
+    }
+    /// The decision's lists: the configure blocks come back (emptied), a list grown or made
+    /// during a request does not.
+    #[test]
+    fn only_the_decision_lists_allocated_at_configure_are_kept() {
+        use crate::diagnosis::Code;
+        let mut spare = Spare::allocate();
+        let (diagnoses, credentials) = (spare.diagnoses_block, spare.credentials_block);
+        for _ in 0..3 {
+            let mut lent = std::mem::take(&mut spare.lists.diagnoses);
+            lent.push(Diagnosis::new(Code::JwtExpired, "d", "h"));
+            spare.take_back(Headers::default(), Headers::default(), lent);
+            assert_eq!(block(&spare.lists.diagnoses), diagnoses);
+            assert!(spare.lists.diagnoses.is_empty(), "emptied");
+            assert_eq!(block(&spare.lists.credentials), credentials);
+        }
+        let mut grown = std::mem::take(&mut spare.lists.diagnoses);
+        grown.extend((0..=MAX_DIAGNOSES).map(|_| Diagnosis::new(Code::Unknown, "", "")));
+        spare.lists.credentials.reserve(CREDENTIALS + 1);
+        spare.take_back(Headers::default(), Headers::default(), grown);
+        assert_eq!(spare.lists.diagnoses.capacity(), 0, "grown: not kept");
+        assert_eq!(spare.lists.credentials.capacity(), 0, "grown: not kept");
     }
 }

@@ -95,6 +95,10 @@ impl Case {
     }
 
     fn run(&self) -> Verdict {
+        self.run_in(&mut Lists::default())
+    }
+
+    fn run_in(&self, lists: &mut Lists) -> Verdict {
         let config = load(self.config.as_bytes()).unwrap();
         let request = Request {
             method: self.method.into(),
@@ -119,14 +123,17 @@ impl Case {
             upstream_status: self.upstream_status.map(String::from),
             ngx_answered: self.ngx.then_some("ngx.kong_request_id"),
         });
-        diagnose(&Input {
-            config: &config,
-            request: &request,
-            response: response.as_ref(),
-            now: NOW,
-            anonymous: self.anonymous,
-            sentences: Sentences::All,
-        })
+        diagnose_in(
+            &Input {
+                config: &config,
+                request: &request,
+                response: response.as_ref(),
+                now: NOW,
+                anonymous: self.anonymous,
+                sentences: Sentences::All,
+            },
+            lists,
+        )
     }
 }
 
@@ -528,6 +535,31 @@ fn table() {
         assert!(!verdict.diagnoses.is_empty(), "{}", c.name);
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Lists lent from one decision to the next, as the glue lends them from one 401 to the next,
+/// decide what fresh ones do; the credentials' list comes back empty, in the same block unless
+/// it had to grow.
+#[test]
+fn lent_lists_decide_as_fresh_ones() {
+    let mut lists = Lists {
+        diagnoses: Vec::with_capacity(MAX_DIAGNOSES),
+        credentials: Vec::with_capacity(4),
+    };
+    for c in cases() {
+        let (block, room) = (lists.credentials.as_ptr(), lists.credentials.capacity());
+        let fresh = c.run();
+        let lent = c.run_in(&mut lists);
+        assert_eq!(lent.diagnoses, fresh.diagnoses, "{}", c.name);
+        assert_eq!(lent.credential, fresh.credential, "{}", c.name);
+        assert!(lists.credentials.is_empty(), "{}", c.name);
+        assert!(lists.credentials.capacity() >= room, "{}", c.name);
+        if lists.credentials.capacity() == room {
+            assert_eq!(lists.credentials.as_ptr(), block, "{}: a new block", c.name);
+        }
+        // Given back dirty: the decision empties it itself.
+        lists.diagnoses = lent.diagnoses;
+    }
 }
 
 #[test]
