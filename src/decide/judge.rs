@@ -275,21 +275,17 @@ fn judge_jwt(
     match exp {
         NumericClaim::Seconds(exp) if exp <= now => {
             let ago = now.saturating_sub(exp);
-            // Pushed, not format!ed: this is the sentence of every expired-token 401.
-            let mut detail = Vec::with_capacity(128);
-            detail.extend_from_slice(b"exp ");
-            put_rfc3339(&mut detail, exp);
-            detail.extend_from_slice(b" is ");
-            put_duration(&mut detail, ago.unsigned_abs());
-            detail.extend_from_slice(b" before now (");
-            put_rfc3339(&mut detail, now);
-            detail.push(b')');
-            if ago <= skew.max(NEAR_MISS_SECONDS) {
-                detail.extend_from_slice(b"; only ");
-                put_number(&mut detail, ago.unsigned_abs());
-                detail.extend_from_slice(b" s: clock skew? Kong's jwt allows no leeway");
-            }
-            out.push(d(Code::JwtExpired, text(detail), "get a new token (refresh it before exp); if it just expired, check the clocks of the issuer and Kong"));
+            let skew_note = (ago <= skew.max(NEAR_MISS_SECONDS))
+                .then_some(&b" s: clock skew? Kong's jwt allows no leeway"[..]);
+            let detail = time_sentence(
+                b"exp ",
+                exp,
+                ago.unsigned_abs(),
+                b" before now (",
+                now,
+                skew_note,
+            );
+            out.push(d(Code::JwtExpired, detail, "get a new token (refresh it before exp); if it just expired, check the clocks of the issuer and Kong"));
         }
         other => out.extend(
             unusable_time_claim(
@@ -305,22 +301,19 @@ fn judge_jwt(
     match nbf {
         NumericClaim::Seconds(nbf) if nbf > now => {
             let ahead = nbf.saturating_sub(now);
-            let mut detail = Vec::with_capacity(128);
-            detail.extend_from_slice(b"nbf ");
-            put_rfc3339(&mut detail, nbf);
-            detail.extend_from_slice(b" is ");
-            put_duration(&mut detail, ahead.unsigned_abs());
-            detail.extend_from_slice(b" after now (");
-            put_rfc3339(&mut detail, now);
-            detail.push(b')');
-            if ahead <= skew.max(NEAR_MISS_SECONDS) {
-                detail.extend_from_slice(b"; only ");
-                put_number(&mut detail, ahead.unsigned_abs());
-                detail.extend_from_slice(b" s: clock skew? the issuer's clock is ahead of Kong's");
-            }
+            let skew_note = (ahead <= skew.max(NEAR_MISS_SECONDS))
+                .then_some(&b" s: clock skew? the issuer's clock is ahead of Kong's"[..]);
+            let detail = time_sentence(
+                b"nbf ",
+                nbf,
+                ahead.unsigned_abs(),
+                b" after now (",
+                now,
+                skew_note,
+            );
             out.push(d(
                 Code::JwtNotYetValid,
-                text(detail),
+                detail,
                 "wait until nbf, or fix the issuer's clock (NTP)",
             ));
         }
@@ -522,6 +515,33 @@ fn judge_hmac(request: &Request, config: &Config, now: i64) -> Vec<Diagnosis> {
     )
     .plugin(Plugin::HmacAuth)
     .at(At::Client)]
+}
+
+/// `exp 2025-11-28T11:00:00Z is 3600 s (60 min) before now (2025-11-28T12:00:00Z)`: a time
+/// claim `gap` seconds from `now`, and `; only N` and `skew_note` when the gap is small. Pushed,
+/// not format!ed: this is the sentence of every expired-token 401.
+fn time_sentence(
+    claim: &[u8],
+    at: i64,
+    gap: u64,
+    relation: &[u8],
+    now: i64,
+    skew_note: Option<&[u8]>,
+) -> String {
+    let mut detail = Vec::with_capacity(128);
+    detail.extend_from_slice(claim);
+    put_rfc3339(&mut detail, at);
+    detail.extend_from_slice(b" is ");
+    put_duration(&mut detail, gap);
+    detail.extend_from_slice(relation);
+    put_rfc3339(&mut detail, now);
+    detail.push(b')');
+    if let Some(note) = skew_note {
+        detail.extend_from_slice(b"; only ");
+        put_number(&mut detail, gap);
+        detail.extend_from_slice(note);
+    }
+    text(detail)
 }
 
 #[cfg(test)]
