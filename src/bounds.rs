@@ -13,6 +13,9 @@ pub const MAX_PARAMS: usize = 64;
 pub const MAX_HEADER_BYTES: usize = 1024;
 /// Length of one `detail` or `hint` sentence, in bytes.
 pub const MAX_SENTENCE_BYTES: usize = 300;
+/// Credentials one request can carry where the filter looks: a header, a query parameter or a
+/// cookie each, within the bounds above.
+pub const MAX_CREDENTIALS: usize = MAX_HEADERS + 2 * MAX_PARAMS;
 /// Diagnoses kept for one response.
 pub const MAX_DIAGNOSES: usize = 8;
 /// Credential pieces indexed once per request for redaction (a table of at most 4 MiB); past
@@ -106,6 +109,54 @@ mod tests {
             }
         };
         assert_eq!(cookies(MAX_PARAMS + 1).cookies().len(), MAX_PARAMS);
+    }
+
+    /// A request past every bound, a credential in every header, query parameter and cookie:
+    /// the decision finds at most `MAX_CREDENTIALS`, so the list the worker lends for them (that
+    /// many long) is never grown.
+    #[test]
+    fn credentials() {
+        use crate::decide::config::load;
+        use crate::decide::diagnose::{diagnose_in, Input, Lists, Sentences};
+        let config = load(br#"{"auth":{"jwt":{"cookie_names":["c"]}}}"#).unwrap();
+        let key = |i: usize| format!("k3y-{i:04}-9f8e7d6c");
+        let query: Vec<String> = (0..MAX_PARAMS + 5)
+            .map(|i| format!("apikey={}", key(i)))
+            .collect();
+        let cookies: Vec<String> = (0..MAX_PARAMS + 5)
+            .map(|i| format!("c={}", key(i)))
+            .collect();
+        let mut headers: Vec<(String, Vec<u8>)> = (0..MAX_HEADERS + 5)
+            .map(|i| ("apikey".to_string(), key(i).into_bytes()))
+            .collect();
+        headers.insert(0, ("cookie".to_string(), cookies.join("; ").into_bytes()));
+        let request = Request {
+            path: format!("/?{}", query.join("&")).into(),
+            headers: Headers::from_pairs(headers),
+            ..Request::default()
+        };
+        let found = crate::decide::credential::find(&request, &config.auth);
+        assert!(found.len() >= MAX_HEADERS + MAX_PARAMS, "{}", found.len());
+        assert!(found.len() <= MAX_CREDENTIALS, "{}", found.len());
+        let mut lists = Lists {
+            diagnoses: Vec::with_capacity(MAX_DIAGNOSES),
+            credentials: Vec::with_capacity(MAX_CREDENTIALS),
+        };
+        let block = (lists.credentials.as_ptr(), lists.credentials.capacity());
+        let verdict = diagnose_in(
+            &Input {
+                config: &config,
+                request: &request,
+                response: None,
+                now: 0,
+                anonymous: true,
+                sentences: Sentences::All,
+            },
+            &mut lists,
+        );
+        assert!(!verdict.diagnoses.is_empty());
+        let back = (lists.credentials.as_ptr(), lists.credentials.capacity());
+        assert_eq!(back, block, "the credentials' list was grown");
     }
 
     #[test]

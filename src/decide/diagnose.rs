@@ -5,6 +5,7 @@ use crate::bounds::{MAX_DIAGNOSES, MAX_HEADERS, MAX_SENTENCE_BYTES};
 use crate::decide::config::{Auth, Config, Mode};
 use crate::decide::credential::{self, Found, Kind, Miss, Place};
 use crate::decide::judge;
+use crate::decide::lent::Lent;
 use crate::diagnosis::{At, Code, Diagnosis, Plugin};
 use crate::output::fingerprint::{self, Fingerprint};
 use crate::output::redact::{scrub, Room, Secrets};
@@ -89,12 +90,15 @@ pub(super) fn is_preflight(request: &Request) -> bool {
 }
 
 /// The lists a decision fills, lent by the caller from one 401 to the next: a list allocated
-/// and freed costs ~400 wasm instructions, on every 401. Each is empty when lent.
+/// and freed costs ~400 wasm instructions, on every 401. The decision empties them itself, and
+/// never grows them (the caller keeps them as the blocks it allocated).
 #[derive(Debug, Default)]
 pub struct Lists {
-    /// For the diagnoses: the verdict's, which the caller gives back once it is written.
+    /// For the diagnoses: the verdict's, which the caller gives back once it is written; here
+    /// again, empty, when the diagnoses outgrew it (`Lent`).
     pub diagnoses: Vec<Diagnosis>,
-    /// For the credentials found: back here, empty, after each decision.
+    /// For the credentials found: back here, empty, after each decision. Room for
+    /// `MAX_CREDENTIALS`, it never has to grow.
     pub credentials: Vec<Found<'static>>,
 }
 
@@ -174,8 +178,7 @@ pub fn diagnose_in(input: &Input<'_>, lists: &mut Lists) -> Verdict {
         ),
         Some(w) => w.sign.describe(),
     };
-    let mut out = std::mem::take(&mut lists.diagnoses);
-    out.clear();
+    let mut out = Lent::new(std::mem::take(&mut lists.diagnoses));
 
     if is_preflight(request) {
         // Kong's own preflight 401 comes from run_on_preflight; an upstream's is the upstream's.
@@ -199,11 +202,12 @@ pub fn diagnose_in(input: &Input<'_>, lists: &mut Lists) -> Verdict {
     } else if no_kong_auth && from_upstream && response.is_some() {
         // Kong judged nothing: the upstream's challenge leads, and the credential's own shape
         // (an expired JWT, a placeholder) is what the upstream saw.
-        for f in &found {
+        for f in found.iter() {
             judge::judge_into(f, request, config, now, false, &mut out);
         }
-        let d = upstream_rejected(response, &found, &sign, true, sentences, &out);
-        out.extend(d);
+        if let Some(d) = upstream_rejected(response, &found, &sign, true, sentences, &out) {
+            out.push(d);
+        }
     } else if found.is_empty() {
         out.push(missing(
             request,
@@ -259,7 +263,7 @@ pub fn diagnose_in(input: &Input<'_>, lists: &mut Lists) -> Verdict {
     // is an allocation.
     let one: [&[u8]; 1];
     let many: Vec<&[u8]>;
-    let credentials: &[&[u8]] = match found.as_slice() {
+    let credentials: &[&[u8]] = match &*found {
         [f] => {
             one = [f.value.as_ref()];
             &one
@@ -302,8 +306,14 @@ pub fn diagnose_in(input: &Input<'_>, lists: &mut Lists) -> Verdict {
         .filter(|_| sentences != Sentences::None)
         .map(|f| fingerprint::of(f.kind.as_str(), &f.value));
     lists.credentials = relent(found);
+    let (diagnoses, aside) = out.into_parts();
+    // The lent block, when the diagnoses outgrew it, goes back here; otherwise the verdict
+    // carries it, and the caller gives it back.
+    if aside.capacity() > 0 {
+        lists.diagnoses = aside;
+    }
     Verdict {
-        diagnoses: out,
+        diagnoses,
         credential,
     }
 }
@@ -545,7 +555,7 @@ fn judge_found(
     now: i64,
     kong_answered: bool,
     from_upstream: bool,
-    out: &mut Vec<Diagnosis>,
+    out: &mut Lent<Diagnosis>,
 ) {
     // The finds some plugin reads, then the others, each picked out as it is iterated: no list
     // of either is built.
@@ -844,7 +854,7 @@ fn session_refused(
     found: &[Found<'_>],
     config: &Config,
     anonymous: bool,
-    out: &mut Vec<Diagnosis>,
+    out: &mut Lent<Diagnosis>,
 ) {
     let Some(f) = found.iter().find(|f| f.kind == Kind::Session) else {
         return;
@@ -900,7 +910,7 @@ fn context(
     request: &Request,
     scan: &Scan<'_>,
     sentences: Sentences,
-    out: &mut Vec<Diagnosis>,
+    out: &mut Lent<Diagnosis>,
 ) {
     let hints = sentences.hints();
     if config.require_https && request.scheme.eq_ignore_ascii_case("http") {

@@ -3,6 +3,7 @@
 
 use crate::decide::config::{Claim, Config, RawJwt};
 use crate::decide::credential::{Found, Kind, Place};
+use crate::decide::lent::Lent;
 use crate::diagnosis::{At, Code, Diagnosis, Plugin};
 use crate::parse::base64::{self, Rules};
 use crate::parse::httpdate;
@@ -121,7 +122,7 @@ pub fn judge_into(
     config: &Config,
     now: i64,
     kong_answered: bool,
-    out: &mut Vec<Diagnosis>,
+    out: &mut Lent<Diagnosis>,
 ) {
     if found.kind == Kind::Jwt {
         let kong_jwt = config
@@ -142,7 +143,7 @@ pub fn judge_into(
             return judge_jwt(found, decoded, kong_jwt, config, now, kong_answered, out);
         }
     }
-    out.extend(judge(found, request, config, now));
+    out.append(judge(found, request, config, now));
 }
 
 /// What [`judge_into`] finds of a credential other than a well-formed JWT.
@@ -216,7 +217,7 @@ fn judge_jwt(
     config: &Config,
     now: i64,
     kong_answered: bool,
-    out: &mut Vec<Diagnosis>,
+    out: &mut Lent<Diagnosis>,
 ) {
     let plugin = found.plugin();
     let token = match decoded {
@@ -287,16 +288,17 @@ fn judge_jwt(
             );
             out.push(d(Code::JwtExpired, detail, "get a new token (refresh it before exp); if it just expired, check the clocks of the issuer and Kong"));
         }
-        other => out.extend(
-            unusable_time_claim(
+        other => {
+            if let Some((code, detail, hint)) = unusable_time_claim(
                 "exp",
                 &other,
                 verified(Claim::Exp),
                 "issue exp as seconds since the epoch",
                 "issue tokens with an exp claim",
-            )
-            .map(|(code, detail, hint)| d(code, detail, hint)),
-        ),
+            ) {
+                out.push(d(code, detail, hint));
+            }
+        }
     }
     match nbf {
         NumericClaim::Seconds(nbf) if nbf > now => {
@@ -317,16 +319,17 @@ fn judge_jwt(
                 "wait until nbf, or fix the issuer's clock (NTP)",
             ));
         }
-        other => out.extend(
-            unusable_time_claim(
+        other => {
+            if let Some((code, detail, hint)) = unusable_time_claim(
                 "nbf",
                 &other,
                 verified(Claim::Nbf),
                 "issue nbf as seconds since the epoch",
                 "issue tokens with an nbf claim, or drop nbf from claims_to_verify",
-            )
-            .map(|(code, detail, hint)| d(code, detail, hint)),
-        ),
+            ) {
+                out.push(d(code, detail, hint));
+            }
+        }
     }
     if let Some(jwt_conf) = kong_jwt {
         let key = jwt_conf.key_claim_name.as_str();

@@ -8,3 +8,4 @@ pub(crate) mod diagnose;
 pub(crate) mod enforce;
 pub(crate) mod exposure;
 pub(crate) mod judge;
+pub(crate) mod lent;

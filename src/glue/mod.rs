@@ -8,6 +8,7 @@ mod gather;
 mod hostcalls;
 mod spare;
 
+use crate::bounds::{MAX_HEADER_BYTES, MAX_SENTENCE_BYTES};
 use crate::decide::config::{self, Config, Expose, LogLevel as ConfigLevel, Mode};
 use crate::decide::diagnose::{diagnose_in, Input, Lists, Sentences, Verdict};
 use crate::decide::enforce;
@@ -89,9 +90,19 @@ impl Worker {
     }
 }
 
-/// Room of the kept text buffer: the longest header value, and a member written before it is
-/// found not to fit; log lines are shorter but for rare long details.
-const TEXT_BYTES: usize = crate::bounds::MAX_HEADER_BYTES + 512;
+/// Room of the kept text buffer, which is never grown (see `spare`): the longest header value
+/// with a member written before it is found not to fit (a detail and a hint of
+/// `MAX_SENTENCE_BYTES` each, every byte escaped at worst), and the longest log line. A config
+/// can lengthen only the summary hints, by its places: see [`text_fits`].
+const TEXT_BYTES: usize = MAX_HEADER_BYTES + 4 * MAX_SENTENCE_BYTES + 512;
+
+/// Whether every header value and log line fits the kept text buffer on a route that accepts
+/// credentials at `places`: a summary member is its code, plugin, place and fixed hint (well
+/// under 512 bytes), then the places, every byte escaped at worst. A worker whose places are
+/// longer keeps no buffer; its 401s write into their own.
+fn text_fits(places: &str) -> bool {
+    MAX_HEADER_BYTES + 512 + 2 * places.len() <= TEXT_BYTES
+}
 
 /// A buffer's address and room.
 fn block(text: &String) -> (usize, usize) {
@@ -196,6 +207,11 @@ impl RootContext for Root {
                 // ~120 wasm instructions less (make bench: 3,090 -> 2,971; no code on that
                 // path changed).
                 let described = config.describe();
+                let text = if text_fits(&config.places) {
+                    text
+                } else {
+                    String::new()
+                };
                 self.worker = Some(Rc::new(Worker {
                     gate: RefCell::new(LogGate::new(config.log_rate)),
                     counters: RefCell::default(),
@@ -370,7 +386,7 @@ impl Http {
             &mut spare.lists,
         );
         let mut text = self.worker.text.take();
-        let shown = tier.is_some_and(|t| {
+        let has_header = tier.is_some_and(|t| {
             exposure::write_header_value(
                 &mut text,
                 &verdict.diagnoses,
@@ -384,7 +400,7 @@ impl Http {
         // existing name's case; added, the header goes out under the name as configured.
         let removed = hostcalls::remove_map_value(MapType::HttpResponseHeaders, name);
         self.worker.check(Write::ResponseHeader, removed);
-        if shown {
+        if has_header {
             let added =
                 hostcalls::add_map_value_bytes(MapType::HttpResponseHeaders, name, text.as_bytes());
             self.worker.check(Write::ResponseHeader, added);
@@ -724,6 +740,68 @@ fn level(level: ConfigLevel) -> LogLevel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bounds::MAX_DIAGNOSES;
+    use crate::diagnosis::{At, Diagnosis, Plugin};
+    use crate::output::fingerprint::Fingerprint;
+
+    /// The kept text buffer holds the longest header value and log line without growing: eight
+    /// diagnoses of the longest code, every sentence and correlation value at its bound and made
+    /// of bytes that escaping doubles; and every summary member of a route whose places are the
+    /// longest that `text_fits`. Longer places: no buffer kept.
+    #[test]
+    fn the_longest_header_and_log_line_fit_the_text_buffer() {
+        let quotes = |n: usize| "\"".repeat(n);
+        let longest = Code::ALL
+            .into_iter()
+            .max_by_key(|c| c.as_str().len())
+            .unwrap();
+        let sentence = quotes(MAX_SENTENCE_BYTES);
+        let diagnoses: Vec<Diagnosis> = (0..MAX_DIAGNOSES)
+            .map(|_| {
+                Diagnosis::new(longest, sentence.clone(), sentence.clone())
+                    .plugin(Plugin::OpenidConnect)
+                    .at(At::Upstream)
+            })
+            .collect();
+        let every_code: Vec<Diagnosis> = Code::ALL
+            .into_iter()
+            .map(|c| {
+                Diagnosis::new(c, "", "")
+                    .plugin(Plugin::OpenidConnect)
+                    .at(At::Upstream)
+            })
+            .collect();
+        let places = quotes((TEXT_BYTES - MAX_HEADER_BYTES - 512) / 2);
+        assert!(text_fits(&places) && !text_fits(&quotes(places.len() + 1)));
+        let value = quotes(128);
+        let correlation = Correlation {
+            request_id: Some(&value),
+            route: Some(&value),
+            client: Some(&value),
+        };
+        let credential = Fingerprint {
+            kind: "a-kind-longer-than-any-this-crate-names",
+            len: usize::MAX,
+            sha256: "1a2b3c4d".into(),
+        };
+        let mut text = String::with_capacity(TEXT_BYTES);
+        let kept = block(&text);
+        for (diagnoses, tier) in [(&diagnoses, Tier::Full), (&every_code, Tier::Summary)] {
+            assert!(exposure::write_header_value(
+                &mut text, diagnoses, tier, &places
+            ));
+            assert_eq!(block(&text), kept, "{tier:?}: {} bytes", text.len());
+        }
+        text.clear();
+        logline::render_into(
+            &mut text,
+            u16::MAX,
+            &diagnoses,
+            &correlation,
+            Some(&credential),
+        );
+        assert_eq!(block(&text), kept, "log line: {} bytes", text.len());
+    }
 
     /// `find` keeps the list ordered by code, then route, and finds what it placed.
     #[test]

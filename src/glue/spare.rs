@@ -10,7 +10,7 @@
 //! (`parse::pairs::lend`).
 
 use super::gather::{RESPONSE_BYTES, RESPONSE_HEADERS, RESPONSE_NAMES};
-use crate::bounds::MAX_DIAGNOSES;
+use crate::bounds::{MAX_CREDENTIALS, MAX_DIAGNOSES};
 use crate::decide::diagnose::Lists;
 use crate::diagnosis::Diagnosis;
 use crate::parse::pairs::Span;
@@ -20,8 +20,6 @@ use crate::parse::request::Headers;
 const REQUEST_HEADERS: usize = 100;
 /// Name bytes per request header the names buffer has room for, on average.
 const NAME_BYTES: usize = 16;
-/// Credentials the decision's list has room for: a request rarely carries more than two.
-const CREDENTIALS: usize = 4;
 
 /// The buffers; each empty while a request has it.
 #[derive(Default)]
@@ -60,7 +58,7 @@ impl Spare {
         let spans = Vec::with_capacity(REQUEST_HEADERS);
         let lists = Lists {
             diagnoses: Vec::with_capacity(MAX_DIAGNOSES),
-            credentials: Vec::with_capacity(CREDENTIALS),
+            credentials: Vec::with_capacity(MAX_CREDENTIALS),
         };
         Spare {
             response: Headers::lend(
@@ -159,7 +157,7 @@ mod tests {
         }
         let mut grown = std::mem::take(&mut spare.lists.diagnoses);
         grown.extend((0..=MAX_DIAGNOSES).map(|_| Diagnosis::new(Code::Unknown, "", "")));
-        spare.lists.credentials.reserve(CREDENTIALS + 1);
+        spare.lists.credentials.reserve(MAX_CREDENTIALS + 1);
         spare.take_back(Headers::default(), Headers::default(), grown);
         assert_eq!(spare.lists.diagnoses.capacity(), 0, "grown: not kept");
         assert_eq!(spare.lists.credentials.capacity(), 0, "grown: not kept");

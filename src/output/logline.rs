@@ -41,8 +41,6 @@ pub fn render_into(
     correlation: &Correlation<'_>,
     credential: Option<&Fingerprint>,
 ) {
-    // Codes are tokens (letters and dashes): written as push_pair would (quoted only when
-    // there are none), without a String of their own.
     line.push_str("auth-diagnosis status=");
     // 401, what nearly every line says, without working out its digits.
     if status == 401 {
@@ -50,6 +48,8 @@ pub fn render_into(
     } else {
         push_decimal(line, u64::from(status), 1);
     }
+    // Codes are tokens (letters and dashes): written as push_pair would (quoted only when
+    // there are none), without a String of their own.
     line.push_str(if diagnoses.is_empty() {
         " codes=\"\""
     } else {
