@@ -30,7 +30,8 @@ pub(super) struct Spare {
     pub names: Vec<u8>,
     /// Where each request header lies in the host's buffer.
     pub spans: Vec<Span>,
-    /// The decision's diagnoses and credentials.
+    /// The decision's diagnoses and credentials (never grown either: the credentials' has room
+    /// for `MAX_CREDENTIALS`, the diagnoses move to a list of their own when full).
     pub lists: Lists,
     /// The names' block as allocated: its address and room.
     names_block: Block,
