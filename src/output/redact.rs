@@ -74,7 +74,8 @@ enum Index<'a> {
     /// hashed in piece by piece, costs less even for one (~12.8k wasm instructions less on a
     /// refused 33-byte key's 401, measured).
     Table(PieceSet),
-    /// Past it, each sentence is indexed instead (bounded memory whatever the request carries).
+    /// Past it, each sentence is indexed instead (bounded memory whatever the request carries);
+    /// also with no piece at all (credentials under 8 bytes), where nothing is ever looked up.
     PerSentence,
 }
 
@@ -89,7 +90,7 @@ impl<'a> Secrets<'a> {
             let filter = room.large.insert([0; FILTER_WORDS]);
             fill(filter, credentials);
             Index::Filter(filter)
-        } else if pieces <= MAX_INDEXED_PIECES {
+        } else if (1..=MAX_INDEXED_PIECES).contains(&pieces) {
             let mut set = PieceSet::with_room_for(pieces);
             for credential in credentials {
                 for_each_piece(credential, |key| set.insert(key));
@@ -592,8 +593,9 @@ mod tests {
             assert_eq!(index, expected);
             let short: &[&[u8]] = &[b"k3y-9f8e7d6c5b4a"];
             assert!(matches!(secrets_of(short).index, Index::SmallFilter(_)));
+            // No piece at all: nothing to index, and no table allocated for it.
             let none: &[&[u8]] = &[b"k3y"];
-            assert!(matches!(secrets_of(none).index, Index::Table(_)));
+            assert!(matches!(secrets_of(none).index, Index::PerSentence));
             for text in [
                 "saw 9f8e7d6c5b4a here",
                 "tail0001",
