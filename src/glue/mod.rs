@@ -786,11 +786,40 @@ mod tests {
         };
         let mut text = String::with_capacity(TEXT_BYTES);
         let kept = block(&text);
-        for (diagnoses, tier) in [(&diagnoses, Tier::Full), (&every_code, Tier::Summary)] {
+        // The header grows longest when the members before the last that fits end just short
+        // of MAX_HEADER_BYTES: the first member's hint takes every length, and the summary's
+        // codes every order.
+        for hint in 0..=MAX_SENTENCE_BYTES {
+            let mut full = diagnoses.clone();
+            full[0].hint = quotes(hint).into();
             assert!(exposure::write_header_value(
-                &mut text, diagnoses, tier, &places
+                &mut text,
+                &full,
+                Tier::Full,
+                &places
             ));
-            assert_eq!(block(&text), kept, "{tier:?}: {} bytes", text.len());
+            assert_eq!(
+                block(&text),
+                kept,
+                "full, hint {hint}: {} bytes",
+                text.len()
+            );
+        }
+        for turn in 0..every_code.len() {
+            let mut summary = every_code.clone();
+            summary.rotate_left(turn);
+            assert!(exposure::write_header_value(
+                &mut text,
+                &summary,
+                Tier::Summary,
+                &places
+            ));
+            assert_eq!(
+                block(&text),
+                kept,
+                "summary, turn {turn}: {} bytes",
+                text.len()
+            );
         }
         text.clear();
         logline::render_into(
