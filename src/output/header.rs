@@ -3,7 +3,7 @@
 
 use crate::bounds::MAX_HEADER_BYTES;
 use crate::diagnosis::Diagnosis;
-use crate::parse::text::push_escaped;
+use crate::parse::text::{push_ascii, push_escaped};
 
 /// Serializes the diagnoses, most likely first. `None` when there is nothing to say.
 pub fn serialize(diagnoses: &[Diagnosis]) -> Option<String> {
@@ -107,7 +107,7 @@ fn push_string_param(out: &mut String, start: &str, pieces: &[&str], plain: usiz
         }
     }
     if started {
-        out.push('"');
+        push_ascii(out, "\"");
     }
 }
 

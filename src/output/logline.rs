@@ -3,7 +3,7 @@
 
 use crate::diagnosis::Diagnosis;
 use crate::output::fingerprint::Fingerprint;
-use crate::parse::text::{find, printable, push_decimal, push_escaped, Class};
+use crate::parse::text::{find, printable, push_ascii, push_decimal, push_escaped, Class};
 
 /// What the host could tell about the request, for joining with Kong's logs (borrowed from
 /// where the glue read it: nothing of its own to drop).
@@ -57,7 +57,7 @@ pub fn render_into(
     });
     for (i, d) in diagnoses.iter().enumerate() {
         if i > 0 {
-            line.push(',');
+            push_ascii(line, ",");
         }
         line.push_str(d.code.as_str());
     }
@@ -136,9 +136,9 @@ fn push_short_value(line: &mut String, value: &str, first: usize) {
             .iter()
             .any(|b| matches!(b, b' ' | b'=' | b'"' | b'\\'));
     if quoted {
-        line.push('"');
+        push_ascii(line, "\"");
         push_escaped(line, value);
-        line.push('"');
+        push_ascii(line, "\"");
     } else {
         // No `"` or `\`: escaping is only the replacing of unprintable chars.
         push_escaped(line, value);
