@@ -8,7 +8,6 @@ mod gather;
 mod hostcalls;
 mod spare;
 
-use crate::bounds::{MAX_HEADER_BYTES, MAX_SENTENCE_BYTES};
 use crate::decide::config::{self, Config, Expose, LogLevel as ConfigLevel, Mode};
 use crate::decide::diagnose::{diagnose_in, Input, Lists, Sentences, Verdict};
 use crate::decide::enforce;
@@ -43,14 +42,8 @@ struct Worker {
     counters: RefCell<CounterIds>,
     /// The log flood guard; the root context's tick sums up what it held back.
     gate: RefCell<LogGate>,
-    /// The buffers the last 401 read into, for the next.
+    /// The buffers the last 401 read into and wrote its text into, for the next.
     spare: Cell<Spare>,
-    /// What a 401 writes its header value and then its log line into, kept for the next (an
-    /// allocation and a free fewer on each); empty while a request has it.
-    text: Cell<String>,
-    /// The text buffer's block as allocated at configure (address and room): only that block is
-    /// kept, as the spare's are (a buffer grown for a long line is a request's own, and freed).
-    text_block: (usize, usize),
     /// The kinds of write the host has refused so far, one bit each: each is logged once.
     refused: Cell<u8>,
 }
@@ -88,25 +81,6 @@ impl Worker {
             );
         }
     }
-}
-
-/// Room of the kept text buffer, which is never grown (see `spare`): the longest header value
-/// with a member written before it is found not to fit (a detail and a hint of
-/// `MAX_SENTENCE_BYTES` each, every byte escaped at worst), and the longest log line. A config
-/// can lengthen only the summary hints, by its places: see [`text_fits`].
-const TEXT_BYTES: usize = MAX_HEADER_BYTES + 4 * MAX_SENTENCE_BYTES + 512;
-
-/// Whether every header value and log line fits the kept text buffer on a route that accepts
-/// credentials at `places`: a summary member is its code, plugin, place and fixed hint (well
-/// under 512 bytes), then the places, every byte escaped at worst. A worker whose places are
-/// longer keeps no buffer; its 401s write into their own.
-fn text_fits(places: &str) -> bool {
-    MAX_HEADER_BYTES + 512 + 2 * places.len() <= TEXT_BYTES
-}
-
-/// A buffer's address and room.
-fn block(text: &String) -> (usize, usize) {
-    (text.as_ptr() as usize, text.capacity())
 }
 
 /// How often what the flood guard held back is summed up, when it held anything back.
@@ -165,8 +139,7 @@ impl RootContext for Root {
 
     fn on_configure(&mut self, plugin_configuration_size: usize) -> bool {
         // Before anything else: see `spare`.
-        let spare = Spare::allocate();
-        let text = String::with_capacity(TEXT_BYTES);
+        let mut spare = Spare::allocate();
         let bytes = match hostcalls::get_buffer(
             BufferType::PluginConfiguration,
             0,
@@ -207,18 +180,12 @@ impl RootContext for Root {
                 // ~120 wasm instructions less (make bench: 3,090 -> 2,971; no code on that
                 // path changed).
                 let described = config.describe();
-                let text = if text_fits(&config.places) {
-                    text
-                } else {
-                    String::new()
-                };
+                spare.fit_text(&config.places);
                 self.worker = Some(Rc::new(Worker {
                     gate: RefCell::new(LogGate::new(config.log_rate)),
                     counters: RefCell::default(),
                     refused: Cell::new(0),
                     spare: Cell::new(spare),
-                    text_block: block(&text),
-                    text: Cell::new(text),
                     config,
                 }));
                 log(LogLevel::Warn, &described);
@@ -385,7 +352,7 @@ impl Http {
             },
             &mut spare.lists,
         );
-        let mut text = self.worker.text.take();
+        let mut text = std::mem::take(&mut spare.text);
         let has_header = tier.is_some_and(|t| {
             exposure::write_header_value(
                 &mut text,
@@ -418,10 +385,7 @@ impl Http {
         });
         // The header's buffer, sent, becomes the line's.
         self.record(status, &verdict, correlation.as_ref(), now_ms, &mut text);
-        if block(&text) == self.worker.text_block {
-            self.worker.text.set(text);
-        }
-        spare.take_back(response.headers, request.headers, verdict.diagnoses);
+        spare.take_back(response.headers, request.headers, verdict.diagnoses, text);
         self.worker.spare.set(spare);
     }
 
@@ -740,97 +704,6 @@ fn level(level: ConfigLevel) -> LogLevel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bounds::MAX_DIAGNOSES;
-    use crate::diagnosis::{At, Diagnosis, Plugin};
-    use crate::output::fingerprint::Fingerprint;
-
-    /// The kept text buffer holds the longest header value and log line without growing: eight
-    /// diagnoses of the longest code, every sentence and correlation value at its bound and made
-    /// of bytes that escaping doubles; and every summary member of a route whose places are the
-    /// longest that `text_fits`. Longer places: no buffer kept.
-    #[test]
-    fn the_longest_header_and_log_line_fit_the_text_buffer() {
-        let quotes = |n: usize| "\"".repeat(n);
-        let longest = Code::ALL
-            .into_iter()
-            .max_by_key(|c| c.as_str().len())
-            .unwrap();
-        let sentence = quotes(MAX_SENTENCE_BYTES);
-        let diagnoses: Vec<Diagnosis> = (0..MAX_DIAGNOSES)
-            .map(|_| {
-                Diagnosis::new(longest, sentence.clone(), sentence.clone())
-                    .plugin(Plugin::OpenidConnect)
-                    .at(At::Upstream)
-            })
-            .collect();
-        let every_code: Vec<Diagnosis> = Code::ALL
-            .into_iter()
-            .map(|c| {
-                Diagnosis::new(c, "", "")
-                    .plugin(Plugin::OpenidConnect)
-                    .at(At::Upstream)
-            })
-            .collect();
-        let places = quotes((TEXT_BYTES - MAX_HEADER_BYTES - 512) / 2);
-        assert!(text_fits(&places) && !text_fits(&quotes(places.len() + 1)));
-        let value = quotes(128);
-        let correlation = Correlation {
-            request_id: Some(&value),
-            route: Some(&value),
-            client: Some(&value),
-        };
-        let credential = Fingerprint {
-            kind: "a-kind-longer-than-any-this-crate-names",
-            len: usize::MAX,
-            sha256: "1a2b3c4d".into(),
-        };
-        let mut text = String::with_capacity(TEXT_BYTES);
-        let kept = block(&text);
-        // The header grows longest when the members before the last that fits end just short
-        // of MAX_HEADER_BYTES: the first member's hint takes every length, and the summary's
-        // codes every order.
-        for hint in 0..=MAX_SENTENCE_BYTES {
-            let mut full = diagnoses.clone();
-            full[0].hint = quotes(hint).into();
-            assert!(exposure::write_header_value(
-                &mut text,
-                &full,
-                Tier::Full,
-                &places
-            ));
-            assert_eq!(
-                block(&text),
-                kept,
-                "full, hint {hint}: {} bytes",
-                text.len()
-            );
-        }
-        for turn in 0..every_code.len() {
-            let mut summary = every_code.clone();
-            summary.rotate_left(turn);
-            assert!(exposure::write_header_value(
-                &mut text,
-                &summary,
-                Tier::Summary,
-                &places
-            ));
-            assert_eq!(
-                block(&text),
-                kept,
-                "summary, turn {turn}: {} bytes",
-                text.len()
-            );
-        }
-        text.clear();
-        logline::render_into(
-            &mut text,
-            u16::MAX,
-            &diagnoses,
-            &correlation,
-            Some(&credential),
-        );
-        assert_eq!(block(&text), kept, "log line: {} bytes", text.len());
-    }
 
     /// `find` keeps the list ordered by code, then route, and finds what it placed.
     #[test]
